@@ -1,0 +1,1 @@
+"""Rules, queue numbers and queries over the canonical tables."""

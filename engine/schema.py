@@ -1,0 +1,232 @@
+"""The canonical tables of the Kezek open-data format, version 1.
+
+One source of truth: ingest validates against these definitions, the engine reads the
+tables they describe, and exports and docs are generated from them. Column order here is
+the published column order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FORMAT_VERSION = 1
+
+OWNERSHIP = ("state", "private_state_order", "private", "mini_centre")
+PRIVILEGE = ("none", "first", "extraordinary")
+PRIVILEGE_CATEGORY = (
+    "military",
+    "special_state_body",
+    "disabled_parent",
+    "orphan",
+    "no_parental_care",
+    "large_family",
+    "special_needs",
+    "teacher",
+    "other",
+)
+STATUS = (
+    "queued",
+    "notified",
+    "referred",
+    "stop_list",
+    "inactive",
+    "enrolled",
+    "withdrawn",
+    "removed",
+    "aged_out",
+)
+# Q2: the statuses that hold a place in the queue.
+NUMBERED_STATUSES = ("queued", "notified", "referred", "stop_list")
+CHANNEL = ("priority", "free_choice", "private_state_order", "staff_child", "other")
+
+# open-data-format.md, "State of an application at an instant": the status each event
+# leaves behind. `privilege_changed` is the only event that bears no status.
+EVENT_STATUS = {
+    "registered": "queued",
+    "stop_list_ended": "queued",
+    "reactivated": "queued",
+    "referral_cancelled": "queued",
+    "interest_confirmed": "queued",
+    "notified": "notified",
+    "referral_issued": "referred",
+    "referral_extended": "referred",
+    "privilege_confirmed": "referred",
+    "referral_annulled": "stop_list",
+    "stop_listed": "stop_list",
+    "deactivated": "inactive",
+    "enrolled": "enrolled",
+    "withdrawn": "withdrawn",
+    "removed": "removed",
+    "aged_out": "aged_out",
+}
+EVENT = ("registered", "privilege_changed", *[e for e in EVENT_STATUS if e != "registered"])
+
+# Events whose row must carry a value in the named column.
+EVENT_REQUIRES = {
+    "privilege": ("registered", "privilege_changed"),
+    "bulletin_id": ("notified", "referral_issued"),
+    "kindergarten_id": ("referral_issued", "enrolled"),
+    "channel": ("referral_issued",),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # string | int | float | date | datetime | enum | list
+    required: bool
+    description: str
+    enum: tuple[str, ...] = ()
+    minimum: int | None = None
+    personal: bool = False  # used inside the engine, never published as such
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    required: bool
+    description: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...] = ()
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()  # (column, table, column)
+    # Columns an institution may publish about itself that would be personal data
+    # about an applicant (phones, addresses) are allowed only where listed here.
+    institutional: tuple[str, ...] = ()
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+C = Column
+
+KINDERGARTENS = Table(
+    "kindergartens",
+    True,
+    "The public register of preschool organisations.",
+    (
+        C("kindergarten_id", "string", True, "Unique id of the kindergarten."),
+        C("name_kk", "string", False, "Name in Kazakh (one of the two names is required)."),
+        C("name_ru", "string", False, "Name in Russian (one of the two names is required)."),
+        C("region", "string", True, "City of republican significance or oblast."),
+        C("district", "string", False, "City district or rayon."),
+        C("locality", "string", False, "Settlement the kindergarten serves; default: region."),
+        C("address", "string", False, "Street address of the kindergarten."),
+        C("latitude", "float", False, "WGS 84 latitude, degrees."),
+        C("longitude", "float", False, "WGS 84 longitude, degrees."),
+        C("ownership", "enum", True, "Kind of organisation.", OWNERSHIP),
+        C("languages", "list", True, "Language codes of instruction separated by |."),
+        C("capacity", "int", False, "Design capacity, places.", minimum=0),
+        C("phone", "string", False, "Institutional phone."),
+        C("website", "string", False, "Institutional website."),
+    ),
+    primary_key=("kindergarten_id",),
+    institutional=("address", "phone", "website"),
+)
+
+GROUPS = Table(
+    "groups",
+    False,
+    "Groups of each kindergarten with their capacity.",
+    (
+        C("kindergarten_id", "string", True, "Kindergarten the group belongs to."),
+        C("group_id", "string", True, "Id of the group, unique within the kindergarten."),
+        C("name", "string", False, "Name of the group."),
+        C("birth_year", "int", True, "Birth year the group takes.", minimum=1990),
+        C("language", "string", True, "Language code of instruction."),
+        C("capacity", "int", True, "Places in the group.", minimum=0),
+        C("enrolled", "int", False, "Children enrolled.", minimum=0),
+        C("program", "string", False, "Curriculum or specialisation."),
+    ),
+    primary_key=("kindergarten_id", "group_id"),
+    foreign_keys=(("kindergarten_id", "kindergartens", "kindergarten_id"),),
+)
+
+VACANCIES = Table(
+    "vacancies",
+    True,
+    "Vacancy bulletins: places announced for children of one birth year and language.",
+    (
+        C("bulletin_id", "string", True, "Unique id of the bulletin."),
+        C("kindergarten_id", "string", True, "Kindergarten offering the places."),
+        C("announced_at", "datetime", True, "When the places were published."),
+        C("birth_year", "int", True, "Birth year of the children who may take them.", minimum=1990),
+        C("language", "string", True, "Language code of instruction of the group."),
+        C("seats", "int", True, "Number of places.", minimum=1),
+        C("group_id", "string", False, "Group the places are in."),
+    ),
+    primary_key=("bulletin_id",),
+    foreign_keys=(("kindergarten_id", "kindergartens", "kindergarten_id"),),
+)
+
+APPLICATIONS = Table(
+    "applications",
+    True,
+    "The queue register: every application and its state at export time.",
+    (
+        C("application_number", "string", True, "Unique public number of the application."),
+        C("region", "string", True, "Whose queue the application is in."),
+        C("locality", "string", False, "Settlement of the queue; default: region."),
+        C("birth_date", "date", True, "Child's birth date; used for age rules, published only as the birth year.", personal=True),
+        C("registered_at", "datetime", True, "When the application entered the queue."),
+        C("privilege", "enum", True, "Privilege class.", PRIVILEGE),
+        C("privilege_category", "enum", False, "Ground of the privilege.", PRIVILEGE_CATEGORY),
+        C("language", "string", False, "Preferred language of instruction; empty: any."),
+        C("status", "enum", True, "Status at export time.", STATUS),
+        C("status_at", "datetime", False, "Since when the status holds."),
+    ),
+    primary_key=("application_number",),
+)
+
+EVENTS = Table(
+    "events",
+    False,
+    "The status log of the applications.",
+    (
+        C("application_number", "string", True, "Application the event belongs to."),
+        C("at", "datetime", True, "When it happened."),
+        C("event", "enum", True, "What happened.", EVENT),
+        C("privilege", "enum", False, "The privilege from this moment (registered, privilege_changed).", PRIVILEGE),
+        C("bulletin_id", "string", False, "Bulletin (notified, referral_issued)."),
+        C("kindergarten_id", "string", False, "Kindergarten (referral_issued, enrolled)."),
+        C("channel", "enum", False, "How the referral was obtained (referral_issued).", CHANNEL),
+        C("reason", "string", False, "Free text or code."),
+    ),
+    foreign_keys=(
+        ("application_number", "applications", "application_number"),
+        ("bulletin_id", "vacancies", "bulletin_id"),
+        ("kindergarten_id", "kindergartens", "kindergarten_id"),
+    ),
+)
+
+POSITIONS = Table(
+    "positions",
+    False,
+    "Queue numbers as officially published, for comparison.",
+    (
+        C("as_of", "date", True, "Day the number was published."),
+        C("application_number", "string", True, "Application."),
+        C("queue_number", "int", True, "Published queue number.", minimum=1),
+        C("privileged_queue_number", "int", False, "Published number by privileged category (0: not privileged).", minimum=0),
+    ),
+    primary_key=("as_of", "application_number"),
+    foreign_keys=(("application_number", "applications", "application_number"),),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t for t in (KINDERGARTENS, GROUPS, VACANCIES, APPLICATIONS, EVENTS, POSITIONS)
+}
+
+# DuckDB types of the canonical columns once loaded.
+DUCKDB_TYPE = {
+    "string": "VARCHAR",
+    "enum": "VARCHAR",
+    "list": "VARCHAR",
+    "int": "BIGINT",
+    "float": "DOUBLE",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+}

@@ -1,0 +1,1 @@
+"""Reading datasets into the canonical tables."""

@@ -1,0 +1,55 @@
+"""The raw archive: every ingested file as it came, minus personal data.
+
+`archive/<sha256 of the original>/` holds the file's own columns as Parquet (personal
+columns dropped, the child's birth date reduced to its year) and `manifest.json` with the
+original's name, size and SHA-256. The same file ingested twice is archived once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+from ingest.load import LoadedFile
+from ingest.readers import quote_ident as q
+
+FOLDER = "archive"
+
+
+def write(home: Path, con: duckdb.DuckDBPyConnection, files: list[LoadedFile]) -> None:
+    for loaded in files:
+        if loaded.sha256 is None or loaded.path is None:
+            continue  # generated data (demo:): its preset and seed are its provenance
+        folder = home / FOLDER / loaded.sha256
+        if (folder / "manifest.json").is_file():
+            continue
+        tmp = home / FOLDER / f".{loaded.sha256}.tmp"
+        tmp.mkdir(parents=True, exist_ok=True)
+        birth = loaded.columns.get("birth_date") if loaded.table == "applications" else None
+        columns = [c for c, in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
+            {"t": loaded.raw},
+        ).fetchall()]
+        select = ", ".join(
+            f"regexp_extract(CAST({q(c)} AS VARCHAR), '(\\d{{4}})', 1) AS {q(c + ' (year)')}" if c == birth else q(c)
+            for c in columns
+        )
+        con.execute(
+            f"COPY (SELECT {select} FROM {loaded.raw} ORDER BY _row) TO $out (FORMAT parquet)",
+            {"out": str(tmp / f"{loaded.path.stem}.parquet")},
+        )
+        manifest = {
+            "file": loaded.path.name,
+            "table": loaded.table,
+            "sha256": loaded.sha256,
+            "bytes": loaded.path.stat().st_size,
+            "rows": loaded.rows,
+            "dropped_columns": loaded.dropped,
+            "birth_date_reduced_to_year": birth,
+            **loaded.detected,
+        }
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        os.replace(tmp, folder)

@@ -1,0 +1,310 @@
+"""From files as they come to the canonical tables, validated in bulk.
+
+Each file is read (readers.py), its headers are mapped to canonical names (labels.toml and
+an optional mapping file), personal-data columns are dropped, labels are mapped to
+canonical values, and every value is typed in one SQL statement per file. Validation is a
+set of SQL queries over the typed tables; each problem names file, row and column.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, TABLES, Column, Table
+from ingest import privacy
+from ingest.labels import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
+from ingest.mapping import Mapping
+from ingest.problems import SHOWN, BadInput, Problem
+from ingest.readers import quote_ident as q
+from ingest.readers import read_file
+
+DATETIME_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M:%S.%f", "%Y-%m-%d %H:%M",
+    "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d", "%d.%m.%Y",
+]
+DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+EXPECTED = {
+    "int": "a whole number",
+    "float": "a number",
+    "date": "a date as YYYY-MM-DD or DD.MM.YYYY",
+    "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
+}
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sql_str(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+@dataclass
+class LoadedFile:
+    """What the ingest report and the raw archive say about one input file."""
+
+    table: str
+    file: str
+    staged: str  # DuckDB table holding the typed rows
+    rows: int = 0
+    sha256: str | None = None
+    path: Path | None = None
+    dropped: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    detected: dict = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # canonical → header in the file
+    raw: str = ""  # DuckDB table with the file's own columns, personal ones dropped
+
+
+class Ingest:
+    """Collects files into staged tables, then validates and unions them (`finish`)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, workdir: Path):
+        self.con = con
+        self.workdir = workdir
+        self.files: list[LoadedFile] = []
+        self.problems: list[Problem] = []
+
+    # -- reading ---------------------------------------------------------------------
+    def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None) -> LoadedFile:
+        raw = f"raw_{len(self.files)}"
+        name = label or path.name
+        detected = read_file(self.con, path, raw, self.workdir)
+        loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected)
+        self._stage(raw, loaded, mapping)
+        return loaded
+
+    def add_arrow(self, arrow: pa.Table, table: str, label: str) -> LoadedFile:
+        raw = f"raw_{len(self.files)}"
+        self.con.register("_arrow", arrow)
+        self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT *, CAST(rowid + 1 AS BIGINT) AS _row FROM _arrow")
+        self.con.unregister("_arrow")
+        loaded = LoadedFile(table, label, f"staged_{len(self.files)}")
+        self._stage(raw, loaded, None)
+        return loaded
+
+    def _stage(self, raw: str, loaded: LoadedFile, mapping: Mapping | None) -> None:
+        spec = TABLES[loaded.table]
+        source_types = {
+            name: type_ for name, type_ in self.con.execute(
+                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
+                {"t": raw},
+            ).fetchall() if name != "_row"
+        }
+        table_mapping = mapping.tables.get(loaded.table) if mapping else None
+        renames = {header_key(k): v for k, v in (table_mapping.columns if table_mapping else {}).items()}
+        synonyms = column_synonyms()
+        chosen: dict[str, str] = {}  # canonical → source header
+        for header in source_types:
+            key = header_key(header)
+            canonical = renames.get(key) or synonyms.get(key)
+            if canonical in spec.column_names:
+                if canonical in chosen:
+                    self.problems.append(Problem(loaded.file, 1, header, f"maps to {canonical!r}, which column {chosen[canonical]!r} already gives"))
+                    continue
+                chosen[canonical] = header
+            elif privacy.is_personal(header):
+                loaded.dropped.append(header)
+            else:
+                loaded.extra.append(header)
+        loaded.columns, loaded.raw = chosen, raw
+        self._check_required_columns(spec, chosen, loaded)
+        # One statement types the whole file; `_raw_x` keeps the text of columns that need
+        # parsing so that a value that does not parse can be quoted back to the publisher.
+        selects, raw_keep = [], []
+        for column in spec.columns:
+            header = chosen.get(column.name)
+            if header is None:
+                selects.append(f"CAST(NULL AS {DUCKDB_TYPE[column.type]}) AS {q(column.name)}")
+                continue
+            src_type = source_types[header]
+            text = f"NULLIF(trim(CAST({q(header)} AS VARCHAR)), '')"
+            selects.append(f"{self._typed(column, q(header), src_type, text, table_mapping)} AS {q(column.name)}")
+            if column.type not in ("string", "list") or column.enum or column.name == "language":
+                raw_keep.append(f"{text} AS {q('_raw_' + column.name)}")
+        keep = ", ".join(["_row", f"{sql_str(loaded.file)} AS _file", *selects, *raw_keep])
+        self.con.execute(f"CREATE OR REPLACE TABLE {loaded.staged} AS SELECT {keep} FROM {raw}")
+        loaded.rows = self.con.execute(f"SELECT count(*) FROM {loaded.staged}").fetchone()[0]
+        self._check_values(spec, loaded, [c for c in spec.columns if c.name in chosen])
+        # The raw table stays for the archive (personal columns dropped there).
+        kept = [q(h) for h in source_types if h not in loaded.dropped]
+        self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT {', '.join([*kept, '_row'])} FROM {raw}")
+        self.files.append(loaded)
+
+    def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
+        for column in spec.columns:
+            if column.required and column.name not in chosen:
+                accepted = ", ".join(accepted_headers(column.name))
+                self.problems.append(Problem(loaded.file, None, column.name, f"required column is missing (accepted headers: {accepted})"))
+        if spec.name == "kindergartens" and not ({"name_kk", "name_ru"} & chosen.keys()):
+            self.problems.append(Problem(loaded.file, None, "name_kk", "a name column is missing: name_kk or name_ru"))
+
+    def _typed(self, column: Column, ident: str, src_type: str, text: str, table_mapping) -> str:
+        target = DUCKDB_TYPE[column.type]
+        if column.type in ("string",) and not column.enum:
+            return text
+        if column.enum or column.type == "list" or column.name == "language":
+            labels = dict(value_labels(VALUE_DOMAIN.get(column.name, column.name)))
+            if table_mapping and column.name in table_mapping.values:
+                labels.update({header_key(k): v for k, v in table_mapping.values[column.name].items()})
+            if column.type == "list":
+                return (
+                    f"array_to_string(list_transform(string_split({text}, '|'), lambda x: "
+                    f"{_case('x', labels)}), '|')"
+                )
+            return _case(text, labels)
+        if src_type != "VARCHAR":
+            return f"TRY_CAST({ident} AS {target})"
+        if column.type == "int":
+            return f"TRY_CAST(replace(replace({text}, ' ', ''), chr(160), '') AS BIGINT)"
+        if column.type == "float":
+            return f"TRY_CAST(replace({text}, ',', '.') AS DOUBLE)"
+        if column.type == "date":
+            return f"CAST(try_strptime({text}, {DATE_FORMATS!r}) AS DATE)"
+        if column.type == "datetime":
+            return f"try_strptime({text}, {DATETIME_FORMATS!r})"
+        raise AssertionError(column.type)
+
+    def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column]) -> None:
+        t, f = loaded.staged, sql_str(loaded.file)
+        queries = []
+        for column in present:
+            c, raw = q(column.name), q("_raw_" + column.name)
+            if column.type in EXPECTED and not column.enum:
+                queries.append(
+                    f"SELECT _row, {sql_str(column.name)}, 'cannot read ' || {raw} || ' as ' || "
+                    f"{sql_str(EXPECTED[column.type])} FROM {t} WHERE {raw} IS NOT NULL AND {c} IS NULL"
+                )
+            if column.enum:
+                allowed = ", ".join(column.enum)
+                queries.append(
+                    f"SELECT _row, {sql_str(column.name)}, 'unknown value ' || {raw} || '; expected one of: ' || "
+                    f"{sql_str(allowed)} || ' (or their Russian or Kazakh labels)' FROM {t} "
+                    f"WHERE {c} IS NOT NULL AND {c} NOT IN ({', '.join(map(sql_str, column.enum))})"
+                )
+            if column.name == "language":
+                queries.append(
+                    f"SELECT _row, 'language', 'unknown language ' || {raw} || '; expected a code such as kk or ru' "
+                    f"FROM {t} WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '[a-z]{{2,3}}')"
+                )
+            if column.type == "list":
+                queries.append(
+                    f"SELECT _row, {sql_str(column.name)}, 'unknown language in ' || {c} || "
+                    f"'; expected codes such as kk|ru' FROM {t} WHERE {c} IS NOT NULL AND NOT "
+                    f"regexp_full_match({c}, '[a-z]{{2,3}}(\\|[a-z]{{2,3}})*')"
+                )
+            if column.minimum is not None:
+                queries.append(
+                    f"SELECT _row, {sql_str(column.name)}, 'must be at least {column.minimum}, got ' || {c} "
+                    f"FROM {t} WHERE {c} < {column.minimum}"
+                )
+        self._collect(queries, f)
+
+    # -- validation across files ---------------------------------------------------------
+    def _collect(self, queries: list[str], file_sql: str | None = None) -> None:
+        """Run problem queries (each: row, column, message[, file]) and keep their rows."""
+        if not queries:
+            return
+        if file_sql is not None:
+            queries = [f"SELECT {file_sql} AS file, * FROM ({qry})" for qry in queries]
+        union = " UNION ALL ".join(f"SELECT * FROM ({qry})" for qry in queries)
+        rows = self.con.execute(
+            f"SELECT * FROM ({union}) AS p(file, row, col, message) ORDER BY ALL LIMIT {SHOWN + 1}"
+        ).fetchall()
+        total = self.con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
+        self.problems.extend(Problem(*r) for r in rows)
+        self._extra_problems = getattr(self, "_extra_problems", 0) + max(0, total - len(rows))
+
+    def finish(self) -> dict[str, int]:
+        """Union the staged files into canonical tables `c_<table>` and validate them."""
+        present = {f.table for f in self.files}
+        for name, spec in TABLES.items():
+            if spec.required and name not in present:
+                self.problems.append(Problem(f"{name}.*", None, None, f"required table {name!r} is missing (expected {name}.csv, .parquet, .json, .jsonl or .xlsx)"))
+        self._raise_if_problems()
+        counts = {}
+        for name, spec in TABLES.items():
+            staged = [f.staged for f in self.files if f.table == name]
+            cols = ", ".join(["_file", "_row", *map(q, spec.column_names)])
+            if staged:
+                union = " UNION ALL ".join(f"SELECT {cols} FROM {s}" for s in staged)
+            else:
+                union = "SELECT " + ", ".join(
+                    ["CAST(NULL AS VARCHAR) AS _file", "CAST(NULL AS BIGINT) AS _row"]
+                    + [f"CAST(NULL AS {DUCKDB_TYPE[c.type]}) AS {q(c.name)}" for c in spec.columns]
+                ) + " WHERE false"
+            self.con.execute(f"CREATE OR REPLACE TABLE c_{name} AS {union}")
+            counts[name] = self.con.execute(f"SELECT count(*) FROM c_{name}").fetchone()[0]
+            for s in staged:
+                self.con.execute(f"DROP TABLE {s}")
+        self._collect(list(self._table_checks()))
+        self._raise_if_problems()
+        return counts
+
+    def _table_checks(self):
+        for name, spec in TABLES.items():
+            t = f"c_{name}"
+            for column in spec.columns:
+                if column.required:
+                    yield f"SELECT _file, _row, {sql_str(column.name)}, 'a value is required' FROM {t} WHERE {q(column.name)} IS NULL"
+            if spec.primary_key:
+                key = ", ".join(map(q, spec.primary_key))
+                shown = " || ' / ' || ".join(f"CAST({q(k)} AS VARCHAR)" for k in spec.primary_key)
+                yield (
+                    f"SELECT _file, _row, {sql_str(', '.join(spec.primary_key))}, "
+                    f"'duplicate ' || {shown} || ' (first at ' || first_file || ' row ' || first_row || ')' "
+                    f"FROM (SELECT *, first_value(_file) OVER w AS first_file, first_value(_row) OVER w AS first_row, "
+                    f"row_number() OVER w AS n FROM {t} WHERE {' AND '.join(f'{q(k)} IS NOT NULL' for k in spec.primary_key)} "
+                    f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)) WHERE n > 1"
+                )
+            for column, ref_table, ref_column in spec.foreign_keys:
+                yield (
+                    f"SELECT _file, _row, {sql_str(column)}, {sql_str(f'{ref_table} has no ')} || {q(column)} "
+                    f"FROM {t} AS x WHERE {q(column)} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM c_{ref_table} AS r WHERE r.{q(ref_column)} = x.{q(column)})"
+                )
+        yield (
+            "SELECT _file, _row, 'name_ru', 'a name is required: name_kk or name_ru' "
+            "FROM c_kindergartens WHERE name_kk IS NULL AND name_ru IS NULL"
+        )
+        yield (
+            "SELECT _file, _row, 'birth_date', 'birth date ' || birth_date || ' is after the registration ' || registered_at "
+            "FROM c_applications WHERE birth_date > registered_at"
+        )
+        for column, bound in (("latitude", 90), ("longitude", 180)):
+            yield f"SELECT _file, _row, '{column}', 'must be between -{bound} and {bound}' FROM c_kindergartens WHERE abs({column}) > {bound}"
+        for column, events in EVENT_REQUIRES.items():
+            listed = ", ".join(map(sql_str, events))
+            yield (
+                f"SELECT _file, _row, {sql_str(column)}, 'a value is required for event ' || event "
+                f"FROM c_events WHERE {q(column)} IS NULL AND event IN ({listed})"
+            )
+        yield (
+            "SELECT _file, _row, 'group_id', 'groups has no group ' || group_id || ' in kindergarten ' || kindergarten_id "
+            "FROM c_vacancies AS v WHERE group_id IS NOT NULL AND EXISTS (SELECT 1 FROM c_groups) AND NOT EXISTS "
+            "(SELECT 1 FROM c_groups AS g WHERE g.kindergarten_id = v.kindergarten_id AND g.group_id = v.group_id)"
+        )
+
+    def _raise_if_problems(self) -> None:
+        if self.problems:
+            problems = sorted(self.problems, key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+            raise BadInput(problems, len(problems) + getattr(self, "_extra_problems", 0))
+
+
+def _case(expr: str, labels: dict[str, str]) -> str:
+    """Map labels (matched case- and space-insensitively) to canonical values."""
+    key = f"lower(regexp_replace(trim({expr}), '\\s+', ' ', 'g'))"
+    whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in sorted(labels.items()))
+    if not whens:
+        return f"trim({expr})"
+    return f"CASE {key} {whens} ELSE trim({expr}) END"

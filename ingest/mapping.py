@@ -1,0 +1,64 @@
+"""A declarative mapping file for exports whose layout differs from the format.
+
+```toml
+[tables.applications]
+files = ["zayavki"]                      # file names (without extension) holding the table
+[tables.applications.columns]
+"Рег. номер" = "application_number"      # header in the file = canonical column
+[tables.applications.values.status]
+"Ожидает распределения" = "queued"       # label in the file = canonical value
+```
+A dataset folder may carry it as `mapping.toml`; `kezek update --mapping FILE` names one.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from engine.schema import TABLES
+from ingest.problems import BadInput, Problem
+
+
+class TableMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: list[str] = []
+    columns: dict[str, str] = {}
+    values: dict[str, dict[str, str]] = {}
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    tables: dict[str, TableMapping] = {}
+
+    @field_validator("tables")
+    @classmethod
+    def _known_tables(cls, tables: dict[str, TableMapping]) -> dict[str, TableMapping]:
+        for name, table in tables.items():
+            if name not in TABLES:
+                raise ValueError(f"unknown table {name!r}; expected one of {', '.join(TABLES)}")
+            columns = TABLES[name].column_names
+            for target in [*table.columns.values(), *table.values]:
+                if target not in columns:
+                    raise ValueError(f"table {name}: unknown column {target!r}")
+        return tables
+
+    def table_for_file(self, stem: str) -> str | None:
+        for name, table in self.tables.items():
+            if stem.casefold() in (f.casefold() for f in table.files):
+                return name
+        return None
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        return Mapping.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BadInput([Problem(str(path), None, None, f"mapping file cannot be read: {exc}")]) from None
+    except ValidationError as exc:
+        problems = [
+            Problem(str(path), None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()
+        ]
+        raise BadInput(problems) from None

@@ -1,0 +1,38 @@
+"""Problems found in an input: what, where (file, row, column), what was expected."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SHOWN = 20  # interfaces.md: the first 20 problems, then a count
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    row: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}"
+
+
+class BadInput(Exception):
+    """The input breaks the format; nothing is published. Exit status 2."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        lines = [str(p) for p in self.problems[:SHOWN]]
+        if self.total > SHOWN:
+            lines.append(f"… and {self.total - SHOWN} more problems")
+        return "\n".join(lines)

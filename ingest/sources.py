@@ -1,0 +1,106 @@
+"""Where a dataset comes from: a folder, a .zip of one, or the built-in demo data."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from engine.schema import TABLES
+from ingest.load import Ingest
+from ingest.mapping import Mapping, load_mapping
+from ingest.problems import BadInput, Problem
+from ingest.readers import FORMATS
+
+MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
+
+
+@dataclass
+class SourceReport:
+    source: str
+    metadata: dict = field(default_factory=dict)
+    ignored: list[str] = field(default_factory=list)
+
+
+def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path) -> SourceReport:
+    if source.startswith("demo:"):
+        return _demo(ingest, source)
+    if source.startswith(("http://", "https://")):
+        raise BadInput([Problem(source, None, None, "HTTP sources are not supported by this version; download the dataset and give its folder or .zip")])
+    path = Path(source)
+    if path.is_dir():
+        return _folder(ingest, path, mapping, source)
+    if path.is_file() and path.suffix.lower() == ".zip":
+        return _folder(ingest, _unzip(path, workdir), mapping, source)
+    raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET")])
+
+
+def _demo(ingest: Ingest, source: str) -> SourceReport:
+    from ingest.demo import PRESETS, generate
+
+    preset = source.removeprefix("demo:")
+    if preset not in PRESETS:
+        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
+    dataset = generate(preset)
+    for name, arrow in dataset.tables.items():
+        ingest.add_arrow(arrow, name, f"{source}/{name}")
+    return SourceReport(source, dict(dataset.metadata))
+
+
+def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) -> SourceReport:
+    report = SourceReport(source)
+    # A zip often holds one folder with the tables inside.
+    entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
+    if len(entries) == 1 and entries[0].is_dir():
+        folder = entries[0]
+    if mapping is None and (folder / "mapping.toml").is_file():
+        mapping = load_mapping(folder / "mapping.toml")
+    if (folder / "dataset.json").is_file():
+        report.metadata = _dataset_json(folder / "dataset.json")
+    by_table: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        fmt = path.suffix.lower().lstrip(".")
+        if not path.is_file() or path.name in ("dataset.json", "mapping.toml") or path.name.startswith("."):
+            continue
+        table = (mapping.table_for_file(path.stem) if mapping else None) or path.stem.casefold()
+        if fmt not in FORMATS or table not in TABLES:
+            report.ignored.append(path.name)
+            continue
+        if table in by_table:
+            raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
+        by_table[table] = path
+    for table, path in by_table.items():
+        ingest.add_file(path, table, mapping)
+    return report
+
+
+def _dataset_json(path: Path) -> dict:
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput([Problem(path.name, None, None, f"not valid JSON: {exc}")]) from None
+    if not isinstance(doc, dict):
+        raise BadInput([Problem(path.name, None, None, "expected a JSON object")])
+    known = ("title", "publisher", "region", "exported_at", "timezone", "ruleset", "license")
+    return {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
+
+
+def _unzip(path: Path, workdir: Path) -> Path:
+    """Extract safely: no absolute or `..` paths, no links, a cap on the expanded size."""
+    out = workdir / f"unzipped-{path.stem}"
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            total = sum(m.file_size for m in members)
+            if total > MAX_UNZIPPED:
+                raise BadInput([Problem(path.name, None, None, f"expands to {total} bytes, over the limit of {MAX_UNZIPPED}")])
+            for member in members:
+                name = PurePosixPath(member.filename)
+                if name.is_absolute() or ".." in name.parts or (member.external_attr >> 16) & 0o170000 == 0o120000:
+                    raise BadInput([Problem(path.name, None, None, f"unsafe path in archive: {member.filename}")])
+            archive.extractall(out)
+    except zipfile.BadZipFile as exc:
+        raise BadInput([Problem(path.name, None, None, f"not a valid zip file: {exc}")]) from None
+    return out

@@ -1,0 +1,5 @@
+import sys
+
+from kezek.cli import main
+
+sys.exit(main())

@@ -1,0 +1,136 @@
+"""The `kezek` command line (interfaces.md)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+
+EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3
+
+
+def _home_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--home", help="home folder (default: $KEZEK_HOME, else ./data)")
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="kezek", description="Kazakhstan's kindergarten queue, public and checkable.")
+    sub = root.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("update", help="ingest sources, recompute and publish a new snapshot")
+    p.add_argument("--source", action="append", required=True, metavar="SRC",
+                   help="a dataset folder or .zip, or demo:PRESET (astana-2017, almaty, national); repeatable")
+    p.add_argument("--mapping", type=Path, help="mapping file (TOML) for exports laid out differently")
+    _home_arg(p)
+
+    p = sub.add_parser("lookup", help="one application's state and queue numbers")
+    p.add_argument("number", help="application number, typed any way (case, spaces, Latin look-alikes)")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="end of this day (YYYY-MM-DD); default: latest")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    _home_arg(p)
+
+    p = sub.add_parser("export", help="write the published tables as open data")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--format", default="csv,parquet", help="comma-separated: csv, parquet (default both)")
+    _home_arg(p)
+
+    p = sub.add_parser("serve", help="serve the dashboard and the HTTP API")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8501, help="port (default 8501)")
+    _home_arg(p)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    from engine.store import resolve_home
+
+    home = resolve_home(args.home)
+    try:
+        return COMMANDS[args.command](args, home)
+    except KeyboardInterrupt:
+        return EXIT_FAILURE
+
+
+def _update(args, home: Path) -> int:
+    from ingest.problems import BadInput
+    from kezek.pipeline import UpdateRunning, update
+
+    try:
+        report = update(args.source, home, args.mapping)
+    except BadInput as exc:
+        print(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):", file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except UpdateRunning as exc:
+        print(f"kezek update: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except Exception as exc:  # one clear line, never a traceback; the previous snapshot stays
+        if os.environ.get("KEZEK_DEBUG"):
+            raise
+        print(f"kezek update: failed, nothing published: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
+        return EXIT_FAILURE
+    print("\n".join(report.lines()))
+    return EXIT_OK
+
+
+def _open(home: Path):
+    from engine.store import SnapshotUnavailable, current, open_snapshot
+
+    try:
+        return open_snapshot(current(home).path)
+    except SnapshotUnavailable as exc:
+        print(f"kezek: {exc}; publish one with `kezek update --source …`", file=sys.stderr)
+        return None
+
+
+def _lookup(args, home: Path) -> int:
+    from engine.application_number import is_well_formed
+    from engine.lookup import lookup
+
+    con = _open(home)
+    if con is None:
+        return EXIT_FAILURE
+    doc = lookup(con, args.number, args.as_of) if is_well_formed(args.number) else None
+    if doc is None:
+        when = f" on {args.as_of}" if args.as_of else ""
+        print(f"kezek lookup: application {args.number!r} not found{when}", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+    else:
+        for key, value in doc.items():
+            print(f"{key}: {'' if value is None else value}")
+    return EXIT_OK
+
+
+def _export(args, home: Path) -> int:
+    from kezek.export import FORMATS, export
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        print(f"kezek export: unknown format {', '.join(unknown) or '(none)'}; expected csv, parquet", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    con = _open(home)
+    if con is None:
+        return EXIT_FAILURE
+    written = export(con, args.out, formats)
+    print(f"exported {len(written)} files to {args.out}")
+    return EXIT_OK
+
+
+def _serve(args, home: Path) -> int:
+    from dashboard.server import serve
+
+    serve(home, args.host, args.port)
+    return EXIT_OK
+
+
+COMMANDS = {"update": _update, "lookup": _lookup, "export": _export, "serve": _serve}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,209 @@
+"""`kezek update`: ingest every source, recompute, publish one new snapshot.
+
+Everything up to the switch of the pointer happens in a private in-memory database and
+in a snapshot file that no reader knows of yet; a failure at any step leaves the
+previous publication serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+from engine import numbering
+from engine.application_number import normalise_sql
+from engine.schema import EVENT_STATUS, FORMAT_VERSION
+from engine.store import SNAPSHOTS
+from ingest import archive
+from ingest.load import Ingest, sql_str
+from ingest.mapping import Mapping, load_mapping
+from ingest.problems import BadInput, Problem
+from ingest.sources import SourceReport, ingest_source
+from kezek import publish
+
+
+class UpdateRunning(Exception):
+    """Another update holds the lock of this home."""
+
+
+@dataclass
+class Report:
+    snapshot: str = ""
+    as_of: str = ""
+    rows: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, list[str]] = field(default_factory=dict)  # file → personal columns
+    ignored: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def lines(self) -> list[str]:
+        out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
+        out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
+        for file, columns in self.dropped.items():
+            out.append(f"  personal data dropped from {file}: {', '.join(columns)}")
+        if self.ignored:
+            out.append(f"  ignored (not a table of the format): {', '.join(self.ignored)}")
+        out.append("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
+        return out
+
+
+@cache
+def _derive_sql() -> str:
+    text = resources.files("kezek").joinpath("sql", "derive.sql").read_text(encoding="utf-8")
+    cases = " ".join(f"WHEN {sql_str(e)} THEN {sql_str(s)}" for e, s in EVENT_STATUS.items())
+    return text.replace("{event_status_cases}", cases).replace("{number_key}", normalise_sql("a.application_number"))
+
+
+@contextmanager
+def update_lock(home: Path):
+    home.mkdir(parents=True, exist_ok=True)
+    with open(home / ".update.lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UpdateRunning(f"another update is running in {home}") from None
+        yield
+
+
+def _clean_workdirs(home: Path) -> None:
+    """Work folders of killed updates may hold decoded copies of inputs: remove them."""
+    for leftover in [*home.glob(".work-*"), *home.glob(f"{archive.FOLDER}/.*.tmp")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def update(sources: list[str], home: Path, mapping_path: Path | None = None, now: dt.datetime | None = None) -> Report:
+    with update_lock(home):
+        _clean_workdirs(home)
+        workdir = home / f".work-{os.getpid()}"
+        workdir.mkdir(parents=True)
+        try:
+            return _update(sources, home, mapping_path, now or dt.datetime.now(dt.timezone.utc), workdir)
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
+    report, clock = Report(), time.perf_counter()
+    con = duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True})
+    mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
+
+    ingest = Ingest(con, workdir)
+    source_reports: list[SourceReport] = []
+    for source in sources:
+        source_reports.append(ingest_source(ingest, source, mapping, workdir))
+    report.rows = ingest.finish()
+    metadata = _metadata(source_reports)
+    report.ignored = [i for s in source_reports for i in s.ignored]
+    report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
+    _check_numbers_distinct(con)
+    report.timings["ingest"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    fingerprint = hashlib.sha256(
+        json.dumps([[f.file, f.sha256, f.rows] for f in ingest.files] + [sources], ensure_ascii=False).encode()
+    ).hexdigest()
+    (home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
+    snapshot = publish.new_snapshot_id(home, fingerprint, now)
+    building = publish.building_path(home, snapshot)
+    con.execute("ATTACH $path AS snap", {"path": str(building)})
+    con.execute(_derive_sql())
+    con.execute("USE snap")  # the engine's queries read the tables they publish
+    as_of = _as_of(con, metadata)
+    con.execute(
+        f"CREATE TABLE snap.queue AS {numbering.queue_sql()} ORDER BY region, locality, birth_year, queue_number",
+        numbering.queue_params(as_of),
+    )
+    published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+    meta = {
+        "snapshot": snapshot,
+        "published_at": published_at,
+        "as_of": as_of.isoformat(),
+        "format_version": str(FORMAT_VERSION),
+        "timezone": metadata.get("timezone", "Asia/Almaty"),
+        **{k: v for k, v in metadata.items() if k != "timezone"},
+        "sources": json.dumps(sources, ensure_ascii=False),
+    }
+    con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))
+    _sources_table(con, ingest, source_reports)
+    report.timings["recompute"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    con.execute("USE memory")
+    con.execute("DETACH snap")
+    archive.write(home, con, ingest.files)
+    con.close()
+    publish.publish(home, snapshot, published_at)
+    report.timings["publish"] = time.perf_counter() - clock
+    report.snapshot, report.as_of = snapshot, as_of.isoformat()
+    return report
+
+
+def _metadata(source_reports: list[SourceReport]) -> dict:
+    merged: dict = {}
+    for s in source_reports:
+        for k, v in s.metadata.items():
+            merged.setdefault(k, v)
+    return merged
+
+
+def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
+    """The day the data describes: the export date, else the day of its last record."""
+    if "exported_at" in metadata:
+        text = metadata["exported_at"]
+        for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise BadInput([Problem("dataset.json", None, "exported_at", f"cannot read {text!r} as a date and time")])
+    last = con.execute(
+        """SELECT CAST(max(t) AS DATE) FROM (
+               SELECT max(registered_at) AS t FROM snap.applications
+               UNION ALL SELECT max(status_at) FROM snap.applications
+               UNION ALL SELECT max("at") FROM snap.events
+               UNION ALL SELECT max(announced_at) FROM snap.vacancies)"""
+    ).fetchone()[0]
+    return last or dt.date.today()
+
+
+def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:
+    """Two numbers that differ only in case, spaces or look-alike letters can't be looked up apart."""
+    rows = con.execute(
+        f"""SELECT _file, _row, application_number, first_value(application_number) OVER w
+            FROM (SELECT *, {normalise_sql('application_number')} AS k FROM c_applications)
+            WINDOW w AS (PARTITION BY k ORDER BY _file, _row)
+            QUALIFY row_number() OVER w > 1
+            ORDER BY _file, _row LIMIT 21"""
+    ).fetchall()
+    if rows:
+        raise BadInput([
+            Problem(f, r, "application_number", f"{n!r} cannot be told apart from {first!r} (case, spaces or look-alike letters)")
+            for f, r, n, first in rows
+        ])
+
+
+def _sources_table(con: duckdb.DuckDBPyConnection, ingest: Ingest, source_reports: list[SourceReport]) -> None:
+    con.execute(
+        """CREATE TABLE snap.sources (file VARCHAR, table_name VARCHAR, sha256 VARCHAR, rows BIGINT,
+           dropped_columns VARCHAR, extra_columns VARCHAR, encoding VARCHAR, delimiter VARCHAR)"""
+    )
+    con.executemany(
+        "INSERT INTO snap.sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (f.file, f.table, f.sha256, f.rows, "|".join(f.dropped), "|".join(f.extra),
+             f.detected.get("encoding"), f.detected.get("delimiter"))
+            for f in ingest.files
+        ],
+    )

@@ -1,0 +1,63 @@
+"""Shared fixtures: datasets written as real files, a real `kezek` process, real homes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KEZEK = [sys.executable, "-m", "kezek"]
+SLOW = os.environ.get("KEZEK_SLOW") == "1"
+
+
+def run_kezek(*args: str, home: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    cmd = [*KEZEK, *args] + (["--home", str(home)] if home is not None else [])
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(cmd)} exited {done.returncode}:\n{done.stderr}")
+    return done
+
+
+def write_csv(path: Path, rows: list[dict], *, encoding="utf-8", delimiter=",", headers: list[str] | None = None) -> Path:
+    if headers is None:
+        headers = list(dict.fromkeys(k for row in rows for k in row))  # every column, first-seen order
+    with open(path, "w", encoding=encoding, newline="") as fh:
+        writer = csv.writer(fh, delimiter=delimiter)
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow(["" if row.get(h) is None else row.get(h) for h in headers])
+    return path
+
+
+def write_dataset(folder: Path, tables: dict[str, list[dict]], metadata: dict | None = None, **csv_options) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        write_csv(folder / f"{name}.csv", rows, **csv_options)
+    if metadata:
+        (folder / "dataset.json").write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
+def kindergarten(kid="K1", **kw) -> dict:
+    return {"kindergarten_id": kid, "name_kk": f"{kid} балабақшасы", "name_ru": f"Детский сад {kid}",
+            "region": "Астана", "ownership": "state", "languages": "kk|ru", **kw}
+
+
+def vacancy(bid="B1", kid="K1", **kw) -> dict:
+    return {"bulletin_id": bid, "kindergarten_id": kid, "announced_at": "2017-04-10 09:00",
+            "birth_year": 2015, "language": "kk", "seats": 1, **kw}
+
+
+def application(number, registered_at, privilege="none", status="queued", **kw) -> dict:
+    return {"application_number": number, "region": "Астана", "birth_date": "2015-01-15",
+            "registered_at": registered_at, "privilege": privilege, "status": status, **kw}
+
+
+@pytest.fixture
+def home(tmp_path) -> Path:
+    return tmp_path / "home"
