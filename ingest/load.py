@@ -21,7 +21,7 @@ from ingest.labels import VALUE_DOMAIN, accepted_headers, column_synonyms, heade
 from ingest.mapping import Mapping
 from ingest.problems import SHOWN, BadInput, Problem
 from ingest.readers import quote_ident as q
-from ingest.readers import read_file
+from ingest.readers import add_row_numbers, read_file
 
 DATETIME_FORMATS = [
     "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M",
@@ -87,8 +87,9 @@ class Ingest:
     def add_arrow(self, arrow: pa.Table, table: str, label: str) -> LoadedFile:
         raw = f"raw_{len(self.files)}"
         self.con.register("_arrow", arrow)
-        self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT *, CAST(rowid + 1 AS BIGINT) AS _row FROM _arrow")
+        self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT * FROM _arrow")
         self.con.unregister("_arrow")
+        add_row_numbers(self.con, raw, first_row=1)
         loaded = LoadedFile(table, label, f"staged_{len(self.files)}")
         self._stage(raw, loaded, None)
         return loaded

@@ -133,7 +133,7 @@ def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
         )
     except duckdb.Error as exc:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as Parquet: {str(exc).splitlines()[0]}")]) from None
-    _add_row(con, table, first_row=1)
+    add_row_numbers(con, table, first_row=1)
     return {}
 
 
@@ -148,7 +148,7 @@ def read_json(con, path: Path, table: str, workdir: Path) -> dict:
         )
     except duckdb.Error as exc:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as JSON: {str(exc).splitlines()[0]}")]) from None
-    _add_row(con, table, first_row=1)
+    add_row_numbers(con, table, first_row=1)
     return {}
 
 
@@ -188,7 +188,7 @@ def _cell_text(value) -> str | None:
     return str(value)
 
 
-def _add_row(con, table: str, first_row: int) -> None:
+def add_row_numbers(con, table: str, first_row: int) -> None:
     con.execute(
         f"CREATE OR REPLACE TABLE {quote_ident(table)} AS "
         f"SELECT *, CAST(rowid + {first_row} AS BIGINT) AS _row FROM {quote_ident(table)}"

@@ -1,0 +1,76 @@
+"""Kezek's dashboard: the entry script Streamlit runs for every visit and every rerun.
+
+Served by `kezek serve` (dashboard.server); the pages are the scripts in dashboard/views/.
+The language is settled first, so that everything drawn after it, the navigation
+included, speaks it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import context, i18n, queries
+from dashboard.i18n import t
+from dashboard.views import no_snapshot
+from engine.store import SnapshotUnavailable
+
+
+# Streamlit's headings are sized for desktops; on a phone a page title would take the
+# whole first screen and push the answer out of sight.
+PHONE_CSS = """<style>
+@media (max-width: 640px) {
+  h1 { font-size: 1.75rem !important; padding-top: 0.5rem !important; }
+}
+</style>"""
+
+
+WIDE = {"kindergartens"}
+
+
+def footer(about: dict[str, str], lang: str) -> None:
+    st.divider()
+    st.caption(
+        t(
+            "footer.source",
+            lang,
+            as_of=i18n.date(about["as_of"], lang) if about.get("as_of") else "—",
+            publisher=context.md(about.get("publisher") or "—"),
+            license=context.md(about.get("license") or "—"),
+            snapshot=context.md(about.get("snapshot") or "—"),
+        )
+    )
+
+
+def main() -> None:
+    lang = context.language()
+    lookup_title = t("lookup.nav", lang)
+    page = st.navigation(
+        [
+            # The root shows the lookup too; Streamlit serves a default page only at the
+            # root, so /lookup, the address people share, is its own (visible) page.
+            st.Page("views/lookup.py", title=lookup_title, url_path="start", default=True,
+                    visibility="hidden"),
+            st.Page("views/lookup.py", title=lookup_title, url_path="lookup", icon=":material/search:"),
+            st.Page("views/kindergartens.py", title=t("kindergartens.nav", lang),
+                    url_path="kindergartens", icon=":material/school:"),
+            st.Page("views/vacancies.py", title=t("vacancies.nav", lang), url_path="vacancies",
+                    icon=":material/event_seat:"),
+        ],
+        position="top",
+    )
+    # The register's table needs the width of a desktop; the other pages read better narrow.
+    st.set_page_config(page_title=t("app.title", lang), page_icon="🧸",
+                       layout="wide" if page.url_path in WIDE else "centered")
+    st.html(PHONE_CSS)
+    lang = context.language_switch(lang)
+    try:
+        about = context.query(queries.meta)
+        page.run()
+    except SnapshotUnavailable:  # nothing published, or the snapshot went away meanwhile
+        no_snapshot.render(lang)
+        return
+    footer(about, lang)
+
+
+if __name__ == "__main__":  # Streamlit runs the entry script as __main__
+    main()

@@ -1,0 +1,65 @@
+"""Names of the canonical codes (status, privilege, ownership, language) for visitors.
+
+The published tables hold the codes of the open-data format; these are the words the
+portals use for them (open-data-format.md, "Column names in Russian and Kazakh").
+"""
+
+from __future__ import annotations
+
+from dashboard.i18n import N_, t
+
+STATUS = {
+    "queued": N_("status.queued"),
+    "notified": N_("status.notified"),
+    "referred": N_("status.referred"),
+    "stop_list": N_("status.stop_list"),
+    "inactive": N_("status.inactive"),
+    "enrolled": N_("status.enrolled"),
+    "withdrawn": N_("status.withdrawn"),
+    "removed": N_("status.removed"),
+    "aged_out": N_("status.aged_out"),
+}
+PRIVILEGE = {
+    "none": N_("privilege.none"),
+    "first": N_("privilege.first"),
+    "extraordinary": N_("privilege.extraordinary"),
+}
+OWNERSHIP = {
+    "state": N_("ownership.state"),
+    "private_state_order": N_("ownership.private_state_order"),
+    "private": N_("ownership.private"),
+    "mini_centre": N_("ownership.mini_centre"),
+}
+LANGUAGE = {
+    "kk": N_("teaching.kk"),
+    "ru": N_("teaching.ru"),
+    "en": N_("teaching.en"),
+}
+
+
+def _label(table: dict[str, str], code: str | None, lang: str) -> str:
+    if code is None:
+        return ""
+    key = table.get(code)
+    return t(key, lang) if key else code  # a code we have no word for is shown as is
+
+
+def status(code: str | None, lang: str) -> str:
+    return _label(STATUS, code, lang)
+
+
+def privilege(code: str | None, lang: str) -> str:
+    return _label(PRIVILEGE, code, lang)
+
+
+def ownership(code: str | None, lang: str) -> str:
+    return _label(OWNERSHIP, code, lang)
+
+
+def language(code: str | None, lang: str) -> str:
+    return _label(LANGUAGE, code, lang)
+
+
+def languages(codes: str | None, lang: str) -> str:
+    """'kk|ru' → 'қазақ, орыс' (the register's list of languages of instruction)."""
+    return ", ".join(language(c.strip(), lang) for c in (codes or "").split("|") if c.strip())

@@ -1,0 +1,108 @@
+"""The public server: Streamlit's `st.App` running dashboard/app.py under uvicorn, with
+Kezek's own routes (`GET /healthz`, and the HTTP API the lead mounts) beside the pages.
+
+`kezek serve` calls `serve(home, host, port)`. Several processes may serve one home behind
+a proxy: each opens the published snapshot read-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+from starlette.responses import JSONResponse
+from starlette.routing import BaseRoute, Route
+
+from dashboard import context
+from engine.store import SnapshotUnavailable
+
+SCRIPT = Path(__file__).with_name("app.py")
+
+# Settings for a public site. Streamlit reads STREAMLIT_* variables only through its own
+# command line, so they are set here, in the process, before the app is built.
+SETTINGS: dict[str, object] = {
+    "server.headless": True,
+    "server.fileWatcherType": "none",  # never re-run code because a file changed
+    "server.runOnSave": False,
+    "server.allowRunOnSave": False,
+    "server.maxUploadSize": 1,  # MB; the dashboard takes no uploads
+    "server.maxMessageSize": 50,  # MB; the national register is a few MB
+    "server.maxWidgetStateSize": 2,  # MB sent by a browser per rerun; our widgets are tiny
+    "server.enableStaticServing": False,
+    "server.enableXsrfProtection": True,
+    "server.enableCORS": True,
+    "server.enableAgentApi": False,
+    "server.scriptHealthCheckEnabled": False,
+    "server.showEmailPrompt": False,
+    "client.showErrorDetails": "none",  # tracebacks go to the log, never to visitors
+    "client.showErrorLinks": False,
+    "client.toolbarMode": "viewer",
+    "browser.gatherUsageStats": False,
+    "global.developmentMode": False,
+    "runner.magicEnabled": False,
+}
+
+
+def configure(host: str = "127.0.0.1", port: int = 8501) -> None:
+    """Apply SETTINGS (and the address) to Streamlit's process-wide configuration."""
+    from streamlit import config
+
+    for key, value in {**SETTINGS, "server.address": host, "server.port": port}.items():
+        config.set_option(key, value)
+
+
+def health(home: str | Path | None = None) -> JSONResponse:
+    """200 with the published snapshot when it can be read, else 503 (interfaces.md)."""
+    headers = {"Cache-Control": "no-store"}
+    try:
+        reader = context.reader(home)
+        publication = reader.publication()
+        cur = reader.cursor()
+        try:
+            cur.execute("SELECT count(*) FROM meta").fetchone()
+        finally:
+            cur.close()
+    except (SnapshotUnavailable, duckdb.Error):
+        return JSONResponse({"status": "unavailable"}, status_code=503, headers=headers)
+    return JSONResponse(
+        {"status": "ok", "snapshot": publication.snapshot, "published_at": publication.published_at},
+        headers=headers,
+    )
+
+
+def routes(home: str | Path) -> list[BaseRoute]:
+    """Kezek's own routes, served beside the pages."""
+    return [Route("/healthz", lambda request: health(home), methods=["GET"])]
+
+
+def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
+    """The ASGI app: the dashboard pages plus /healthz (plus `extra_routes`, e.g. /api/v1).
+
+    The pages find the home in KEZEK_HOME, set here before anything starts.
+    """
+    import streamlit as st
+
+    home = Path(home).resolve()
+    os.environ["KEZEK_HOME"] = str(home)
+    return st.App(SCRIPT, routes=[*routes(home), *extra_routes])
+
+
+def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,
+          extra_routes: Sequence[BaseRoute] = ()) -> None:
+    """Serve the dashboard until interrupted (SIGINT/SIGTERM)."""
+    import uvicorn
+
+    configure(host, port)
+    app = build_app(home, extra_routes)
+    try:  # Streamlit's own WebSocket settings (message size, pings), as `streamlit run` uses
+        from streamlit.web.server.starlette.starlette_server import _get_uvicorn_config_kwargs
+
+        options = _get_uvicorn_config_kwargs()
+    except ImportError:  # pragma: no cover - a Streamlit without it
+        options = {"ws_max_size": int(SETTINGS["server.maxMessageSize"]) * 1024 * 1024}
+    options.update(access_log=False, server_header=False, proxy_headers=True)
+    print(f"Kezek dashboard on http://{host}:{port}/ (home: {Path(home).resolve()}); "
+          "health at /healthz", flush=True)
+    uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run()

@@ -1,0 +1,86 @@
+"""Lookup: a parent types the application number and sees the child's place in the queue."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import context, labels
+from dashboard.i18n import date, number, t
+from engine.application_number import MAX_LENGTH, is_well_formed
+from engine.lookup import lookup, snapshot_as_of
+
+KEY = "app"  # widget key and URL parameter: ?app=УО.2018.000024.1
+
+
+def place(doc: dict) -> str:
+    """The queue's settlement, with its region when they differ."""
+    region, locality = doc["region"], doc.get("locality") or doc["region"]
+    return locality if locality == region else f"{locality}, {region}"
+
+
+def show(doc: dict, lang: str) -> None:
+    status = labels.status(doc["status"], lang)
+    if doc["in_queue"] and doc["queue_number"] is not None:
+        st.metric(t("lookup.queue_number", lang), number(doc["queue_number"], lang))
+        st.success(
+            t(
+                "lookup.position",
+                lang,
+                queue_number=number(doc["queue_number"], lang),
+                segment_size=number(doc["segment_size"], lang),
+                birth_year=doc["birth_year"],
+                place=context.md(place(doc)),
+            )
+        )
+        left, right = st.columns(2)
+        privileged = doc["privileged_queue_number"]
+        left.metric(
+            t("lookup.privileged_queue_number", lang),
+            number(privileged, lang) if privileged else "—",
+            help=t("lookup.privileged_help", lang),
+        )
+        right.metric(t("lookup.segment_size", lang), number(doc["segment_size"], lang))
+    else:
+        st.warning(t("lookup.not_in_queue", lang, status=status))
+    rows = [
+        (t("lookup.application_number", lang), doc["application_number"]),
+        (t("lookup.status", lang), status),
+        (t("lookup.privilege", lang), labels.privilege(doc["privilege"], lang)),
+        (t("lookup.registered_at", lang), date(doc["registered_at"], lang, with_time=True)),
+        (t("lookup.queue", lang), t("lookup.queue_segment", lang, birth_year=doc["birth_year"],
+                                     place=place(doc))),
+    ]
+    st.markdown("\n".join(f"- **{label}:** {context.md(value)}" for label, value in rows))
+    st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
+
+
+def main() -> None:
+    lang = context.language()
+    st.title(t("lookup.title", lang))
+    st.write(t("lookup.intro", lang))
+    context.seed_from_url(KEY)
+    with st.form("lookup", border=False, enter_to_submit=True):
+        st.text_input(
+            t("lookup.number_label", lang),
+            key=KEY,
+            max_chars=MAX_LENGTH,
+            placeholder=t("lookup.number_placeholder", lang),
+            autocomplete="off",
+        )
+        st.form_submit_button(t("lookup.submit", lang), type="primary")
+    typed = (st.session_state.get(KEY) or "").strip()
+    context.keep_in_url(KEY, typed)
+    if not typed:
+        st.caption(t("lookup.hint", lang))
+        return
+    # A number nobody could have been given is simply not found: no error, no query.
+    doc = context.query(lookup, typed) if is_well_formed(typed) else None
+    if doc is None:
+        as_of = context.query(snapshot_as_of)
+        st.info(t("lookup.not_found", lang, as_of=date(as_of, lang)))
+        return
+    show(doc, lang)
+
+
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it draws nothing
+    main()
