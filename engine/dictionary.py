@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from engine.schema import EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION, TABLES
+from engine.schema import EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES
 
 
 def markdown() -> str:
@@ -33,6 +33,8 @@ def markdown() -> str:
     out += [f"| `{e}` | `{s}` |" for e, s in EVENT_STATUS.items()]
     out += ["| `privilege_changed` | (unchanged) |", "", "Columns an event must carry:", ""]
     out += [f"- `{col}` for {', '.join(f'`{e}`' for e in events)}" for col, events in EVENT_REQUIRES.items()]
+    out += ["", "A `referral_issued` in the channel " + ", ".join(f"`{c}`" for c in REFERRAL_CHANNELS_WITHOUT_BULLETIN)
+            + " need not name a bulletin (rule A6: such places are taken regardless of the queue number)."]
     return "\n".join(out) + "\n"
 
 

@@ -68,6 +68,10 @@ EVENT_REQUIRES = {
     "kindergarten_id": ("referral_issued", "enrolled"),
     "channel": ("referral_issued",),
 }
+# A6: a place in a private kindergarten with a state order is taken "regardless of the
+# queue number" (seed 002, item 7), straight from the kindergarten's vacant places, so such
+# a referral need not name a bulletin. An extension of the format's column table.
+REFERRAL_CHANNELS_WITHOUT_BULLETIN = ("private_state_order",)
 
 
 @dataclass(frozen=True)

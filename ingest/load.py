@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, TABLES, Column, Table
+from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
 from ingest import privacy
 from ingest.labels import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest.mapping import Mapping
@@ -152,9 +152,9 @@ class Ingest:
 
     def _typed(self, column: Column, ident: str, src_type: str, text: str, table_mapping) -> str:
         target = DUCKDB_TYPE[column.type]
-        if column.type in ("string",) and not column.enum:
+        if column.type == "string" and not column.enum and column.name not in VALUE_DOMAIN:
             return text
-        if column.enum or column.type == "list" or column.name == "language":
+        if column.enum or column.name in VALUE_DOMAIN:
             labels = dict(value_labels(VALUE_DOMAIN.get(column.name, column.name)))
             if table_mapping and column.name in table_mapping.values:
                 labels.update({header_key(k): v for k, v in table_mapping.values[column.name].items()})
@@ -284,11 +284,13 @@ class Ingest:
         )
         for column, bound in (("latitude", 90), ("longitude", 180)):
             yield f"SELECT _file, _row, '{column}', 'must be between -{bound} and {bound}' FROM c_kindergartens WHERE abs({column}) > {bound}"
+        free = ", ".join(map(sql_str, REFERRAL_CHANNELS_WITHOUT_BULLETIN))
         for column, events in EVENT_REQUIRES.items():
             listed = ", ".join(map(sql_str, events))
+            exempt = f" AND NOT (event = 'referral_issued' AND channel IN ({free}))" if column == "bulletin_id" else ""
             yield (
                 f"SELECT _file, _row, {sql_str(column)}, 'a value is required for event ' || event "
-                f"FROM c_events WHERE {q(column)} IS NULL AND event IN ({listed})"
+                f"FROM c_events WHERE {q(column)} IS NULL AND event IN ({listed}){exempt}"
             )
         yield (
             "SELECT _file, _row, 'group_id', 'groups has no group ' || group_id || ' in kindergarten ' || kindergarten_id "

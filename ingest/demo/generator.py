@@ -1,0 +1,1007 @@
+"""The simulation behind `ingest.demo.generate`.
+
+Everything is numpy over whole populations; the only Python loop that touches the queue
+runs over allocation actions (one per vacancy bulletin and one free-choice round per
+bulletin), and each of its iterations is vectorised over the bulletin's segment.
+
+Every application carries a small time-ordered log ("timeline") of its events in fixed
+width arrays. The state of a segment at an instant is read from those logs exactly as
+open-data-format.md defines it, so the allocation sees what an auditor replaying the
+published events will see. Background events that do not depend on the queue
+(registrations, privilege changes, withdrawals, removals, places in private kindergartens
+with state order, ageing out) are written first; an allocation that later involves an
+application cuts its log at that instant, so nothing scheduled behind it can contradict it.
+
+Instants: bulletin announcements have even seconds, every other event has odd seconds,
+and announcements of one segment are distinct, so at the instant of a bulletin nothing
+else happens in its segment except that bulletin's own notifications.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.schema import (
+    CHANNEL,
+    EVENT,
+    EVENT_STATUS,
+    NUMBERED_STATUSES,
+    OWNERSHIP,
+    PRIVILEGE,
+    PRIVILEGE_CATEGORY,
+    STATUS,
+    TABLES,
+)
+from ingest.demo import names
+from ingest.demo.presets import Preset
+from ingest.demo.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
+
+INF = np.iinfo(np.int64).max
+
+# Codes (indices into the schema's own tuples; nothing here re-declares an enum).
+EV = {e: np.int8(i) for i, e in enumerate(EVENT)}
+ST = {s: np.int8(i) for i, s in enumerate(STATUS)}
+PR = {p: np.int8(i) for i, p in enumerate(PRIVILEGE)}
+CAT = {c: np.int8(i) for i, c in enumerate(PRIVILEGE_CATEGORY)}
+CH = {c: np.int8(i) for i, c in enumerate(CHANNEL)}
+OWN = {o: np.int8(i) for i, o in enumerate(OWNERSHIP)}
+EVENT_STATUS_CODE = np.array([ST[EVENT_STATUS[e]] if e in EVENT_STATUS else -1 for e in EVENT], np.int8)
+NUMBERED = np.zeros(len(STATUS) + 1, bool)  # indexed by status code + 1 (code -1: not yet registered)
+NUMBERED[[ST[s] + 1 for s in NUMBERED_STATUSES]] = True
+QUEUED = ST["queued"]
+P_NONE, P_FIRST, P_EXTRA = PR["none"], PR["first"], PR["extraordinary"]
+REASONS = (
+    "window_missed",  # A2: the priority window closed without a choice (stays in the queue)
+    "cancelled_by_parent",  # A4: cancelled within the cancel window, no penalty
+    "expired",  # A4: not used within its validity
+    "privilege_not_confirmed",  # A5
+    "by_parent",  # withdrawn on the parent's request
+    "duplicate",
+    "moved_away",
+    "documents_invalid",
+)
+RS = {r: np.int8(i) for i, r in enumerate(REASONS)}
+LANGS = ("kk", "ru")
+EXTRA_CATS = np.array([CAT["military"], CAT["special_state_body"]], np.int8)
+EXTRA_P = np.array([0.7, 0.3])
+FIRST_CATS = np.array([CAT[c] for c in ("large_family", "disabled_parent", "special_needs", "no_parental_care", "orphan")], np.int8)
+FIRST_P = np.array([0.55, 0.15, 0.15, 0.08, 0.07])
+REG_HOURS = np.array([1, .5, .3, .2, .2, .3, .8, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 4, 3, 2, 1.5])
+REG_HOURS = REG_HOURS / REG_HOURS.sum()
+
+# Kinds of entries in an allocation chain, and the layouts of the chains (see referral_chain).
+K_REF, K_CONF, K_ENR, K_ANN, K_SLE, K_CANC, K_PANN, K_PCH, K_NOT, K_MISS, K_AGED, K_NONE = range(12)
+KIND_EV = np.array([EV["referral_issued"], EV["privilege_confirmed"], EV["enrolled"], EV["referral_annulled"],
+                    EV["stop_list_ended"], EV["referral_cancelled"], EV["referral_annulled"], EV["privilege_changed"],
+                    EV["notified"], EV["referral_cancelled"], EV["aged_out"], -1], np.int8)
+KIND_ST = np.r_[EVENT_STATUS_CODE[KIND_EV[:-1]], -1].astype(np.int8)
+KIND_RS = np.array([-1, -1, -1, RS["expired"], -1, RS["cancelled_by_parent"], RS["privilege_not_confirmed"],
+                    RS["privilege_not_confirmed"], -1, RS["window_missed"], -1, -1], np.int8)
+KIND_PR = np.array([-1, -1, -1, -1, -1, -1, -1, P_NONE, -1, -1, -1, -1], np.int8)
+KIND_LINK = np.array([1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0], bool)  # carries bulletin and kindergarten
+_N = K_NONE
+REF_LAYOUT = np.array([  # index: outcome * 2 + privileged
+    [K_REF, K_ENR, _N, _N], [K_REF, K_CONF, K_ENR, _N],  # enrolled
+    [K_REF, K_ANN, K_SLE, _N], [K_REF, K_CONF, K_ANN, K_SLE],  # expired -> stop-list
+    [K_REF, K_CANC, _N, _N], [K_REF, K_CANC, _N, _N],  # cancelled by the parent
+    [K_REF, K_ENR, _N, _N], [K_REF, K_PANN, K_PCH, K_SLE],  # privilege not confirmed (A5)
+])
+MISS_LAYOUT = np.array([K_MISS, _N, _N, _N])
+# with a free last column for ageing out (filled by `commit`)
+REFERRAL_LAYOUT = np.hstack([REF_LAYOUT, np.full((len(REF_LAYOUT), 1), _N)])
+PRIORITY_LAYOUT = np.hstack([np.full((len(REF_LAYOUT) + 1, 1), K_NOT),
+                             np.vstack([REF_LAYOUT, MISS_LAYOUT]), np.full((len(REF_LAYOUT) + 1, 1), _N)])
+
+
+F_T, F_EV, F_PR, F_CAT, F_BU, F_KG, F_CH, F_RS = range(8)
+
+
+class Block:
+    """Events to append to the logs of `m` applications: one (8, m, width) int64 array of
+    fields (time, event, privilege, category, bulletin, kindergarten, channel, reason; -1 =
+    none) and an (m, width) mask of the entries that exist."""
+
+    __slots__ = ("v", "ok")
+
+    def __init__(self, v, ok):
+        self.v, self.ok = v, ok
+
+    @classmethod
+    def empty(cls, m: int, width: int) -> Block:
+        v = np.full((8, m, width), -1, np.int64)
+        v[F_T] = INF
+        return cls(v, np.zeros((m, width), bool))
+
+    @property
+    def t(self):
+        return self.v[F_T]
+
+    @property
+    def ev(self):
+        return self.v[F_EV]
+
+    def set(self, col, mask, t, ev, pr=-1, cat=-1, bu=-1, kg=-1, ch=-1, rs=-1):
+        """Fill column `col` where `mask` (values broadcast over the rows)."""
+        v = self.v
+        for f, value in ((F_T, t), (F_EV, ev), (F_PR, pr), (F_CAT, cat), (F_BU, bu), (F_KG, kg), (F_CH, ch), (F_RS, rs)):
+            if type(value) is not np.ndarray and value == -1:
+                continue  # the default; masks of one column never overlap
+            np.copyto(v[f, :, col], value, where=mask)
+        self.ok[:, col] |= mask
+
+    @staticmethod
+    def hstack(*blocks: Block) -> Block:
+        return Block(np.concatenate([b.v for b in blocks], axis=2), np.concatenate([b.ok for b in blocks], axis=1))
+
+
+def odd(t):
+    return np.asarray(t, np.int64) | 1
+
+
+def even(t):
+    return np.asarray(t, np.int64) & ~np.int64(1)
+
+
+class Simulation:
+    def __init__(self, preset: Preset, seed: int):
+        self.p = preset
+        self.rules = preset.ruleset
+        self.rng = np.random.default_rng(seed)
+        export = dt.datetime.fromisoformat(preset.exported_at)
+        self.export = export
+        self.EXP = to_seconds(export)
+        self.export_day = to_day(export.date())
+        start = export.replace(year=export.year - 1)
+        self.W0 = to_seconds(start)
+        self.W0_day = to_day(start.date())
+        first_year = min(preset.cohorts) - 1
+        self.cal = WorkCalendar(first_year, export.year + 1)
+        self.locs = preset.localities
+        w = np.array([loc.weight for loc in self.locs], float)
+        self.loc_w = w / w.sum()
+
+    # ------------------------------------------------------------------ helpers
+    def tod(self, m, h0, h1):
+        return self.rng.integers(int(h0 * HOUR), int(h1 * HOUR), m)
+
+    def birthday(self, k):
+        """Epoch day of each application's k-th birthday (no 29 February births)."""
+        years = (self.by + k - 1970).astype("datetime64[Y]")
+        return ((years.astype("datetime64[M]") + (self.bm - 1)).astype("datetime64[D]") + (self.bd - 1)).astype(np.int64)
+
+    # ------------------------------------------------------------------ organisations
+    def kindergartens(self):
+        p, rng = self.p, self.rng
+        nloc = len(self.locs)
+        counts = {}
+        for own in OWNERSHIP:
+            total = p.organisations.get(own, 0)
+            raw = total * self.loc_w
+            c = np.floor(raw).astype(int)
+            rest = total - c.sum()
+            if rest > 0:
+                c[np.argsort(-(raw - c), kind="stable")[:rest]] += 1
+            if own == "state":
+                c = np.maximum(c, 2)  # every locality needs state kindergartens for its bulletins
+            counts[own] = c
+        loc = np.concatenate([np.repeat(np.arange(nloc), counts[o]) for o in OWNERSHIP])
+        own = np.concatenate([np.full(counts[o].sum(), OWN[o], np.int8) for o in OWNERSHIP])
+        order = np.lexsort((own, loc))
+        loc, own = loc[order], own[order]
+        n = len(loc)
+        self.n_kg = n
+        self.kg_loc, self.kg_own = loc, own
+        state = own == OWN["state"]
+        # departmental kindergartens (ownership state): a few, at random
+        dep = np.zeros(n, bool)
+        state_idx = np.flatnonzero(state)
+        dep[rng.choice(state_idx, size=min(p.departmental, len(state_idx)), replace=False)] = True
+        self.kg_dep = dep
+        # languages of instruction: 0 kk, 1 ru, 2 kk|ru
+        probs = np.array([self.locs[i].kg_language for i in range(nloc)])[loc]
+        u = rng.random(n)
+        lang = (u > probs[:, 0]).astype(np.int8) + (u > probs[:, 0] + probs[:, 1])
+        mini = own == OWN["mini_centre"]
+        lang = np.where(mini & (lang == 2), (rng.random(n) < 0.5).astype(np.int8), lang)
+        self.kg_lang = lang.astype(np.int8)
+        # state kindergartens are numbered within their locality (with gaps, as in reality)
+        num = rng.integers(1, 120, n)
+        st_idx = np.flatnonzero(state)  # contiguous per locality: sorted by (locality, ownership)
+        cs = np.cumsum(1 + rng.poisson(0.15, len(st_idx)))
+        first = np.r_[0, np.flatnonzero(np.diff(loc[st_idx])) + 1]
+        sizes = np.diff(np.r_[first, len(st_idx)])
+        num[st_idx] = cs - np.repeat(np.r_[0, cs[first[1:] - 1]], sizes)
+        self.kg_num = num
+        # coordinates: around the district centre, or the locality centre
+        lat = np.empty(n)
+        lon = np.empty(n)
+        district = np.full(n, None, object)
+        spread = np.array([l.spread for l in self.locs])[loc]
+        for i, l in enumerate(self.locs):  # per locality (tens of them), vectorised inside
+            sel = np.flatnonzero(loc == i)
+            if l.districts:
+                d = rng.integers(0, len(l.districts), len(sel))
+                cen = np.array([(a, b) for _, a, b in l.districts])[d]
+                district[sel] = np.array([x for x, _, _ in l.districts], object)[d]
+            else:
+                cen = np.tile([l.lat, l.lon], (len(sel), 1))
+            la = cen[:, 0] + rng.normal(0, 1, len(sel)) * spread[sel]
+            lo = cen[:, 1] + rng.normal(0, 1, len(sel)) * spread[sel] * 1.5
+            if l.box:
+                la = np.clip(la, l.box[0] + 0.002, l.box[1] - 0.002)
+                lo = np.clip(lo, l.box[2] + 0.002, l.box[3] - 0.002)
+            lat[sel], lon[sel] = la, lo
+        self.kg_lat, self.kg_lon = np.round(lat, 5), np.round(lon, 5)
+        self.kg_district = district
+        self.kg_state_by_loc = [np.flatnonzero(state & (loc == i)) for i in range(nloc)]
+
+    def kindergarten_table(self, capacity) -> pa.Table:
+        rng, n = self.rng, self.n_kg
+        own, loc = self.kg_own, self.kg_loc
+        kk_pick = rng.integers(0, len(names.KK_NAMES), n)
+        ru_pick = rng.integers(0, len(names.RU_NAMES), n)
+        use_ru = (own != OWN["state"]) & (own != OWN["mini_centre"]) & (rng.random(n) < 0.25)
+        brand = np.where(use_ru, np.array(names.RU_NAMES, object)[ru_pick], np.array(names.KK_NAMES, object)[kk_pick])
+        brand = pa.array(brand, pa.string())
+        quoted = pc.binary_join_element_wise("«", brand, "»", "")
+        num = pc.cast(pa.array(self.kg_num), pa.string())
+        school = pc.cast(pa.array(rng.integers(1, 95, n)), pa.string())
+        kinds = {
+            "state": (pc.binary_join_element_wise("№", num, " ", quoted, " балабақшасы", ""),
+                      pc.binary_join_element_wise("Ясли-сад №", num, " ", quoted, "")),
+            "departmental": (pc.binary_join_element_wise(quoted, " ведомстволық балабақшасы", ""),
+                             pc.binary_join_element_wise("Ведомственный детский сад ", quoted, "")),
+            "private_a": (pc.binary_join_element_wise(quoted, " жеке балабақшасы", ""),
+                          pc.binary_join_element_wise("Частный детский сад ", quoted, "")),
+            "private_b": (pc.binary_join_element_wise(quoted, " балабақшасы ЖШС", ""),
+                          pc.binary_join_element_wise("ТОО «Детский сад ", brand, "»", "")),
+            "mini_a": (pc.binary_join_element_wise(quoted, " шағын орталығы", ""),
+                       pc.binary_join_element_wise("Мини-центр ", quoted, "")),
+            "mini_b": (pc.binary_join_element_wise("№", school, " мектеп жанындағы ", quoted, " шағын орталығы", ""),
+                       pc.binary_join_element_wise("Мини-центр ", quoted, " при школе №", school, "")),
+        }
+        which = np.where(own == OWN["state"], np.where(self.kg_dep, 1, 0),
+                         np.where(own == OWN["mini_centre"], np.where(rng.random(n) < 0.6, 4, 5),
+                                  np.where(rng.random(n) < 0.6, 2, 3)))
+        order = list(kinds)
+        name_kk = kinds[order[0]][0]
+        name_ru = kinds[order[0]][1]
+        for i, key in enumerate(order[1:], start=1):
+            mask = pa.array(which == i)
+            name_kk = pc.if_else(mask, kinds[key][0], name_kk)
+            name_ru = pc.if_else(mask, kinds[key][1], name_ru)
+        # addresses
+        loc_names = np.array([l.name for l in self.locs], object)
+        street_lists = [names.STREETS.get(l.name, names.GENERIC_STREETS) for l in self.locs]
+        streets = np.empty(n, object)
+        for i, lst in enumerate(street_lists):
+            sel = np.flatnonzero(loc == i)
+            streets[sel] = np.array(lst, object)[rng.integers(0, len(lst), len(sel))]
+        house = pc.cast(pa.array(rng.integers(1, 160, n)), pa.string())
+        address = pc.binary_join_element_wise(pa.array(loc_names[loc], pa.string()), " қ., ",
+                                              pa.array(streets, pa.string()), ", ", house, "")
+        codes = np.array([l.phone_code for l in self.locs], object)[loc]
+        width = 10 - np.array([len(c) for c in codes])
+        local = rng.integers(10 ** (width - 1) * 2, 10 ** width)
+        phone = pc.binary_join_element_wise("+7 ", pa.array(codes, pa.string()), " ",
+                                            pc.cast(pa.array(local), pa.string()), "")
+        has_phone = rng.random(n) < np.where(own == OWN["state"], 0.95, 0.8)
+        phone = pc.if_else(pa.array(has_phone), phone, pa.nulls(n, pa.string()))
+        lang_str = np.array(["kk", "ru", "kk|ru"], object)[self.kg_lang]
+        region = np.array([l.region for l in self.locs], object)[loc]
+        cols = {
+            "kindergarten_id": self.kg_id,
+            "name_kk": name_kk,
+            "name_ru": name_ru,
+            "region": pa.array(region, pa.string()),
+            "district": pa.array(self.kg_district, pa.string()),
+            "locality": pa.array(loc_names[loc], pa.string()),
+            "address": address,
+            "latitude": pa.array(self.kg_lat, pa.float64()),
+            "longitude": pa.array(self.kg_lon, pa.float64()),
+            "ownership": pa.array(np.array(OWNERSHIP, object)[own], pa.string()),
+            "languages": pa.array(lang_str, pa.string()),
+            "capacity": pa.array(capacity, pa.int64()),
+            "phone": phone,
+            "website": pa.nulls(n, pa.string()),
+        }
+        return table("kindergartens", cols)
+
+    # ------------------------------------------------------------------ applications
+    def applications(self):
+        p, rng, r = self.p, self.rng, self.rules
+        years = np.array(sorted(p.cohorts))
+        nloc = len(self.locs)
+        cnt = np.array([[p.cohorts[y][0] for y in years]]) * self.loc_w[:, None]
+        cnt = np.round(cnt).astype(np.int64)  # (locality, birth year)
+        loc = np.repeat(np.repeat(np.arange(nloc), len(years)), cnt.ravel())
+        by = np.repeat(np.tile(years, nloc), cnt.ravel())
+        recent_share = np.array([p.cohorts[y][1] for y in years])[np.searchsorted(years, by)]
+        n = len(loc)
+        # birth dates: uniform in the year, but nobody who had aged out before the window
+        w0 = self.export.replace(year=self.export.year - 1).date()
+        too_old = to_day(dt.date(w0.year - r.max_age, w0.month, w0.day))
+        lo = np.maximum(np.array([to_day(dt.date(y, 1, 1)) for y in years])[np.searchsorted(years, by)], too_old + 1)
+        hi = np.minimum(np.array([to_day(dt.date(y, 12, 31)) for y in years])[np.searchsorted(years, by)], self.export_day - 20)
+        # cohorts kept only as children who age out during the year (not numbered at export)
+        aged = np.isin(by, np.array(p.aged_cohorts, np.int64))
+        last_aged = to_day(dt.date(self.export.year - r.max_age, self.export.month, self.export.day)) - 1
+        hi = np.where(aged, np.minimum(hi, last_aged), hi)
+        keep = lo <= hi
+        loc, by, lo, hi, recent_share = loc[keep], by[keep], lo[keep], hi[keep], recent_share[keep]
+        n = len(loc)
+        birth = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
+        b = birth.astype("datetime64[D]")
+        self.by = b.astype("datetime64[Y]").astype(np.int64) + 1970
+        self.bm = (b.astype("datetime64[M]").astype(np.int64) % 12) + 1
+        self.bd = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+        leap = (self.bm == 2) & (self.bd == 29)
+        self.bd[leap] = 28
+        birth[leap] -= 1
+        self.birth = birth
+        ageout_day = self.birthday(r.max_age)
+        # registration: soon after birth (truncated exponential delay) or, for a share of
+        # each cohort, some day in the last year (families moving in, late applicants)
+        upper = np.minimum(self.export_day, ageout_day - 30)  # exclusive
+        span = np.maximum(upper - birth - 1, 1)
+        mean = p.registration_delay_days
+        u = rng.random(n)
+        delay = np.floor(-mean * np.log1p(-u * (1 - np.exp(-span / mean)))).astype(np.int64)
+        early = birth + 1 + np.minimum(delay, span - 1)
+        rlo = np.maximum(self.W0_day, birth + 1)
+        recent = rlo + np.floor(rng.random(n) * np.maximum(upper - rlo, 0)).astype(np.int64)
+        use_recent = (rng.random(n) < recent_share) & (upper > rlo)
+        day = np.where(use_recent, recent, early)
+        # fewer registrations on days off: most move to the next working day
+        off = ~self.cal.is_working(day)
+        nxt = self.cal.on_or_after(day)
+        day = np.where(off & (rng.random(n) < 0.6) & (nxt < upper), nxt, day)
+        hour = rng.choice(24, size=n, p=REG_HOURS)
+        reg = odd(day * DAY + hour * HOUR + rng.integers(0, HOUR, n))
+        reg = np.where(reg >= self.EXP, odd(self.EXP - rng.integers(2, HOUR, n)), reg)
+        # privilege at registration
+        u = rng.random(n)
+        priv = np.where(u < p.extraordinary, P_EXTRA, np.where(u < p.extraordinary + p.first, P_FIRST, P_NONE)).astype(np.int8)
+        cat = np.full(n, -1, np.int8)
+        ex, fi = priv == P_EXTRA, priv == P_FIRST
+        cat[ex] = rng.choice(EXTRA_CATS, size=ex.sum(), p=EXTRA_P)
+        cat[fi] = rng.choice(FIRST_CATS, size=fi.sum(), p=FIRST_P)
+        probs = np.array([l.app_language for l in self.locs])[loc]
+        u = rng.random(n)
+        lang = np.where(u < probs[:, 0], 0, np.where(u < probs[:, 0] + probs[:, 1], 1, -1)).astype(np.int8)
+        # application numbers: УО.{registration year}.{sequence}.1, the sequence following
+        # registration order within the year (with gaps left by applications that are gone)
+        tie = rng.random(n)
+        order = np.lexsort((tie, reg))
+        reg_year = (reg // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        ry = reg_year[order]
+        seq = np.empty(n, np.int64)
+        first_of = np.r_[0, np.flatnonzero(np.diff(ry)) + 1]
+        sizes = np.diff(np.r_[first_of, n])
+        lam = np.where(ry[first_of] < self.export.year - 1, 1.2, 0.15)
+        lam = np.minimum(lam, np.maximum(999_999 / sizes - 1.05, 0))
+        gaps = rng.poisson(np.repeat(lam, sizes)) + 1
+        cs = np.cumsum(gaps)
+        seq_sorted = cs - np.repeat(np.r_[0, cs[first_of[1:] - 1]], sizes)
+        seq[order] = seq_sorted
+        assert seq.max() <= 999_999, "application sequence overflow"
+        # internal order: by segment, then (registered_at, number) — the Q3 base order
+        nyears = len(years)
+        yi = np.searchsorted(years, self.by)
+        seg = loc * nyears + yi
+        perm = np.lexsort((seq, reg, seg))
+        for name, arr in (("loc", loc), ("by", self.by), ("bm", self.bm), ("bd", self.bd), ("birth", birth),
+                          ("reg", reg), ("priv0", priv), ("cat0", cat), ("lang", lang), ("seq", seq),
+                          ("reg_year", reg_year), ("seg", seg)):
+            setattr(self, name, arr[perm])
+        self.n_app = n
+        self.years = years
+        self.n_seg = nloc * nyears
+        bounds = np.searchsorted(self.seg, np.arange(self.n_seg + 1))
+        self.seg_lo, self.seg_hi = bounds[:-1], bounds[1:]
+        self.ageout_day = self.birthday(r.max_age)
+        self.ageout_t = self.ageout_day * DAY + 1  # 00:00:01 on the birthday
+        self.min_state_day = self.birthday(r.min_age_state)
+        self.min_pso_day = self.birthday(r.min_age_private_state_order)
+        self.min_mini_day = self.birthday(r.min_age_mini_centre)
+
+    # ------------------------------------------------------------------ the logs
+    def init_logs(self, width=8):
+        n = self.n_app
+        self.K = width
+        self.ET = np.full((n, width), INF, np.int64)
+        self.EEV = np.full((n, width), -1, np.int8)
+        self.EST = np.full((n, width), -1, np.int8)
+        self.EPR = np.full((n, width), -1, np.int8)
+        self.ECAT = np.full((n, width), -1, np.int8)
+        self.EBU = np.full((n, width), -1, np.int32)
+        self.EKG = np.full((n, width), -1, np.int32)
+        self.ECH = np.full((n, width), -1, np.int8)
+        self.ERS = np.full((n, width), -1, np.int8)
+        self.n_ev = np.zeros(n, np.int64)
+        self.ptr = np.zeros(n, np.int64)  # entries already read by `advance`
+        self.cur_st = np.full(n, -1, np.int8)
+        self.cur_pv = np.full(n, -1, np.int8)
+        self.ann = np.zeros(n, np.int64)  # annulments read so far
+        self.next_t = np.full(n, INF, np.int64)
+
+    def _grow(self, need):
+        add = max(need - self.K, 4)
+        for name, fill in (("ET", INF), ("EEV", -1), ("EST", -1), ("EPR", -1), ("ECAT", -1), ("EBU", -1),
+                           ("EKG", -1), ("ECH", -1), ("ERS", -1)):
+            arr = getattr(self, name)
+            setattr(self, name, np.hstack([arr, np.full((arr.shape[0], add), fill, arr.dtype)]))
+        self.K += add
+
+    def append(self, rows, block: Block):
+        """Append each row's valid block entries after its current last entry."""
+        ok = block.ok
+        if not ok.any():
+            return
+        pos = self.n_ev[rows][:, None] + np.cumsum(ok, axis=1) - 1
+        need = int(pos[ok].max()) + 2  # always one spare INF column for `advance`
+        if need > self.K:
+            self._grow(need)
+        r = np.broadcast_to(rows[:, None], ok.shape)[ok]
+        c = pos[ok]
+        # entries must extend the log strictly later in time
+        last = np.where(self.n_ev[rows] > 0, self.ET[rows, np.maximum(self.n_ev[rows] - 1, 0)], -INF)
+        first_new = np.where(ok, block.t, INF).min(axis=1)
+        assert (first_new > last).all(), "events out of order"
+        v = block.v[:, ok]
+        self.ET[r, c] = v[F_T]
+        self.EEV[r, c] = v[F_EV]
+        self.EST[r, c] = EVENT_STATUS_CODE[v[F_EV]]
+        self.EPR[r, c] = v[F_PR]
+        self.ECAT[r, c] = v[F_CAT]
+        self.EBU[r, c] = v[F_BU]
+        self.EKG[r, c] = v[F_KG]
+        self.ECH[r, c] = v[F_CH]
+        self.ERS[r, c] = v[F_RS]
+        self.n_ev[rows] += ok.sum(axis=1)
+        self.next_t[rows] = self.ET[rows, self.ptr[rows]]
+
+    def advance(self, lo, hi, t):
+        """Bring the running state of applications lo..hi up to instant t (events at or before t).
+
+        Allocation actions come in time order, so each log is read once, front to back;
+        `next_t` caches the time of each log's first unread entry."""
+        idx = lo + np.flatnonzero(self.next_t[lo:hi] <= t)
+        while len(idx):
+            p = self.ptr[idx]
+            s = self.EST[idx, p]
+            self.cur_st[idx] = np.where(s >= 0, s, self.cur_st[idx])
+            v = self.EPR[idx, p]
+            self.cur_pv[idx] = np.where(v >= 0, v, self.cur_pv[idx])
+            self.ann[idx] += self.EEV[idx, p] == EV["referral_annulled"]
+            self.ptr[idx] = p + 1
+            nxt = self.ET[idx, p + 1]
+            self.next_t[idx] = nxt
+            idx = idx[nxt <= t]
+        return self.cur_st[lo:hi], self.cur_pv[lo:hi]
+
+    def state(self, lo, hi, t):
+        """(status, privilege) codes of applications lo..hi at instant t, from the whole logs."""
+        k = max(int(self.n_ev[lo:hi].max()), 1)
+        T = self.ET[lo:hi, :k]
+        le = T <= t
+        S = self.EST[lo:hi, :k]
+        P = self.EPR[lo:hi, :k]
+        rows = np.arange(hi - lo)
+        ms = le & (S >= 0)
+        i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
+        st = np.where(ms[rows, i], S[rows, i], -1)
+        mp = le & (P >= 0)
+        j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
+        pv = np.where(mp[rows, j], P[rows, j], -1)
+        return st, pv
+
+    # ------------------------------------------------------------------ event chains
+    def referral_chain(self, t1, priv, prior, t0=None, take=None, close=None):
+        """(times, kinds) of referral_issued at t1 and what follows it (A4, A5): four columns.
+
+        With `t0`: a priority offer, five columns — notified at t0 (A1), then for `take` the
+        referral at t1 and what follows, for the others the window missed at `close` (A2)."""
+        rng, cal, p, r = self.rng, self.cal, self.p, self.rules
+        m = len(t1)
+        d1 = t1 // DAY
+        u = rng.random((9, m))
+        privileged = priv > 0
+        can = prior < r.max_annulments - 1  # never a second annulment (that would mean removal)
+        pf = privileged & can & (u[0] < p.privilege_fail)
+        an = ~pf & can & (u[1] < p.annul)
+        ca = ~pf & ~an & (u[1] >= p.annul) & (u[1] < p.annul + p.cancel)
+        outcome = np.where(pf, 3, np.where(an, 1, np.where(ca, 2, 0)))
+        dc = 1 + (u[2] >= 0.5) + (u[2] >= 0.8)  # privilege confirmed after 1, 2 or 3 working days
+        tc = odd(np.minimum(cal.after(d1, dc) * DAY + (9 * HOUR + u[3] * 8 * HOUR).astype(np.int64),
+                            t1 + 9 * DAY))
+        de = np.maximum(1 + (u[4] * 4).astype(np.int64), np.where(privileged, dc, 0))  # enrolled after 1-4
+        te = cal.after(d1, de) * DAY + (9 * HOUR + u[5] * 9 * HOUR).astype(np.int64)
+        te = odd(np.where(privileged & (te <= tc), tc + 600 + (u[5] * 3000).astype(np.int64), te))
+        valid_last = r.referral_valid_wd - 1  # the strictest reading: the issue day is day 1
+        ta = odd(cal.after(d1, valid_last) * DAY + (18 * HOUR + u[6] * 1.5 * HOUR).astype(np.int64))
+        tpa = odd(np.minimum(cal.after(d1, min(valid_last, 3)) * DAY + (18 * HOUR + u[7] * HOUR).astype(np.int64),
+                             t1 + (r.privilege_confirm_days - 1) * DAY))
+        t_end = np.where(pf, tpa, ta)
+        ts = (cal.after(t_end // DAY, r.stop_list_wd) + 1) * DAY + 1  # midnight after the last day
+        tx = odd(t1 + 1800 + (u[8] * 20 * HOUR).astype(np.int64))
+        code = outcome * 2 + privileged
+        if t0 is not None:
+            kinds = PRIORITY_LAYOUT[np.where(take, code, len(REF_LAYOUT))]
+            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, t0, close, INF, INF)
+        else:
+            kinds = REFERRAL_LAYOUT[code]
+            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, INF, INF, INF, INF)
+        times = np.empty((m, len(cols)), np.int64)
+        for i, x in enumerate(cols):
+            times[:, i] = x
+        return times[np.arange(m)[:, None], kinds], kinds
+
+    def priority_chain(self, t0, priv, prior):
+        """notified at t0 (A1), then the place taken in the window (A2) or the window missed."""
+        rng, cal, r = self.rng, self.cal, self.rules
+        m = len(priv)
+        d0 = t0 // DAY
+        take = rng.random(m) < self.p.take
+        if r.choice_window_wd:
+            dd = np.minimum(rng.geometric(0.45, m) - 1, r.choice_window_wd - 2)
+            same = t0 + 600 + (rng.random(m) * (20 * HOUR - (t0 - d0 * DAY) - 900)).astype(np.int64)
+            other = cal.after(d0, np.maximum(dd, 1)) * DAY + self.tod(m, 9, 20)
+            t1 = odd(np.where(dd == 0, same, other))
+            close = cal.after(d0, r.choice_window_wd) * DAY + DAY - 1
+        else:
+            room = (r.choice_until_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
+            t1 = odd(t0 + 300 + (rng.random(m) * room).astype(np.int64))
+            close = d0 * DAY + r.choice_until_hour * HOUR + 1
+        return self.referral_chain(t1, priv, prior, t0=t0, take=take, close=close)
+
+    def commit(self, rows, t_cut, times, kinds, bu, kg, chan):
+        """Write an allocation chain (times, kinds) into the logs of `rows`.
+
+        The last column of the chain is a free slot for ageing out. With `t_cut`: first drop
+        what the rows had scheduled after t_cut (they were advanced to t_cut, and nothing of
+        theirs is stamped exactly then). The chain is cut at the export, and a chain that ends
+        in the queue is followed by ageing out on the birthday. Returns the referrals written."""
+        m, width = kinds.shape
+        if t_cut is not None:
+            n0 = self.ptr[rows]
+            et = self.ET[rows]
+            et[np.arange(self.K) >= n0[:, None]] = INF
+            self.ET[rows] = et
+        else:
+            n0 = self.n_ev[rows]
+        age_t = self.ageout_t[rows]
+        ok = (kinds != K_NONE) & (times < self.EXP)
+        st = np.where(ok, KIND_ST[kinds], -1)
+        li = width - 1 - np.argmax(st[:, ::-1] >= 0, axis=1)
+        last_st = st[np.arange(m), li]
+        last_st[last_st < 0] = QUEUED  # no status-bearing entry: the log stays queued
+        aged = (last_st == QUEUED) & (age_t < self.EXP)
+        last_t = np.where(ok, times, 0).max(axis=1)
+        assert (last_t < age_t).all(), "a chain reaches past ageing out"
+        kinds[:, -1] = np.where(aged, K_AGED, K_NONE)
+        times[:, -1] = age_t
+        ok[:, -1] = aged
+        first_t = np.where(ok, times, INF).min(axis=1)
+        assert (first_t > self.ET[rows, n0 - 1]).all(), "events out of order"
+        ri, ci = np.nonzero(ok)
+        r = rows[ri]
+        c = n0[ri] + (np.cumsum(ok, axis=1) - 1)[ri, ci]
+        need = int(c.max(initial=0)) + 2  # always one spare INF column for `advance`
+        if need > self.K:
+            self._grow(need)
+        k = kinds[ri, ci]
+        link = KIND_LINK[k]
+        pick = lambda x: x[ri] if np.ndim(x) else x  # noqa: E731
+        self.ET[r, c] = times[ri, ci]
+        self.EEV[r, c] = KIND_EV[k]
+        self.EST[r, c] = KIND_ST[k]
+        self.EPR[r, c] = KIND_PR[k]
+        self.ECAT[r, c] = -1
+        self.EBU[r, c] = np.where(link, pick(bu), -1)
+        self.EKG[r, c] = np.where(link, pick(kg), -1)
+        self.ECH[r, c] = np.where(k == K_REF, pick(chan), -1)
+        self.ERS[r, c] = KIND_RS[k]
+        self.n_ev[rows] = n0 + ok.sum(axis=1)
+        self.next_t[rows] = self.ET[rows, self.ptr[rows]]
+        return int((k == K_REF).sum())
+
+    # ------------------------------------------------------------------ background
+    def background(self):
+        p, rng, r = self.p, self.rng, self.rules
+        n = self.n_app
+        reg = self.reg
+        rows = np.arange(n)
+        head = Block.empty(n, 1)
+        head.set(0, np.ones(n, bool), reg, EV["registered"], pr=self.priv0, cat=self.cat0)
+        lo = np.maximum(reg, self.W0) + HOUR
+        hi_term = np.minimum(self.EXP, self.ageout_t) - HOUR
+        room = hi_term > lo + DAY
+        u = rng.random(n)
+        # exits that do not depend on the queue
+        wd = room & (u < p.withdrawn)
+        rm = room & (u >= p.withdrawn) & (u < p.withdrawn + p.removed)
+        t_raw = odd(lo + (rng.random(n) * np.maximum(hi_term - lo, 0)).astype(np.int64))
+        t_exit = odd((t_raw // DAY) * DAY + np.clip(t_raw % DAY, 9 * HOUR, 19 * HOUR))  # office hours
+        t_exit = np.where((t_exit < lo) | (t_exit >= hi_term), t_raw, t_exit)
+        # A6: a place in a private kindergarten with state order (from 3) or a mini-centre (from 4)
+        loc = self.loc
+        n_pso = np.bincount(self.kg_loc[self.kg_own == OWN["private_state_order"]], minlength=len(self.locs))
+        n_mini = np.bincount(self.kg_loc[self.kg_own == OWN["mini_centre"]], minlength=len(self.locs))
+        w_pso, w_mini = n_pso[loc].astype(float), 0.4 * n_mini[loc]
+        mini = rng.random(n) * np.maximum(w_pso + w_mini, 1e-9) >= w_pso
+        min_day = np.where(mini, self.min_mini_day, self.min_pso_day)
+        pso_from = to_seconds(dt.datetime.fromisoformat(p.private_state_order_from)) if p.private_state_order_from else self.W0
+        plo = np.maximum.reduce([lo, np.full(n, pso_from), min_day * DAY])
+        phi = np.minimum(self.EXP, self.ageout_t - 100 * DAY)
+        pday = (plo // DAY) + (rng.random(n) * np.maximum((phi - plo) // DAY, 0)).astype(np.int64)
+        pday = self.cal.on_or_after(np.minimum(pday, self.export_day))
+        t_pso = odd(pday * DAY + self.tod(n, 9, 18))
+        ps = (~wd & ~rm & (u >= p.withdrawn + p.removed) & (u < p.withdrawn + p.removed + p.private_state_order)
+              & (t_pso >= plo) & (t_pso < phi) & ((w_pso + w_mini) > 0))
+        kgs_of = {}
+        for own in ("private_state_order", "mini_centre"):
+            idx = np.flatnonzero(self.kg_own == OWN[own])
+            kgs_of[own] = (idx, np.searchsorted(self.kg_loc[idx], np.arange(len(self.locs) + 1)))
+        kg = np.full(n, -1, np.int32)
+        for own, sel in (("private_state_order", ps & ~mini), ("mini_centre", ps & mini)):
+            idx, bnd = kgs_of[own]
+            s = np.flatnonzero(sel)
+            a, b = bnd[loc[s]], bnd[loc[s] + 1]
+            kg[s] = idx[a + np.floor(rng.random(len(s)) * (b - a)).astype(np.int64)]
+        t_first_exit = np.where(wd | rm, t_exit, np.where(ps, t_pso, hi_term))
+        # privilege gained or lost during the year
+        pc_ = (rng.random(n) < p.privilege_change) & (t_first_exit - lo > 2 * DAY)
+        t_pc = odd(lo + (rng.random(n) * np.maximum(t_first_exit - lo - DAY, 0)).astype(np.int64))
+        gain = self.priv0 == P_NONE
+        new_pr = np.where(gain, P_FIRST, P_NONE).astype(np.int8)
+        new_cat = np.where(gain, rng.choice(FIRST_CATS, size=n, p=FIRST_P), -1).astype(np.int8)
+        mid = Block.empty(n, 2)
+        mid.set(0, pc_, t_pc, EV["privilege_changed"], pr=new_pr, cat=new_cat)
+        mid.set(1, wd, t_exit, EV["withdrawn"], rs=RS["by_parent"])
+        reason = rng.choice(np.array([RS["duplicate"], RS["moved_away"], RS["documents_invalid"]]), size=n, p=[0.4, 0.4, 0.2])
+        mid.set(1, rm, t_exit, EV["removed"], rs=reason)
+        priv_at = np.where(pc_, new_pr, self.priv0)
+        self.init_logs()
+        self.append(rows, Block.hstack(head, mid))
+        s = np.flatnonzero(ps)
+        times, kinds = self.referral_chain(t_pso[s], priv_at[s], np.zeros(len(s), np.int64))
+        self.commit(s, None, times, kinds, -1, kg[s], CH["private_state_order"])
+        # ageing out for everyone else still in the queue at the birthday
+        rest = np.flatnonzero(~(wd | rm | ps))
+        self.commit(rest, None, np.zeros((len(rest), 1), np.int64), np.full((len(rest), 1), K_NONE), -1, -1, -1)
+
+    # ------------------------------------------------------------------ bulletins
+    def bulletins(self):
+        p, rng, r, cal = self.p, self.rng, self.rules, self.cal
+        seg_l, seg_y, seats, day = [], [], [], []
+        if p.waves:
+            for w in p.waves:  # a handful of campaigns; vectorised inside
+                sizes = self.seat_sizes(w.seats // 3 + 10)
+                cs = np.cumsum(sizes)
+                cutp = int(np.searchsorted(cs, w.seats))
+                sizes = sizes[: cutp + 1].copy()
+                sizes[-1] = w.seats - (cs[cutp - 1] if cutp > 0 else 0)
+                k = len(sizes)
+                d0 = to_day(dt.date.fromisoformat(w.date))
+                off = np.where(rng.random(k) < 0.55, 0, rng.integers(1, w.spread_wd + 1, k))
+                off[0] = 0
+                dd = np.where(off == 0, d0, cal.after(d0, np.maximum(off, 1)))
+                for li in range(len(self.locs)):
+                    seg_l.append(np.full(k, li))
+                    seg_y.append(np.full(k, w.birth_year))
+                    seats.append(sizes)
+                    day.append(dd)
+        else:
+            nloc, years = len(self.locs), self.years
+            sl = np.repeat(np.arange(nloc), len(years))
+            sy = np.tile(years, nloc)
+            size = self.seg_hi - self.seg_lo
+            a = np.maximum(self.W0_day + 1, np.array([to_day(dt.date(int(y) + r.min_age_state, 3, 1)) for y in sy]))
+            b = np.minimum(self.export_day - 1, np.array([to_day(dt.date(int(y) + r.max_age, 1, 1)) - 100 for y in sy]))
+            ok = b > a
+            total = p.seats_per_application * size * np.maximum(b - a, 0) / 365.0
+            nb = np.where(ok, rng.poisson(total / p.mean_seats), 0)
+            bl, by_ = np.repeat(sl, nb), np.repeat(sy, nb)
+            ba, bb = np.repeat(a, nb), np.repeat(b, nb)
+            k = len(bl)
+            months = p.wave_months
+            start = self.export.replace(year=self.export.year - 1).date()
+            wy = start.year if months[0] >= start.month else start.year + 1
+            wa = to_day(dt.date(wy, months[0], 1))
+            wb = to_day(dt.date(wy + (months[-1] == 12), months[-1] % 12 + 1, 1)) - 1
+            lo_w, hi_w = np.maximum(ba, wa), np.minimum(bb, wb)
+            in_wave = (rng.random(k) < p.wave_share) & (hi_w > lo_w)
+            lo_d, hi_d = np.where(in_wave, lo_w, ba), np.where(in_wave, hi_w, bb)
+            dd = cal.on_or_after(lo_d + np.floor(rng.random(k) * (hi_d - lo_d + 1)).astype(np.int64))
+            keep = dd < self.export_day
+            seg_l, seg_y, seats, day = [bl[keep]], [by_[keep]], [self.seat_sizes(k)[keep]], [dd[keep]]
+        bl = np.concatenate(seg_l).astype(np.int64)
+        byr = np.concatenate(seg_y).astype(np.int64)
+        seats = np.concatenate(seats).astype(np.int64)
+        day = np.concatenate(day).astype(np.int64)
+        k = len(bl)
+        seg = bl * len(self.years) + np.searchsorted(self.years, byr)
+        t = even(day * DAY + rng.integers(9 * HOUR, 12 * HOUR, k))
+        # distinct instants within a segment
+        order = np.lexsort((t, seg))
+        seg, t, bl, byr, seats, day = seg[order], t[order], bl[order], byr[order], seats[order], day[order]
+        while True:
+            dup = np.r_[False, (seg[1:] == seg[:-1]) & (t[1:] <= t[:-1])]
+            if not dup.any():
+                break
+            t = np.where(dup, np.r_[t[:1], t[:-1]] + 2, t)
+        # kindergarten and language: a state kindergarten of the locality, one of its languages
+        kg = np.empty(k, np.int64)
+        for li in range(len(self.locs)):
+            s = np.flatnonzero(bl == li)
+            cand = self.kg_state_by_loc[li]
+            kg[s] = cand[np.floor(rng.random(len(s)) * len(cand)).astype(np.int64)]
+        kl = self.kg_lang[kg]
+        lang = np.where(kl == 2, (rng.random(k) >= 0.6).astype(np.int8), kl).astype(np.int8)
+        # published order: by announcement
+        order = np.lexsort((seg, t))
+        self.b_seg, self.b_t, self.b_loc, self.b_year = seg[order], t[order], bl[order], byr[order]
+        self.b_seats, self.b_kg, self.b_lang = seats[order], kg[order], lang[order]
+        self.n_b = k
+        yr = (self.b_t // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        self.b_id = pc.binary_join_element_wise(
+            "B-", pc.cast(pa.array(yr), pa.string()), "-",
+            pc.utf8_lpad(pc.cast(pa.array(np.arange(1, k + 1)), pa.string()), 6, "0"), "")
+
+    def seat_sizes(self, k):
+        mean, top = self.p.mean_seats, self.p.max_seats
+        return np.minimum(self.rng.geometric(1.0 / mean, k), top).astype(np.int64)
+
+    # ------------------------------------------------------------------ allocation
+    def allocate(self):
+        p, rng, r, cal = self.p, self.rng, self.rules, self.cal
+        k = self.n_b
+        d0 = self.b_t // DAY
+        close_day = cal.after(d0, r.choice_window_wd) if r.choice_window_wd else d0
+        free_day = cal.after(close_day, 1)
+        t_free = free_day * DAY + 9 * HOUR  # even: no event happens exactly then
+        self.b_free_day = free_day
+        kinds = np.r_[np.zeros(k, np.int8), np.ones(k, np.int8)]
+        times = np.r_[self.b_t, t_free]
+        idx = np.r_[np.arange(k), np.arange(k)]
+        keep = times < self.EXP
+        kinds, times, idx = kinds[keep], times[keep], idx[keep]
+        order = np.lexsort((idx, kinds, times))
+        self.prio_refs = np.zeros(k, np.int64)
+        a, g = r.ratio_first, r.ratio_general
+        cycle = a + g
+        for kind, t, j in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist()):
+            seg = self.b_seg[j]
+            lo, hi = int(self.seg_lo[seg]), int(self.seg_hi[seg])
+            hi = lo + int(np.searchsorted(self.reg[lo:hi], t, side="right"))  # registered by t
+            if hi == lo or (kind == 1 and self.b_seats[j] <= self.prio_refs[j]):
+                continue
+            st, pv = self.advance(lo, hi, t)
+            day = t // DAY
+            lang = self.lang[lo:hi]
+            elig = ((st == QUEUED) & ((lang == self.b_lang[j]) | (lang < 0))
+                    & (day >= self.min_state_day[lo:hi]) & (day < self.ageout_day[lo:hi]))
+            if kind == 0:
+                # A1 / Q3: the first n eligible applications in Q3 order get the offer
+                numbered = NUMBERED[st + 1]
+                is_e = numbered & (pv == P_EXTRA)
+                is_p = numbered & (pv == P_FIRST)
+                is_g = numbered & (pv == P_NONE)
+                rp = np.cumsum(is_p) - 1
+                rg = np.cumsum(is_g) - 1
+                m = hi - lo
+                key = np.where(is_e, np.arange(m) - m,
+                               np.where(is_p, (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
+                cand = np.flatnonzero(elig)
+                n = int(self.b_seats[j])
+                if len(cand) > n:
+                    cand = cand[np.argpartition(key[cand], n - 1)[:n]]
+                cand = cand[np.argsort(key[cand], kind="stable")]
+                if not len(cand):
+                    continue
+                rows = lo + cand
+                times, kinds = self.priority_chain(t, pv[cand], self.ann[rows])
+                self.prio_refs[j] = self.commit(rows, t, times, kinds, j, self.b_kg[j], CH["priority"])
+            else:
+                # A3: places not taken in the window, first come first served, after it closed
+                left = int(self.b_seats[j] - self.prio_refs[j])
+                if left <= 0:
+                    continue
+                n_staff = int(rng.binomial(left, p.staff_child)) if p.staff_child else 0
+                n_free = int(rng.binomial(left - n_staff, p.free_fill))
+                want = n_staff + n_free
+                if want == 0:
+                    continue
+                t_end = day * DAY + 20 * HOUR
+                quiet = self.next_t[lo:hi] > t_end  # nothing else happens to them before the referral
+                cand = np.flatnonzero(elig & quiet)
+                if not len(cand):
+                    continue
+                pick = cand[rng.choice(len(cand), size=min(want, len(cand)), replace=False)]
+                rows = lo + pick
+                m = len(rows)
+                t1 = odd(t + 60 + rng.integers(0, 11 * HOUR - 120, m))
+                chan = np.where(np.arange(m) < n_staff, CH["staff_child"], CH["free_choice"]).astype(np.int8)
+                times, kinds = self.referral_chain(t1, pv[pick], self.ann[rows])
+                self.commit(rows, t, times, kinds, j, self.b_kg[j], chan)
+
+    # ------------------------------------------------------------------ tables
+    def build(self):
+        self.kindergartens()
+        prefix = {"astana-2017": "AST-", "almaty": "ALA-", "national": "KZ-"}.get(self.p.name, "KG-")
+        self.kg_id = pc.binary_join_element_wise(
+            prefix, pc.utf8_lpad(pc.cast(pa.array(np.arange(1, self.n_kg + 1)), pa.string()), 5, "0"), "")
+        self.applications()
+        self.background()
+        self.bulletins()
+        self.allocate()
+        return self.tables()
+
+    def tables(self) -> dict[str, pa.Table]:
+        n = self.n_app
+        # numbers
+        number = pc.binary_join_element_wise(
+            "УО.", pc.cast(pa.array(self.reg_year), pa.string()), ".",
+            pc.utf8_lpad(pc.cast(pa.array(self.seq), pa.string()), 6, "0"), ".1", "")
+        out = np.lexsort((self.seq, self.reg))  # published order: by registration
+        st, pv = self.state(0, n, INF - 1)
+        k = self.K
+        rows = np.arange(n)
+        ms = (self.ET < INF) & (self.EST >= 0)
+        i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
+        status_at = self.ET[rows, i]
+        mp = (self.ET < INF) & (self.EPR >= 0)
+        j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
+        cat = self.ECAT[rows, j]
+        loc_names = np.array([l.name for l in self.locs], object)
+        regions = np.array([l.region for l in self.locs], object)
+        apps = {
+            "application_number": number.take(pa.array(out)),
+            "region": pa.array(regions[self.loc[out]], pa.string()),
+            "locality": pa.array(loc_names[self.loc[out]], pa.string()),
+            "birth_date": pa.array(self.birth[out].astype(np.int32), pa.date32()),
+            "registered_at": ts(self.reg[out]),
+            "privilege": codes(PRIVILEGE, pv[out]),
+            "privilege_category": codes(PRIVILEGE_CATEGORY, cat[out]),
+            "language": codes(LANGS, self.lang[out]),
+            "status": codes(STATUS, st[out]),
+            "status_at": ts(status_at[out]),
+        }
+        # events
+        valid = self.ET < INF
+        r, c = np.nonzero(valid)
+        et = self.ET[r, c]
+        rank = np.empty(n, np.int64)
+        rank[out] = np.arange(n)
+        eo = np.lexsort((rank[r], et))
+        r, c, et = r[eo], c[eo], et[eo]
+        kg_id = self.kg_id
+        events = {
+            "application_number": number.take(pa.array(r)),
+            "at": ts(et),
+            "event": codes(EVENT, self.EEV[r, c]),
+            "privilege": codes(PRIVILEGE, self.EPR[r, c]),
+            "bulletin_id": take(self.b_id, self.EBU[r, c]),
+            "kindergarten_id": take(kg_id, self.EKG[r, c]),
+            "channel": codes(CHANNEL, self.ECH[r, c]),
+            "reason": codes(REASONS, self.ERS[r, c]),
+        }
+        # groups: every kindergarten's groups, including those the bulletins name
+        enrolled_from = np.bincount(self.EBU[valid & (self.EEV == EV["enrolled"]) & (self.EBU >= 0)], minlength=self.n_b)
+        groups, group_id, capacity = self.groups(enrolled_from)
+        vac = {
+            "bulletin_id": self.b_id,
+            "kindergarten_id": kg_id.take(pa.array(self.b_kg)),
+            "announced_at": ts(self.b_t),
+            "birth_year": pa.array(self.b_year, pa.int64()),
+            "language": codes(LANGS, self.b_lang),
+            "seats": pa.array(self.b_seats, pa.int64()),
+            "group_id": group_id,
+        }
+        return {
+            "kindergartens": self.kindergarten_table(capacity),
+            "groups": groups,
+            "vacancies": table("vacancies", vac),
+            "applications": table("applications", apps),
+            "events": table("events", events),
+        }
+
+    def groups(self, enrolled_from):
+        rng, p = self.rng, self.p
+        X = self.export.year
+        nk = self.n_kg
+        own = self.kg_own
+        years = np.arange(X - 6, X - 1)
+        # standard groups: (kindergarten, birth year, language)
+        kk = np.repeat(np.arange(nk), len(years))
+        yy = np.tile(years, nk)
+        keep = np.ones(len(kk), bool)
+        o = own[kk]
+        age = X - yy
+        keep &= np.where(o == OWN["private_state_order"], age >= 3, True)
+        keep &= np.where(o == OWN["mini_centre"], age >= 4, True)
+        keep &= np.where(o == OWN["private"], rng.random(len(kk)) < 0.6, True)
+        kk, yy = kk[keep], yy[keep]
+        nursery = np.flatnonzero((own == OWN["state"]) & (rng.random(nk) < 0.5))
+        kk = np.r_[kk, nursery]
+        yy = np.r_[yy, np.full(len(nursery), X - 1)]
+        kl = self.kg_lang[kk]
+        both = kl == 2
+        g_kg = np.r_[kk[~both], kk[both], kk[both]]
+        g_y = np.r_[yy[~both], yy[both], yy[both]]
+        g_l = np.r_[kl[~both], np.zeros(both.sum(), np.int8), np.ones(both.sum(), np.int8)]
+        # the groups the bulletins name
+        g_kg = np.r_[g_kg, self.b_kg]
+        g_y = np.r_[g_y, self.b_year]
+        g_l = np.r_[g_l, self.b_lang]
+        key = (g_kg * 10_000 + g_y) * 2 + g_l
+        ukey, inv_first = np.unique(key, return_index=True)
+        g_kg, g_y, g_l = g_kg[inv_first], g_y[inv_first], g_l[inv_first]
+        m = len(ukey)
+        b_group = np.searchsorted(ukey, (self.b_kg * 10_000 + self.b_year) * 2 + self.b_lang)
+        announced = np.bincount(b_group, weights=self.b_seats, minlength=m).astype(np.int64)
+        enrolled_b = np.bincount(b_group, weights=enrolled_from, minlength=m).astype(np.int64)
+        o = own[g_kg]
+        base = np.select([o == OWN["state"], o == OWN["private_state_order"], o == OWN["private"]],
+                         [rng.integers(22, 31, m), rng.integers(18, 26, m), rng.integers(12, 21, m)],
+                         rng.integers(10, 21, m))
+        cap = np.where(announced > base - 3, announced + rng.integers(3, 11, m), base)
+        enrolled = np.where(announced > 0, cap - announced + enrolled_b,
+                            np.round(cap * rng.uniform(0.8, 1.0, m)).astype(np.int64))
+        capacity = np.bincount(g_kg, weights=cap, minlength=self.n_kg).astype(np.int64)
+        age = np.clip(X - g_y, 1, 6)
+        label = np.array([names.AGE_GROUP_KK[a] for a in range(1, 7)], object)[age - 1]
+        gname = np.array(names.GROUP_NAMES, object)[rng.integers(0, len(names.GROUP_NAMES), m)]
+        name = pc.binary_join_element_wise(pa.array(label, pa.string()), " «", pa.array(gname, pa.string()), "»", "")
+        program = np.array(names.PROGRAMS, object)[rng.integers(0, len(names.PROGRAMS), m)]
+        gid = pc.binary_join_element_wise(pc.cast(pa.array(g_y), pa.string()), "-", codes(LANGS, g_l), "")
+        order = np.lexsort((g_l, g_y, g_kg))
+        cols = {
+            "kindergarten_id": self.kg_id.take(pa.array(g_kg[order])),
+            "group_id": gid.take(pa.array(order)),
+            "name": name.take(pa.array(order)),
+            "birth_year": pa.array(g_y[order], pa.int64()),
+            "language": codes(LANGS, g_l[order]),
+            "capacity": pa.array(cap[order], pa.int64()),
+            "enrolled": pa.array(enrolled[order], pa.int64()),
+            "program": pa.array(program[order], pa.string()),
+        }
+        return table("groups", cols), gid.take(pa.array(b_group)), capacity
+
+
+# ---------------------------------------------------------------------- arrow helpers
+ARROW = {"string": pa.string(), "enum": pa.string(), "list": pa.string(), "int": pa.int64(),
+         "float": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s")}
+
+
+def table(name: str, cols: dict) -> pa.Table:
+    spec = TABLES[name]
+    arrays, fields = [], []
+    for col in spec.columns:
+        arr = cols[col.name]
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        arrays.append(arr.cast(ARROW[col.type]))
+        fields.append(pa.field(col.name, ARROW[col.type], nullable=not col.required))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
+
+
+def ts(seconds) -> pa.Array:
+    seconds = np.asarray(seconds, np.int64)
+    return pa.array(seconds, pa.int64()).cast(pa.timestamp("s"))
+
+
+def codes(values, code) -> pa.Array:
+    """Strings for integer codes; negative codes are nulls."""
+    code = np.asarray(code)
+    return pa.array(values, pa.string()).take(pa.array(code.astype(np.int64), mask=code < 0))
+
+
+def take(strings: pa.Array, index) -> pa.Array:
+    index = np.asarray(index)
+    return strings.take(pa.array(index.astype(np.int64), mask=index < 0))
