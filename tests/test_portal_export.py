@@ -100,3 +100,34 @@ def test_lookup_of_sampled_applications_on_every_day(demo, homes):
             doc = lookup(con, app["application_number"].lower().replace("У", "U").replace("О", "O"), day)
             got = (doc["queue_number"], doc["privileged_queue_number"], doc["segment_size"]) if doc and doc["in_queue"] else None
             assert got == expected.get(app["application_number"]), (day, app["application_number"])
+
+
+def test_no_birth_date_anywhere_under_the_home(demo, homes):
+    """Birth dates are used inside the update and kept only as the birth year."""
+    import duckdb
+    import pyarrow as pa
+
+    births = demo.tables["applications"].select(["application_number", "birth_date"])
+    for home in homes:
+        files = [p for p in home.rglob("*") if p.is_file()]
+        assert not [p for p in files if p.name.endswith((".utf8", ".tmp"))]
+        con = duckdb.connect()
+        con.execute("ATTACH ? AS snap (READ_ONLY)", [str(store.current(home).path)])
+        con.register("births", births)
+        columns = con.execute(
+            """SELECT c.table_name, c.column_name FROM duckdb_columns() AS c
+               WHERE c.database_name = 'snap' AND c.data_type IN ('DATE', 'TIMESTAMP') AND EXISTS (
+                   SELECT 1 FROM duckdb_columns() AS k WHERE k.database_name = 'snap'
+                   AND k.table_name = c.table_name AND k.column_name = 'application_number')""").fetchall()
+        assert columns, "expected dated columns per application to check"
+        for table, column in columns:
+            share = con.execute(
+                f"""SELECT avg(CAST(CAST(t."{column}" AS DATE) = b.birth_date AS INTEGER))
+                    FROM snap.{table} AS t JOIN births AS b USING (application_number)""").fetchone()[0]
+            assert (share or 0) < 0.05, (table, column, share)  # no column holds the children's birth dates
+    archived = homes[1] / "archive"
+    [parquet] = [p for p in archived.glob("*/applications.parquet")]
+    relation = duckdb.sql(f"SELECT * FROM '{parquet}'")
+    assert "Дата рождения" not in relation.columns
+    years = {v for (v,) in duckdb.sql(f'SELECT DISTINCT "Дата рождения (year)" FROM \'{parquet}\'').fetchall()}
+    assert years and all(len(y) == 4 and y.isdigit() for y in years)
