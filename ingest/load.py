@@ -74,6 +74,7 @@ class Ingest:
         self.workdir = workdir
         self.files: list[LoadedFile] = []
         self.problems: list[Problem] = []
+        self.unshown = 0  # problems counted but not kept (beyond the first ones of a query set)
 
     # -- reading ---------------------------------------------------------------------
     def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None) -> LoadedFile:
@@ -224,7 +225,7 @@ class Ingest:
         ).fetchall()
         total = self.con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
         self.problems.extend(Problem(*r) for r in rows)
-        self._extra_problems = getattr(self, "_extra_problems", 0) + max(0, total - len(rows))
+        self.unshown += max(0, total - len(rows))
 
     def finish(self) -> dict[str, int]:
         """Union the staged files into canonical tables `c_<table>` and validate them."""
@@ -301,7 +302,7 @@ class Ingest:
     def _raise_if_problems(self) -> None:
         if self.problems:
             problems = sorted(self.problems, key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
-            raise BadInput(problems, len(problems) + getattr(self, "_extra_problems", 0))
+            raise BadInput(problems, len(problems) + self.unshown)
 
 
 def _case(expr: str, labels: dict[str, str]) -> str:
