@@ -41,23 +41,31 @@ def footer(about: dict[str, str], lang: str) -> None:
     )
 
 
+def pages(lang: str) -> list:
+    """The pages in the order of the navigation; the overview is the landing page at `/`.
+
+    A page's `url_path` is its public address (`/lookup?app=…`, `/queue?number=…`): links
+    people share depend on them, so they never change.
+    """
+    return [
+        st.Page("views/overview.py", title=t("overview.nav", lang), url_path="overview", default=True,
+                icon=":material/dashboard:"),
+        st.Page("views/lookup.py", title=t("lookup.nav", lang), url_path="lookup", icon=":material/search:"),
+        st.Page("views/queue.py", title=t("queue.nav", lang), url_path="queue",
+                icon=":material/format_list_numbered:"),
+        st.Page("views/movement.py", title=t("movement.nav", lang), url_path="movement",
+                icon=":material/show_chart:"),
+        st.Page("views/kindergartens.py", title=t("kindergartens.nav", lang),
+                url_path="kindergartens", icon=":material/school:"),
+        st.Page("views/vacancies.py", title=t("vacancies.nav", lang), url_path="vacancies",
+                icon=":material/event_seat:"),
+        st.Page("views/about.py", title=t("about.nav", lang), url_path="about", icon=":material/info:"),
+    ]
+
+
 def main() -> None:
     lang = context.language()
-    lookup_title = t("lookup.nav", lang)
-    page = st.navigation(
-        [
-            # The root shows the lookup too; Streamlit serves a default page only at the
-            # root, so /lookup, the address people share, is its own (visible) page.
-            st.Page("views/lookup.py", title=lookup_title, url_path="start", default=True,
-                    visibility="hidden"),
-            st.Page("views/lookup.py", title=lookup_title, url_path="lookup", icon=":material/search:"),
-            st.Page("views/kindergartens.py", title=t("kindergartens.nav", lang),
-                    url_path="kindergartens", icon=":material/school:"),
-            st.Page("views/vacancies.py", title=t("vacancies.nav", lang), url_path="vacancies",
-                    icon=":material/event_seat:"),
-        ],
-        position="top",
-    )
+    page = st.navigation(pages(lang), position="top")
     # The register's table needs the width of a desktop; the other pages read better narrow.
     st.set_page_config(page_title=t("app.title", lang), page_icon="🧸",
                        layout="wide" if page.url_path in WIDE else "centered")

@@ -46,6 +46,22 @@ def query(fn: Callable[..., R], *args, **kwargs) -> R:
         cur.close()
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached(home: str, snapshot: str, name: str, args: tuple, kwargs: tuple):
+    from dashboard import queries
+
+    return query(getattr(queries, name), *args, **dict(kwargs))
+
+
+def cached(fn: Callable[..., R], *args, **kwargs) -> R:
+    """`query(fn, …)` remembered per published snapshot: for the aggregates every visitor
+    asks for (the weekly movement, the overview). A new publication is a new snapshot id,
+    so nothing stale is ever served. `fn` must be a function of `dashboard.queries`."""
+    current = reader()
+    return _cached(str(current.home), current.publication().snapshot, fn.__name__, args,
+                   tuple(sorted(kwargs.items())))
+
+
 # --- the visitor's language -------------------------------------------------------------
 
 def browser_language() -> str | None:
@@ -122,3 +138,153 @@ def md(text: object) -> str:
     for ch in "\\`*_{}[]()<>#+-.!|~$":
         out = out.replace(ch, "\\" + ch)
     return out
+
+
+def select(where, label: str, options: Iterable[object], *, key: str, param: str | None = None,
+           everything: str | None = None, format_func: Callable[[str], str] = str,
+           default: str = "", help: str | None = None, on_change: Callable[[], None] | None = None) -> str:
+    """A select box whose choice is kept in the URL as `?param=…` (default: the key).
+
+    Options travel as text, so that a shared link can name them; with `everything`, the
+    empty option means no filter and is shown with that label. A value the URL or an older
+    run left behind that is no longer an option falls back to `default`.
+    """
+    param = param or key
+    allowed = [str(o) for o in options]
+    offered = ["", *allowed] if everything is not None else allowed
+    if key not in st.session_state:
+        st.session_state[key] = url_choice(param, allowed) or default
+    if st.session_state[key] not in offered:
+        st.session_state[key] = default if default in offered else (offered[0] if offered else "")
+    where.selectbox(
+        label,
+        offered,
+        key=key,
+        format_func=lambda v: everything if v == "" and everything is not None else format_func(v),
+        help=help,
+        on_change=on_change,
+    )
+    value = st.session_state.get(key) or ""
+    keep_in_url(param, value)
+    return value
+
+
+def grid(per_row: int):
+    """Cells for widgets, `per_row` side by side on a desktop (stacked on a phone); a row
+    is only made when a cell of it is asked for."""
+    while True:
+        yield from st.columns(per_row)
+
+
+# --- the publication every page describes -------------------------------------------------
+
+def about() -> dict[str, str]:
+    """The snapshot's `meta` table (snapshot, as_of, published_at, title, publisher, …)."""
+    from dashboard import queries
+
+    return query(queries.meta)
+
+
+def local_time(moment: str, zone: str | None):
+    """An ISO date-time with offset, in the publisher's time zone (default Asia/Almaty)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    when = dt.datetime.fromisoformat(moment)
+    try:
+        return when.astimezone(ZoneInfo(zone or "Asia/Almaty"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return when
+
+
+def utc_offset(when) -> str:
+    """'UTC+5' for a time zone 5 hours ahead of UTC; 'UTC' for none.
+
+    >>> import datetime as dt
+    >>> utc_offset(dt.datetime(2018, 8, 1, tzinfo=dt.timezone(dt.timedelta(hours=5))))
+    'UTC+5'
+    >>> utc_offset(dt.datetime(2018, 8, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30))))
+    'UTC-3:30'
+    """
+    offset = when.utcoffset()
+    if not offset:
+        return "UTC"
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes > 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def published(about: dict[str, str], lang: str) -> str:
+    """When the snapshot was published, in the publisher's local time: '02.08.2018 06:08 (UTC+5)'."""
+    if not about.get("published_at"):
+        return "—"
+    when = local_time(about["published_at"], about.get("timezone"))
+    return f"{i18n.date(when, lang, with_time=True)} ({utc_offset(when)})"
+
+
+def header(title: str, intro: str, lang: str) -> dict[str, str]:
+    """The top of every page: its title, what it shows in plain words, and how fresh the
+    data are (the day they describe and when they were published). Returns `about()`."""
+    meta = about()
+    st.title(title)
+    st.write(intro)
+    st.caption(i18n.t(
+        "page.as_of", lang,
+        as_of=i18n.date(meta["as_of"], lang) if meta.get("as_of") else "—",
+        published=published(meta, lang),
+    ))
+    return meta
+
+
+# --- what pages offer: downloads and charts -----------------------------------------------
+
+def csv_bytes(table) -> bytes:
+    """A table as CSV in UTF-8 with a BOM, so that Excel opens Cyrillic text right."""
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def download(table, file_name: str, lang: str, *, key: str | None = None, help: str | None = None) -> None:
+    """A button that downloads `table` as CSV, with the codes of the open-data format."""
+    st.download_button(
+        i18n.t("download.csv_named", lang, file=file_name),
+        data=csv_bytes(table),
+        file_name=file_name,
+        mime="text/csv",
+        on_click="ignore",
+        icon=":material/download:",
+        key=key or f"download:{file_name}",
+        help=help,
+    )
+
+
+def style_figure(fig, lang: str, height: int = 340):
+    """Plotly defaults for every chart: numbers written as the language writes them
+    (2 233, 2,233) and the legend in a row above the plot, where on a phone it neither
+    squeezes the plot nor hides the axis title."""
+    fig.update_layout(
+        height=height,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        separators=".," if lang == "en" else ",\u00a0",
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left", "title": None},
+    )
+    return fig
+
+
+# One colour per birth year on every chart of every page (Plotly's qualitative palette).
+PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf")
+
+
+def year_colours(years: Iterable[object]) -> dict[str, str]:
+    """Birth year (as text) → colour, the same year always in the same colour.
+
+    >>> year_colours([2016, 2015])["2016"] == year_colours(["2016"])["2016"]
+    True
+    """
+    return {str(y): PALETTE[int(y) % len(PALETTE)] for y in years}
+
+
+def chart(fig, alt: str) -> None:
+    """Draw a chart; `alt` says in words what it shows (for screen readers)."""
+    st.plotly_chart(fig, config={"displayModeBar": False, "scrollZoom": False}, alt=alt)

@@ -93,15 +93,17 @@ def number(n: int, lang: str) -> str:
     return text if lang == "en" else text.replace(",", "\u00a0")
 
 
-def date(day: dt.date | dt.datetime | str, lang: str, with_time: bool = False) -> str:
+def date(day: dt.date | dt.datetime | str, lang: str, with_time: bool = False, seconds: bool = False) -> str:
     """A date (and time) as people of the language write it.
 
     >>> date("2018-07-31T17:29:09", "ru", with_time=True), date("2018-08-01", "en")
     ('31.07.2018 17:29', '2018-08-01')
+    >>> date("2018-07-31T17:29:09", "kk", with_time=True, seconds=True)
+    '31.07.2018 17:29:09'
     """
     if isinstance(day, str):
         day = dt.datetime.fromisoformat(day)
     pattern = "%Y-%m-%d" if lang == "en" else "%d.%m.%Y"
     if with_time and isinstance(day, dt.datetime):
-        pattern += " %H:%M"
+        pattern += " %H:%M:%S" if seconds else " %H:%M"
     return day.strftime(pattern)

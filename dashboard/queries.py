@@ -19,32 +19,44 @@ def meta(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 # The public register, narrowed by the visitor's choices; a NULL filter keeps every row.
-# `name` is the name in the visitor's language, falling back to the other one.
+# `name` is the name in the visitor's language, falling back to the other one; `announced`
+# is the number of places its vacancy bulletins announced (not an open-data column).
 KINDERGARTENS = """
+WITH announced AS (
+    SELECT kindergarten_id, CAST(sum(seats) AS BIGINT) AS announced
+    FROM vacancies
+    GROUP BY kindergarten_id
+)
 SELECT
-    kindergarten_id,
-    coalesce(CASE WHEN $lang = 'ru' THEN name_ru ELSE name_kk END, name_kk, name_ru) AS name,
-    name_kk,
-    name_ru,
-    region,
-    district,
-    locality,
-    address,
-    latitude,
-    longitude,
-    ownership,
-    languages,
-    capacity,
-    phone,
-    website
-FROM kindergartens
+    k.kindergarten_id,
+    coalesce(CASE WHEN $lang = 'ru' THEN k.name_ru ELSE k.name_kk END, k.name_kk, k.name_ru) AS name,
+    k.name_kk,
+    k.name_ru,
+    k.region,
+    k.district,
+    k.locality,
+    k.address,
+    k.latitude,
+    k.longitude,
+    k.ownership,
+    k.languages,
+    k.capacity,
+    k.phone,
+    k.website,
+    coalesce(a.announced, 0) AS announced
+FROM kindergartens AS k
+LEFT JOIN announced AS a USING (kindergarten_id)
 WHERE ($name IS NULL
-       OR contains(lower(coalesce(name_kk, '')), lower($name))
-       OR contains(lower(coalesce(name_ru, '')), lower($name)))
-  AND ($district IS NULL OR district = $district)
-  AND ($language IS NULL OR list_contains(string_split(languages, '|'), $language))
-  AND ($ownership IS NULL OR ownership = $ownership)
-ORDER BY name, kindergarten_id
+       OR contains(lower(coalesce(k.name_kk, '')), lower($name))
+       OR contains(lower(coalesce(k.name_ru, '')), lower($name)))
+  AND ($region IS NULL OR k.region = $region)
+  AND ($locality IS NULL OR k.locality = $locality)
+  AND ($district IS NULL OR k.district = $district)
+  AND ($language IS NULL OR list_contains(string_split(k.languages, '|'), $language))
+  AND ($ownership IS NULL OR k.ownership = $ownership)
+  AND (NOT $with_places OR a.announced > 0)
+  AND ($id IS NULL OR k.kindergarten_id = $id)
+ORDER BY name, k.kindergarten_id
 """
 
 
@@ -53,25 +65,45 @@ def kindergartens(
     *,
     lang: str,
     name: str | None = None,
+    region: str | None = None,
+    locality: str | None = None,
     district: str | None = None,
     language: str | None = None,
     ownership: str | None = None,
+    with_places: bool = False,
+    kindergarten_id: str | None = None,
 ) -> pd.DataFrame:
-    """Kindergartens whose Kazakh or Russian name contains `name` (any case), in
-    `district`, teaching in `language`, of kind `ownership`."""
+    """Kindergartens whose Kazakh or Russian name contains `name` (any case), in `region`,
+    `locality` and `district`, teaching in `language`, of kind `ownership`; with
+    `with_places`, only those whose bulletins announced places."""
     params = {
         "lang": lang,
         "name": (name or "").strip() or None,
+        "region": region or None,
+        "locality": locality or None,
         "district": district or None,
         "language": language or None,
         "ownership": ownership or None,
+        "with_places": bool(with_places),
+        "id": kindergarten_id or None,
     }
     return cur.execute(KINDERGARTENS, params).df()
 
 
+REGIONS = "SELECT DISTINCT region FROM kindergartens ORDER BY region"
+
+# Localities (and districts) of the chosen region only, so that a choice leads somewhere.
+LOCALITIES = """
+SELECT DISTINCT locality FROM kindergartens
+WHERE locality IS NOT NULL AND ($region IS NULL OR region = $region)
+ORDER BY locality
+"""
+
 DISTRICTS = """
 SELECT DISTINCT district FROM kindergartens
 WHERE district IS NOT NULL AND district <> ''
+  AND ($region IS NULL OR region = $region)
+  AND ($locality IS NULL OR locality = $locality)
 ORDER BY district
 """
 
@@ -86,36 +118,560 @@ ORDER BY language
 OWNERSHIPS = "SELECT DISTINCT ownership FROM kindergartens ORDER BY ownership"
 
 
-def register_choices(cur: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
-    """The values the register's filters can take, as found in the snapshot."""
+def register_choices(cur: duckdb.DuckDBPyConnection, region: str | None = None,
+                     locality: str | None = None) -> dict[str, list[str]]:
+    """The values the register's filters can take, as found in the snapshot; localities
+    within `region`, districts within `region` and `locality`."""
+    narrow = {"region": region or None, "locality": locality or None}
     return {
-        "district": [r[0] for r in cur.execute(DISTRICTS).fetchall()],
+        "region": [r[0] for r in cur.execute(REGIONS).fetchall()],
+        "locality": [r[0] for r in cur.execute(LOCALITIES, {"region": narrow["region"]}).fetchall()],
+        "district": [r[0] for r in cur.execute(DISTRICTS, narrow).fetchall()],
         "language": [r[0] for r in cur.execute(LANGUAGES).fetchall()],
         "ownership": [r[0] for r in cur.execute(OWNERSHIPS).fetchall()],
     }
 
 
-# Places announced in vacancy bulletins ("бюллетень свободных мест"), per birth year of
-# the children who may take them, youngest children first.
-VACANCIES_BY_BIRTH_YEAR = """
+KINDERGARTEN_NAMES = """
+SELECT kindergarten_id,
+       coalesce(CASE WHEN $lang = 'ru' THEN name_ru ELSE name_kk END, name_kk, name_ru) AS name
+FROM kindergartens
+ORDER BY name, kindergarten_id
+"""
+
+
+def kindergarten_names(cur: duckdb.DuckDBPyConnection, lang: str) -> dict[str, str]:
+    """id → name in the visitor's language, for every kindergarten, in name order."""
+    return dict(cur.execute(KINDERGARTEN_NAMES, {"lang": lang}).fetchall())
+
+
+GROUPS_OF = """
+SELECT group_id, name, birth_year, language, capacity, enrolled, program
+FROM groups
+WHERE kindergarten_id = $id
+ORDER BY birth_year DESC, language, group_id
+"""
+
+
+def groups_of(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> pd.DataFrame:
+    """The groups of one kindergarten: birth year, language, capacity, programme."""
+    return cur.execute(GROUPS_OF, {"id": kindergarten_id}).df()
+
+
+BULLETINS_OF = """
+SELECT bulletin_id, announced_at, birth_year, language, seats, group_id
+FROM vacancies
+WHERE kindergarten_id = $id
+ORDER BY announced_at, bulletin_id
+"""
+
+
+def bulletins_of(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> pd.DataFrame:
+    """The vacancy bulletins of one kindergarten, oldest first."""
+    return cur.execute(BULLETINS_OF, {"id": kindergarten_id}).df()
+
+
+# Queue pressure of a kindergarten's segments (Q1: region, locality, birth year): the
+# children waiting in each segment it takes children of (its groups and bulletins), against
+# the places announced in that segment by every kindergarten and by this one.
+PRESSURE_OF = """
+WITH kg AS (
+    SELECT kindergarten_id, region, locality FROM kindergartens WHERE kindergarten_id = $id
+),
+years AS (
+    SELECT birth_year FROM groups WHERE kindergarten_id = $id
+    UNION
+    SELECT birth_year FROM vacancies WHERE kindergarten_id = $id
+),
+waiting AS (
+    SELECT q.birth_year, count(*) AS children
+    FROM queue AS q JOIN kg ON q.region = kg.region AND q.locality = kg.locality
+    GROUP BY q.birth_year
+),
+announced AS (
+    SELECT v.birth_year,
+           CAST(sum(v.seats) AS BIGINT) AS places,
+           CAST(coalesce(sum(v.seats) FILTER (WHERE v.kindergarten_id = $id), 0) AS BIGINT) AS places_here
+    FROM vacancies AS v
+    JOIN kindergartens AS k USING (kindergarten_id)
+    JOIN kg ON k.region = kg.region AND k.locality = kg.locality
+    GROUP BY v.birth_year
+)
+SELECT
+    y.birth_year,
+    coalesce(w.children, 0) AS children,
+    coalesce(a.places, 0) AS places,
+    coalesce(a.places_here, 0) AS places_here,
+    CASE WHEN coalesce(a.places, 0) > 0 THEN coalesce(w.children, 0) / a.places END AS children_per_place
+FROM years AS y
+LEFT JOIN waiting AS w USING (birth_year)
+LEFT JOIN announced AS a USING (birth_year)
+ORDER BY y.birth_year DESC
+"""
+
+
+def pressure_of(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> pd.DataFrame:
+    """Per birth year the kindergarten takes: children waiting in its segment, places
+    announced in the segment (all kindergartens, this one), children per announced place."""
+    return cur.execute(PRESSURE_OF, {"id": kindergarten_id}).df()
+
+
+# Vacancy bulletins ("бюллетень свободных мест") with the place of their kindergarten,
+# narrowed by the visitor's choices; a NULL filter keeps every row.
+BULLETINS = """
+SELECT v.bulletin_id, v.kindergarten_id, v.announced_at, v.birth_year, v.language, v.seats,
+       k.region, k.locality, coalesce(k.district, '') AS district
+FROM vacancies AS v
+JOIN kindergartens AS k USING (kindergarten_id)
+WHERE ($region IS NULL OR k.region = $region)
+  AND ($district IS NULL OR k.district = $district)
+  AND ($language IS NULL OR v.language = $language)
+"""
+
+
+def _bulletin_filters(region=None, district=None, language=None) -> dict:
+    return {"region": region or None, "district": district or None, "language": language or None}
+
+
+# Places announced per birth year of the children who may take them, youngest first: the
+# table as an akimat publishes it ("2015 жылы туған балалар үшін 1240 бос орын").
+VACANCIES_BY_BIRTH_YEAR = f"""
 SELECT
     birth_year,
     CAST(sum(seats) AS BIGINT) AS seats,  -- a whole number of places, not a float
     count(*) AS bulletins,
     count(DISTINCT kindergarten_id) AS kindergartens
-FROM vacancies
+FROM ({BULLETINS})
 GROUP BY birth_year
 ORDER BY birth_year DESC
 """
 
 
-def vacancies_by_birth_year(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    return cur.execute(VACANCIES_BY_BIRTH_YEAR).df()
+def vacancies_by_birth_year(cur: duckdb.DuckDBPyConnection, **filters) -> pd.DataFrame:
+    return cur.execute(VACANCIES_BY_BIRTH_YEAR, _bulletin_filters(**filters)).df()
 
 
-VACANCY_PERIOD = "SELECT min(announced_at), max(announced_at) FROM vacancies"
+VACANCIES_BY_DISTRICT = f"""
+SELECT district, language, birth_year, CAST(sum(seats) AS BIGINT) AS seats, count(*) AS bulletins
+FROM ({BULLETINS})
+GROUP BY district, language, birth_year
+ORDER BY district, language, birth_year DESC
+"""
 
 
-def vacancy_period(cur: duckdb.DuckDBPyConnection):
+def vacancies_by_district(cur: duckdb.DuckDBPyConnection, **filters) -> pd.DataFrame:
+    """Places per district, language of instruction and birth year."""
+    return cur.execute(VACANCIES_BY_DISTRICT, _bulletin_filters(**filters)).df()
+
+
+# Weeks run Monday to Sunday; a week is named by its Monday.
+VACANCIES_BY_WEEK = f"""
+SELECT CAST(date_trunc('week', announced_at) AS DATE) AS week, birth_year,
+       CAST(sum(seats) AS BIGINT) AS seats, count(*) AS bulletins
+FROM ({BULLETINS})
+GROUP BY week, birth_year
+ORDER BY week, birth_year DESC
+"""
+
+
+def vacancies_by_week(cur: duckdb.DuckDBPyConnection, **filters) -> pd.DataFrame:
+    """Places announced per week (named by its Monday) and birth year."""
+    return cur.execute(VACANCIES_BY_WEEK, _bulletin_filters(**filters)).df()
+
+
+VACANCY_PERIOD = f"SELECT min(announced_at), max(announced_at) FROM ({BULLETINS})"
+
+
+def vacancy_period(cur: duckdb.DuckDBPyConnection, **filters):
     """First and last announcement of the bulletins in the snapshot (None, None if none)."""
-    return cur.execute(VACANCY_PERIOD).fetchone()
+    return cur.execute(VACANCY_PERIOD, _bulletin_filters(**filters)).fetchone()
+
+
+VACANCY_CHOICES = """
+SELECT DISTINCT k.region, coalesce(k.district, '') AS district, v.language
+FROM vacancies AS v JOIN kindergartens AS k USING (kindergarten_id)
+"""
+
+
+def vacancy_choices(cur: duckdb.DuckDBPyConnection, region: str | None = None) -> dict[str, list[str]]:
+    """Regions, districts (within `region`) and languages that have bulletins."""
+    rows = cur.execute(VACANCY_CHOICES).fetchall()
+    return {
+        "region": sorted({r for r, _, _ in rows}),
+        "district": sorted({d for r, d, _ in rows if d and (not region or r == region)}),
+        "language": sorted({lang for _, _, lang in rows}),
+    }
+
+
+# --- what every page shows: the publication and its freshness ---------------------------
+
+FRESHNESS = """
+SELECT
+    (SELECT max(registered_at) FROM applications) AS last_application,
+    (SELECT max("at") FROM events) AS last_event,
+    (SELECT max(announced_at) FROM vacancies) AS last_bulletin
+"""
+
+
+def freshness(cur: duckdb.DuckDBPyConnection) -> dict:
+    """The newest record of each kind in the snapshot (None when a table is empty)."""
+    row = cur.execute(FRESHNESS).fetchone()
+    return dict(zip(("last_application", "last_event", "last_bulletin"), row))
+
+
+# Regions and localities that have applications or kindergartens, for the filters.
+PLACES = """
+SELECT DISTINCT region, locality FROM (
+    SELECT region, locality FROM applications
+    UNION ALL
+    SELECT region, locality FROM kindergartens
+)
+WHERE region IS NOT NULL
+ORDER BY region, locality
+"""
+
+
+def places(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """Every (region, locality) pair of the snapshot."""
+    return [tuple(r) for r in cur.execute(PLACES).fetchall()]
+
+
+# --- overview ---------------------------------------------------------------------------
+
+# Q1: the queue is kept per (region, locality, birth year); this counts the numbered
+# applications (Q2) of the published queue, per region and birth year.
+QUEUE_BY_REGION_AND_BIRTH_YEAR = """
+SELECT region, birth_year, count(*) AS children
+FROM queue
+WHERE ($region IS NULL OR region = $region)
+GROUP BY region, birth_year
+ORDER BY region, birth_year DESC
+"""
+
+
+def queue_by_region_and_birth_year(cur: duckdb.DuckDBPyConnection, region: str | None = None) -> pd.DataFrame:
+    return cur.execute(QUEUE_BY_REGION_AND_BIRTH_YEAR, {"region": region or None}).df()
+
+
+# Places announced, referrals issued and enrolments since the first day of the month and of
+# the year of `day` (the publication's date), up to the end of that day.
+ACTIVITY = """
+WITH bounds AS (
+    SELECT CAST(date_trunc('month', CAST($day AS DATE)) AS TIMESTAMP) AS month_start,
+           CAST(date_trunc('year', CAST($day AS DATE)) AS TIMESTAMP) AS year_start,
+           CAST($day AS DATE) + INTERVAL 1 DAY AS until
+),
+places AS (
+    SELECT v.announced_at AS "at", v.seats
+    FROM vacancies AS v JOIN kindergartens AS k USING (kindergarten_id)
+    WHERE $region IS NULL OR k.region = $region
+),
+happened AS (
+    SELECT e."at", e.event
+    FROM events AS e JOIN applications AS a USING (application_number)
+    WHERE e.event IN ('referral_issued', 'enrolled')
+      AND ($region IS NULL OR a.region = $region)
+)
+SELECT 'month' AS period,
+       (SELECT coalesce(sum(seats), 0) FROM places, bounds WHERE "at" >= month_start AND "at" < until) AS places,
+       (SELECT count(*) FROM happened, bounds
+         WHERE event = 'referral_issued' AND "at" >= month_start AND "at" < until) AS referrals,
+       (SELECT count(*) FROM happened, bounds
+         WHERE event = 'enrolled' AND "at" >= month_start AND "at" < until) AS enrolments
+UNION ALL
+SELECT 'year',
+       (SELECT coalesce(sum(seats), 0) FROM places, bounds WHERE "at" >= year_start AND "at" < until),
+       (SELECT count(*) FROM happened, bounds
+         WHERE event = 'referral_issued' AND "at" >= year_start AND "at" < until),
+       (SELECT count(*) FROM happened, bounds
+         WHERE event = 'enrolled' AND "at" >= year_start AND "at" < until)
+"""
+
+
+def activity(cur: duckdb.DuckDBPyConnection, day, region: str | None = None) -> pd.DataFrame:
+    """Rows `month` and `year`: places announced, referrals issued, enrolments."""
+    out = cur.execute(ACTIVITY, {"day": day, "region": region or None}).df()
+    return out.astype({"places": "int64", "referrals": "int64", "enrolments": "int64"})
+
+
+# --- the public queue -----------------------------------------------------------------
+
+QUEUE_PER_PAGE = 50  # rows per page of the public queue
+
+SEGMENTS = """
+SELECT region, locality, birth_year, count(*) AS children
+FROM queue
+GROUP BY region, locality, birth_year
+ORDER BY region, locality, birth_year DESC
+"""
+
+
+def segments(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every queue (Q1: region, locality, birth year) with the children numbered in it."""
+    return cur.execute(SEGMENTS).df()
+
+
+# The columns a portal lists; birth dates and privilege categories are never shown.
+QUEUE_COLUMNS = """queue_number, application_number, registered_at, privilege,
+    privileged_queue_number, status"""
+
+QUEUE_PAGE = f"""
+SELECT {QUEUE_COLUMNS}
+FROM queue
+WHERE region = $region AND locality = $locality AND birth_year = $birth_year
+ORDER BY queue_number
+LIMIT $limit OFFSET $offset
+"""
+
+
+def queue_page(cur: duckdb.DuckDBPyConnection, region: str, locality: str, birth_year: int,
+               page: int, per_page: int) -> pd.DataFrame:
+    """One page (1-based) of a segment's queue, in queue order."""
+    params = {"region": region, "locality": locality, "birth_year": int(birth_year),
+              "limit": int(per_page), "offset": (int(page) - 1) * int(per_page)}
+    return cur.execute(QUEUE_PAGE, params).df()
+
+
+# The open-data `queue` table's columns (interfaces.md, `kezek export`), for one segment.
+QUEUE_SEGMENT = """
+SELECT application_number, region, locality, birth_year, registered_at, privilege, status,
+       queue_number, privileged_queue_number
+FROM queue
+WHERE region = $region AND locality = $locality AND birth_year = $birth_year
+ORDER BY queue_number
+"""
+
+
+def queue_segment(cur: duckdb.DuckDBPyConnection, region: str, locality: str, birth_year: int) -> pd.DataFrame:
+    return cur.execute(QUEUE_SEGMENT, {"region": region, "locality": locality,
+                                       "birth_year": int(birth_year)}).df()
+
+
+# A number typed any way (case, spaces, Latin look-alikes) is matched on `number_key`.
+FIND = """
+SELECT a.application_number, a.region, a.locality, a.birth_year, a.status,
+       q.queue_number, q.status AS queue_status
+FROM applications AS a
+LEFT JOIN queue AS q USING (application_number)
+WHERE a.number_key = $key
+"""
+
+
+def find(cur: duckdb.DuckDBPyConnection, number: str) -> dict | None:
+    """Where an application is: its segment and queue number (None when not numbered)."""
+    from engine.application_number import normalise
+
+    row = cur.execute(FIND, {"key": normalise(number)}).fetchone()
+    if row is None:
+        return None
+    keys = ("application_number", "region", "locality", "birth_year", "status", "queue_number", "queue_status")
+    return dict(zip(keys, row))
+
+
+# Q3/Q4: how many of each privilege class stand ahead of an application in its segment.
+AHEAD = """
+SELECT
+    count(*) FILTER (WHERE o.privilege = 'extraordinary') AS extraordinary,
+    count(*) FILTER (WHERE o.privilege = 'first') AS first,
+    count(*) FILTER (WHERE o.privilege = 'none') AS general
+FROM queue AS me
+JOIN queue AS o
+  ON o.region = me.region AND o.locality = me.locality AND o.birth_year = me.birth_year
+ AND o.queue_number < me.queue_number
+WHERE me.application_number = $n
+"""
+
+
+def ahead(cur: duckdb.DuckDBPyConnection, application_number: str) -> dict[str, int]:
+    """Applications ahead in the published queue: extraordinary, first-priority, general."""
+    row = cur.execute(AHEAD, {"n": application_number}).fetchone()
+    return dict(zip(("extraordinary", "first", "general"), (int(v or 0) for v in row)))
+
+
+# --- queue movement -----------------------------------------------------------------------
+
+# The queue's length at the end of every week, for every birth year, in one set-based query.
+# It is the state of every application at an instant (open-data-format.md; the engine's
+# `state_at.sql`), written as spans: a status holds for instants t with since < t <= until,
+# where `since` is the event that set it and `until` the next status-bearing event (ties on
+# `at` broken by `seq`, like the engine's arg_max). Before its first status-bearing event an
+# application has `applications.status` once `status_at` has passed, `queued` before (and
+# always `applications.status` when `status_at` is empty). Q2: queued, notified, referred
+# and stop_list are numbered. Week k's instant is the end of its Sunday, $start + 7(k+1)
+# days, or the end of the publication's day ($until) for the last week.
+# Rather than matching every span with every week, a numbered span adds one from the first
+# week whose instant is after `since` and takes it away from the first week whose instant is
+# after `until`; a running sum over the weeks gives the count (one pass over the spans).
+QUEUE_LENGTH_BY_WEEK = """
+WITH apps AS (
+    SELECT application_number, birth_year, registered_at, status, status_at
+    FROM applications
+    WHERE registered_at < $until
+      AND ($region IS NULL OR region = $region)
+      AND ($locality IS NULL OR locality = $locality)
+),
+changes AS (
+    SELECT e.application_number, e."at", e.seq, e.status_after AS status
+    FROM events AS e SEMI JOIN apps USING (application_number)
+    WHERE e.status_after IS NOT NULL AND e."at" < $until
+),
+first_change AS (
+    SELECT application_number, min("at") AS first_at FROM changes GROUP BY application_number
+),
+event_spans AS (
+    SELECT application_number, "at" AS since,
+           lead("at") OVER (PARTITION BY application_number ORDER BY "at", seq) AS until,
+           status
+    FROM changes
+),
+spans AS (
+    SELECT a.birth_year, greatest(s.since, a.registered_at) AS since, s.until, s.status
+    FROM event_spans AS s JOIN apps AS a USING (application_number)
+    UNION ALL                                         -- before any event, status_at not reached
+    SELECT a.birth_year, a.registered_at, least(a.status_at, f.first_at), 'queued'
+    FROM apps AS a LEFT JOIN first_change AS f USING (application_number)
+    WHERE a.status_at IS NOT NULL
+    UNION ALL                                         -- before any event, status_at passed
+    SELECT a.birth_year, greatest(a.registered_at, a.status_at), f.first_at, a.status
+    FROM apps AS a LEFT JOIN first_change AS f USING (application_number)
+),
+weeks AS (
+    SELECT row_number() OVER (ORDER BY w) - 1 AS k, CAST(w AS DATE) AS week
+    FROM range($start, $until, INTERVAL 7 DAY) AS r(w)
+),
+numbered AS (                                                                      -- Q2
+    SELECT
+        birth_year,
+        -- the first week whose instant is after `since` (and after `until`: then it ends)
+        greatest(0, CAST(floor((epoch(since) - epoch($start)) / 604800) AS BIGINT)) AS k_in,
+        CASE WHEN until IS NULL OR until >= $until THEN NULL
+             ELSE greatest(0, CAST(floor((epoch(until) - epoch($start)) / 604800) AS BIGINT)) END AS k_out
+    FROM spans
+    WHERE status IN ('queued', 'notified', 'referred', 'stop_list')
+      AND (until IS NULL OR until > since)
+      AND (until IS NULL OR until >= $start)
+),
+steps AS (
+    SELECT birth_year, k_in AS k, 1 AS step FROM numbered WHERE k_out IS NULL OR k_out > k_in
+    UNION ALL
+    SELECT birth_year, k_out, -1 FROM numbered WHERE k_out IS NOT NULL AND k_out > k_in
+),
+per_week AS (
+    SELECT birth_year, k, sum(step) AS step FROM steps GROUP BY birth_year, k
+),
+running AS (
+    SELECT w.week, y.birth_year,
+           sum(coalesce(p.step, 0)) OVER (PARTITION BY y.birth_year ORDER BY w.k) AS children
+    FROM weeks AS w
+    CROSS JOIN (SELECT DISTINCT birth_year FROM per_week) AS y
+    LEFT JOIN per_week AS p ON p.birth_year = y.birth_year AND p.k = w.k
+)
+SELECT week, birth_year, CAST(children AS BIGINT) AS children
+FROM running
+WHERE children > 0
+ORDER BY week, birth_year DESC
+"""
+
+
+def _weeks(day, weeks: int | None, cur: duckdb.DuckDBPyConnection) -> dict:
+    """$start (a Monday) and $until (the end of `day`) for `weeks` weeks up to `day`;
+    weeks=None: from the week of the first application."""
+    import datetime as dt
+
+    day = dt.date.fromisoformat(str(day)[:10])
+    monday = day - dt.timedelta(days=day.weekday())
+    if weeks:
+        start = monday - dt.timedelta(weeks=int(weeks) - 1)
+    else:
+        first = cur.execute("SELECT CAST(min(registered_at) AS DATE) FROM applications").fetchone()[0]
+        first = first or day
+        start = first - dt.timedelta(days=first.weekday())
+    return {"start": dt.datetime.combine(start, dt.time()),
+            "until": dt.datetime.combine(day + dt.timedelta(days=1), dt.time())}
+
+
+def queue_length_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None = 52,
+                         region: str | None = None, locality: str | None = None) -> pd.DataFrame:
+    """Children numbered at the end of each week (named by its Monday), per birth year."""
+    params = _weeks(day, weeks, cur) | {"region": region or None, "locality": locality or None}
+    return cur.execute(QUEUE_LENGTH_BY_WEEK, params).df()
+
+
+# What moved the queue each week: applications registered, notifications of a place,
+# referrals issued and enrolments.
+FLOWS_BY_WEEK = """
+WITH apps AS (
+    SELECT application_number, registered_at
+    FROM applications
+    WHERE ($region IS NULL OR region = $region)
+      AND ($locality IS NULL OR locality = $locality)
+),
+happened AS (
+    SELECT registered_at AS "at", 'new_applications' AS kind FROM apps
+    UNION ALL
+    SELECT e."at", CASE e.event WHEN 'notified' THEN 'notifications'
+                                WHEN 'referral_issued' THEN 'referrals'
+                                ELSE 'enrolments' END
+    FROM events AS e SEMI JOIN apps USING (application_number)
+    WHERE e.event IN ('notified', 'referral_issued', 'enrolled')
+),
+dated AS (                                            -- each to the Monday of its week
+    SELECT CAST(date_trunc('week', "at") AS DATE) AS week, kind
+    FROM happened
+    WHERE "at" >= $start AND "at" < $until
+),
+weeks AS (
+    SELECT CAST(w AS DATE) AS week FROM range($start, $until, INTERVAL 7 DAY) AS r(w)
+)
+SELECT
+    w.week,
+    count(d.kind) FILTER (WHERE d.kind = 'new_applications') AS new_applications,
+    count(d.kind) FILTER (WHERE d.kind = 'notifications') AS notifications,
+    count(d.kind) FILTER (WHERE d.kind = 'referrals') AS referrals,
+    count(d.kind) FILTER (WHERE d.kind = 'enrolments') AS enrolments
+FROM weeks AS w
+LEFT JOIN dated AS d USING (week)
+GROUP BY w.week
+ORDER BY w.week
+"""
+
+
+def flows_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None = 52,
+                  region: str | None = None, locality: str | None = None) -> pd.DataFrame:
+    """Per week (named by its Monday): new applications, notifications, referrals, enrolments."""
+    params = _weeks(day, weeks, cur) | {"region": region or None, "locality": locality or None}
+    return cur.execute(FLOWS_BY_WEEK, params).df()
+
+
+# --- about the data -----------------------------------------------------------------------
+
+SOURCES = """
+SELECT file, table_name, rows, sha256, dropped_columns
+FROM sources
+ORDER BY table_name, file
+"""
+
+
+def sources(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The files this snapshot was built from, with their SHA-256 and dropped columns."""
+    return cur.execute(SOURCES).df()
+
+
+TABLE_ROWS = """
+SELECT 'kindergartens' AS table_name, count(*) AS rows FROM kindergartens
+UNION ALL SELECT 'groups', count(*) FROM groups
+UNION ALL SELECT 'vacancies', count(*) FROM vacancies
+UNION ALL SELECT 'applications', count(*) FROM applications
+UNION ALL SELECT 'events', count(*) FROM events
+UNION ALL SELECT 'queue', count(*) FROM queue
+"""
+
+
+def table_rows(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Rows of each published table."""
+    return cur.execute(TABLE_ROWS).df()
+
+
+def has_events(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the snapshot holds a status log (the optional `events` table)."""
+    return bool(cur.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0])

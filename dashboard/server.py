@@ -1,5 +1,5 @@
 """The public server: Streamlit's `st.App` running dashboard/app.py under uvicorn, with
-Kezek's own routes (`GET /healthz`, and the HTTP API the lead mounts) beside the pages.
+Kezek's own routes (`GET /healthz`, and the HTTP API `/api/v1/…`) beside the pages.
 
 `kezek serve` calls `serve(home, host, port)`. Several processes may serve one home behind
 a proxy: each opens the published snapshot read-only.
@@ -15,7 +15,7 @@ import duckdb
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import context
+from dashboard import api, context
 from engine.store import SnapshotUnavailable
 
 SCRIPT = Path(__file__).with_name("app.py")
@@ -73,12 +73,12 @@ def health(home: str | Path | None = None) -> JSONResponse:
 
 
 def routes(home: str | Path) -> list[BaseRoute]:
-    """Kezek's own routes, served beside the pages."""
-    return [Route("/healthz", lambda request: health(home), methods=["GET"])]
+    """Kezek's own routes, served beside the pages: /healthz and the HTTP API (/api/v1)."""
+    return [Route("/healthz", lambda request: health(home), methods=["GET"]), *api.routes(home)]
 
 
 def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
-    """The ASGI app: the dashboard pages plus /healthz (plus `extra_routes`, e.g. /api/v1).
+    """The ASGI app: the dashboard pages plus /healthz and /api/v1 (plus `extra_routes`).
 
     The pages find the home in KEZEK_HOME, set here before anything starts.
     """
@@ -104,5 +104,5 @@ def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,
         options = {"ws_max_size": int(SETTINGS["server.maxMessageSize"]) * 1024 * 1024}
     options.update(access_log=False, server_header=False, proxy_headers=True)
     print(f"Kezek dashboard on http://{host}:{port}/ (home: {Path(home).resolve()}); "
-          "health at /healthz", flush=True)
+          "health at /healthz, API at /api/v1/openapi.json", flush=True)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run()

@@ -1,23 +1,30 @@
-"""End to end: `kezek serve` on a free loopback port, Debian's Chromium driven by Playwright."""
+"""End to end: `kezek serve` on a free loopback port, Debian's Chromium driven by Playwright.
+
+The dataset is the hand-computable one of test_dashboard.py (published by `kezek update`).
+"""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import application, kindergarten, run_kezek, vacancy, write_dataset
+from conftest import run_kezek
+from test_dashboard import AKMOLA, KNOWN, QOSSHY, dataset
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+WAIT = 30_000  # ms: a cold Streamlit session on a slow CI machine
 
 
 def free_port() -> int:
@@ -29,11 +36,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
-    apps = [application(f"УО.2016.{i:06d}.1", f"2016-02-{i:02d} 10:00") for i in range(1, 8)]
-    folder = write_dataset(root / "ds", {"kindergartens": [kindergarten()], "vacancies": [vacancy(seats=12)],
-                                         "applications": apps})
     home = root / "home"
-    run_kezek("update", "--source", str(folder), home=home, check=True)
+    run_kezek("update", "--source", str(dataset(root / "ds")), home=home, check=True)
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -66,22 +70,117 @@ def browser():
         b.close()
 
 
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+def query(url: str) -> dict[str, str]:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(url).query))
+
+
+def wait_for_rows(tab, present: str, absent: str) -> None:
+    """Wait until the grids show a row with `present` and none with `absent` (redrawn)."""
+    tab.wait_for_function(
+        """([present, absent]) => {
+            const texts = [...document.querySelectorAll('[role=gridcell]')].map(c => c.innerText);
+            return texts.includes(present) && !texts.includes(absent);
+        }""", arg=[present, absent], timeout=WAIT)
+
+
+def cells(tab) -> list[str]:
+    """The texts of the data grids' cells: the grid draws on a canvas and mirrors its cells in
+    a table for screen readers, which Playwright's role queries treat as hidden."""
+    return tab.eval_on_selector_all("[role=gridcell]", "cells => cells.map(c => c.innerText)")
+
+
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_lookup_link_shows_the_queue_number(server, browser, lang):
     from dashboard.i18n import t
 
-    page = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+    tab = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     # Typed as a parent might: Latin look-alikes and lower case.
-    page.goto(f"{server}/lookup?app=uo.2016.000003.1&lang={lang}")
-    sentence = t("lookup.position", lang, queue_number="3", segment_size="7", birth_year=2015, place="Астана")
-    page.get_by_text(sentence).wait_for(timeout=30_000)
-    assert "УО.2016.000003.1" in page.inner_text("body")
-    page.close()
+    tab.goto(f"{server}/lookup?app=uo.2018.000024.1&lang={lang}")
+    sentence = t("lookup.position", lang, queue_number="5", segment_size="6", birth_year=2016, place="Астана")
+    tab.get_by_text(sentence).wait_for(timeout=WAIT)
+    tab.get_by_text(t("lookup.ahead_title", lang)).wait_for(timeout=WAIT)  # who is ahead, and why
+    assert KNOWN in tab.inner_text("body")
+    tab.close()
 
 
-def test_unknown_number_says_so(server, browser):
-    page = browser.new_page()
+def test_unknown_number_says_so(server, page):
     page.goto(f"{server}/lookup?app=УО.2099.000001.1&lang=ru")
-    page.get_by_text("не найден").first.wait_for(timeout=30_000)
+    page.get_by_text("не найден").first.wait_for(timeout=WAIT)
     assert "Traceback" not in page.inner_text("body")
-    page.close()
+
+
+def test_switching_language_on_the_landing_page(server, page):
+    page.goto(f"{server}/?lang=kk")
+    page.get_by_role("heading", name="Балабақша кезегі: басты көрсеткіштер").wait_for(timeout=WAIT)
+    page.get_by_role("radio", name="Русский").click()  # the language switch
+    page.get_by_role("heading", name="Очередь в детские сады: главное").wait_for(timeout=WAIT)
+    page.get_by_role("link", name="Детские сады").first.wait_for(timeout=WAIT)  # the navigation too
+    page.wait_for_function("() => location.search.includes('lang=ru')", timeout=WAIT)
+    assert query(page.url)["lang"] == "ru"
+
+
+def test_filtering_the_register_changes_the_rows_and_the_link(server, page):
+    page.goto(f"{server}/kindergartens?lang=en")
+    page.get_by_text("Kindergartens found: 6").wait_for(timeout=WAIT)
+    page.get_by_text("Filters").first.click()
+    page.get_by_role("combobox", name="District").click()
+    page.get_by_role("option", name="Есиль").click()
+    page.get_by_text("Kindergartens found: 2").wait_for(timeout=WAIT)
+    page.wait_for_function("() => location.search.includes('district=')", timeout=WAIT)
+    assert query(page.url)["district"] == "Есиль"
+    wait_for_rows(page, present="Частный детский сад «Чирок»", absent="«Айгөлек» шағын орталығы")
+    shown = cells(page)
+    assert "Ясли-сад №43 «Кызгалдак»" not in shown  # English visitors read the Kazakh name …
+    assert "№43 «Қызғалдақ» бөбекжай-бақшасы" in shown and "Частный детский сад «Чирок»" in shown
+    assert "№36 «Балапан» балабақшасы" not in shown
+    page.get_by_text("Only those that announced places").click()  # both announced some: still 2
+    page.wait_for_function("() => location.search.includes('has_vacancies=1')", timeout=WAIT)
+    page.get_by_text("Kindergartens found: 2").wait_for(timeout=WAIT)
+    # The link keeps the view: opened afresh, it shows the same rows.
+    page.goto(page.url)
+    page.get_by_text("Kindergartens found: 2").wait_for(timeout=WAIT)
+
+
+def test_downloading_a_csv_of_what_the_page_shows(server, page):
+    import pandas as pd
+
+    page.goto(f"{server}/vacancies?lang=en")
+    button = page.get_by_role("button", name="Download vacancies_by_birth_year.csv")
+    button.wait_for(timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:
+        button.click()
+    download = info.value
+    assert download.suggested_filename == "vacancies_by_birth_year.csv"
+    data = open(download.path(), "rb").read()
+    assert data.startswith(b"\xef\xbb\xbf")  # Excel reads UTF-8 with a BOM
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8-sig")
+    assert dict(zip(table["birth_year"], table["seats"])) == {2016: 5, 2015: 1240, 2014: 2233, 2013: 1340}
+
+
+def test_public_queue_searched_by_number(server, page):
+    page.goto(f"{server}/queue?lang=ru")
+    page.get_by_role("heading", name="Список очереди").wait_for(timeout=WAIT)
+    page.get_by_text("из 6 в очереди детей 2016 года рождения, Астана").wait_for(timeout=WAIT)
+    search = page.get_by_role("textbox", name="Найти номер заявления")
+    search.fill("uo.2018.000032.1")
+    search.press("Enter")
+    page.get_by_text("номер 2 в своей очереди").wait_for(timeout=WAIT)
+    page.wait_for_function("() => location.search.includes('number=')", timeout=WAIT)
+    params = query(page.url)
+    assert (params["number"], params["region"], params["locality"], params["birth_year"]) == (
+        "uo.2018.000032.1", AKMOLA, QOSSHY, "2016")
+    wait_for_rows(page, present="УО.2018.000032.1", absent="УО.2018.000024.1")
+    shown = cells(page)
+    assert shown[:6] == ["1", "УО.2018.000031.1", "20.03.2018 10:00:00", "Первоочередное", "Выдано направление", "1"]
+    assert "УО.2018.000032.1" in shown and "УО.2018.000024.1" not in shown  # Qosshy's queue, not Astana's
+    # The shared link opens the same queue at the same place.
+    page.goto(page.url)
+    page.get_by_text("номер 2 в своей очереди").wait_for(timeout=WAIT)

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -30,22 +31,75 @@ LANGS = ("kk", "ru", "en")
 NBSP = "\u00a0"
 
 # --- the dataset --------------------------------------------------------------------------
-# Queue of children born in 2016 in Астана at the end of 2018-08-01 (rules Q1–Q4: the
-# extraordinary first, then first-priority and general interleaved 1 : 3):
-#   1 УО.2018.000010.1 extraordinary   (privileged 1)
-#   2 УО.2018.000011.1 first           (privileged 2)
+# Published as of the end of 2018-08-01 (a Wednesday). Two queues hold children born in 2016
+# (rules Q1–Q4: the extraordinary first, then first-priority and general interleaved 1 : 3).
+#
+# Астана (region = locality), born 2016:
+#   1 УО.2018.000010.1 extraordinary  notified 23.07 (B8)      (privileged 1)
+#   2 УО.2018.000011.1 first          notified 23.07 (B8)      (privileged 2)
 #   3 УО.2018.000012.1 none
 #   4 УО.2018.000013.1 none
-#   5 УО.2018.000024.1 none
-#   6 УО.2018.000025.1 first           (privileged 3)
-#   – УО.2018.000014.1 enrolled: no number
+#   5 УО.2018.000024.1 none           registered 31.07 17:29:09
+#   6 УО.2018.000025.1 first          registered 31.07 18:00   (privileged 3)
+#   – УО.2018.000014.1 free-choice referral 27.07 (B8), enrolled 30.07: no number
+# Астана, born 2015: УО.2017.000001.1, УО.2017.000002.1 (queued since March 2017).
+# Ақмола облысы, locality Қосшы, born 2016:
+#   1 УО.2018.000031.1 first   notified 16.07 (B7), referral 01.08   (privileged 1)
+#   2 УО.2018.000032.1 none
+#   3 УО.2018.000033.1 none    registered 28.07
+#   – УО.2018.000030.1 notified 16.07, referral 17.07, enrolled 01.08: no number
+#
+# Per week (Monday): new applications, notifications, referrals, enrolments; queue at the end
+#   16.07: 0, 2, 1, 0; born 2016: 5 + 3 = 8
+#   23.07: 1, 2, 1, 0; born 2016: 5 + 4 = 9   (14 referred, 33 registered)
+#   30.07: 2, 0, 1, 2; born 2016: 6 + 3 = 9   (at the end of 01.08, the publication's day)
+# Places announced: in August 2018 1 (B9), in 2018 1 345 (B6 1 340, B7 2, B8 2, B9 1).
 KNOWN = "УО.2018.000024.1"
+AKMOLA, QOSSHY = "Ақмола облысы", "Қосшы"
 
 
 def dataset(folder: Path) -> Path:
-    def child(number, registered_at, privilege="none", status="queued", born="2016-03-01"):
-        return application(number, registered_at, privilege, status, birth_date=born)
+    def child(number, registered_at, privilege="none", status="queued", born="2016-03-01", **kw):
+        return application(number, registered_at, privilege, status, birth_date=born, **kw)
 
+    def qosshy(number, registered_at, privilege="none", status="queued", **kw):
+        return child(number, registered_at, privilege, status, region=AKMOLA, locality=QOSSHY, **kw)
+
+    def event(number, at, what, **kw):
+        return {"application_number": number, "at": at, "event": what, **kw}
+
+    applications = [
+        child("УО.2018.000010.1", "2018-01-10 10:00", "extraordinary", "notified",
+              privilege_category="military"),
+        child("УО.2018.000011.1", "2018-02-01 10:00", "first", "notified", privilege_category="large_family"),
+        child("УО.2018.000012.1", "2018-03-01 10:00"),
+        child("УО.2018.000013.1", "2018-04-01 10:00"),
+        child("УО.2018.000014.1", "2018-05-01 10:00", status="enrolled"),
+        child("УО.2018.000024.1", "2018-07-31 17:29:09"),
+        child("УО.2018.000025.1", "2018-07-31 18:00:00", "first", privilege_category="disabled_parent"),
+        child("УО.2017.000001.1", "2017-03-01 10:00", born="2015-05-05"),
+        child("УО.2017.000002.1", "2017-03-02 10:00", born="2015-06-06"),
+        qosshy("УО.2018.000030.1", "2018-02-15 10:00", status="enrolled"),
+        qosshy("УО.2018.000031.1", "2018-03-20 10:00", "first", "referred", privilege_category="orphan"),
+        qosshy("УО.2018.000032.1", "2018-06-01 10:00"),
+        qosshy("УО.2018.000033.1", "2018-07-28 12:00"),
+    ]
+    events = [event(a["application_number"], a["registered_at"], "registered", privilege=a["privilege"])
+              for a in applications]
+    events += [
+        event("УО.2018.000030.1", "2018-07-16 09:10", "notified", bulletin_id="B7"),
+        event("УО.2018.000031.1", "2018-07-16 09:10", "notified", bulletin_id="B7"),
+        event("УО.2018.000030.1", "2018-07-17 10:00", "referral_issued", bulletin_id="B7",
+              kindergarten_id="K6", channel="priority"),
+        event("УО.2018.000010.1", "2018-07-23 09:05", "notified", bulletin_id="B8"),
+        event("УО.2018.000011.1", "2018-07-23 09:05", "notified", bulletin_id="B8"),
+        event("УО.2018.000014.1", "2018-07-27 11:00", "referral_issued", bulletin_id="B8",
+              kindergarten_id="K1", channel="free_choice"),
+        event("УО.2018.000014.1", "2018-07-30 10:00", "enrolled", kindergarten_id="K1"),
+        event("УО.2018.000031.1", "2018-08-01 10:00", "referral_issued", bulletin_id="B7",
+              kindergarten_id="K6", channel="priority"),
+        event("УО.2018.000030.1", "2018-08-01 11:00", "enrolled", kindergarten_id="K6"),
+    ]
     return write_dataset(
         folder,
         {
@@ -64,6 +118,17 @@ def dataset(folder: Path) -> Path:
                              capacity=60),
                 kindergarten("K5", name_kk="«Айгөлек» шағын орталығы", name_ru="Мини-центр «Айгөлек»",
                              district="Байконур", languages="kk|ru", ownership="mini_centre", capacity=25),
+                kindergarten("K6", name_kk="«Балдырған» бөбекжай-бақшасы", name_ru="Ясли-сад «Балдырган»",
+                             region=AKMOLA, locality=QOSSHY, district="Целиноград ауданы",
+                             languages="kk|ru", latitude=51.030, longitude=71.460, capacity=120),
+            ],
+            "groups": [
+                {"kindergarten_id": "K1", "group_id": "G1", "name": "«Құлыншақ» кіші тобы", "birth_year": 2016,
+                 "language": "kk", "capacity": 25, "enrolled": 24, "program": "Біртұтас тәрбие"},
+                {"kindergarten_id": "K1", "group_id": "G2", "name": "«Ботақан» ортаңғы тобы", "birth_year": 2015,
+                 "language": "kk", "capacity": 30, "enrolled": 30, "program": "Біртұтас тәрбие"},
+                {"kindergarten_id": "K2", "group_id": "G1", "name": "Ересек топ", "birth_year": 2013,
+                 "language": "ru", "capacity": 28, "enrolled": 20, "program": None},
             ],
             "vacancies": [  # 2015: 1 240, 2014: 2 233, 2013: 1 340 places (the 2017 bulletin)
                 vacancy("B1", "K1", birth_year=2015, seats=1000, announced_at="2017-04-10 09:00"),
@@ -72,18 +137,12 @@ def dataset(folder: Path) -> Path:
                 vacancy("B4", "K3", birth_year=2014, seats=200, announced_at="2017-04-12 09:00"),
                 vacancy("B5", "K4", birth_year=2014, seats=33, announced_at="2017-04-12 09:00", language="ru"),
                 vacancy("B6", "K2", birth_year=2013, seats=1340, announced_at="2018-07-20 09:00"),
+                vacancy("B7", "K6", birth_year=2016, seats=2, announced_at="2018-07-16 09:00", language="ru"),
+                vacancy("B8", "K1", birth_year=2016, seats=2, announced_at="2018-07-23 09:00", group_id="G1"),
+                vacancy("B9", "K1", birth_year=2016, seats=1, announced_at="2018-08-01 09:00", group_id="G1"),
             ],
-            "applications": [
-                child("УО.2018.000010.1", "2018-01-10 10:00", "extraordinary"),
-                child("УО.2018.000011.1", "2018-02-01 10:00", "first"),
-                child("УО.2018.000012.1", "2018-03-01 10:00"),
-                child("УО.2018.000013.1", "2018-04-01 10:00"),
-                child("УО.2018.000014.1", "2018-05-01 10:00", status="enrolled"),
-                child("УО.2018.000024.1", "2018-07-31 17:29:09"),
-                child("УО.2018.000025.1", "2018-07-31 18:00:00", "first"),
-                child("УО.2017.000001.1", "2017-03-01 10:00", born="2015-05-05"),
-                child("УО.2017.000002.1", "2017-03-02 10:00", born="2015-06-06"),
-            ],
+            "applications": applications,
+            "events": events,
         },
         metadata={"title": "Kezek test", "publisher": "Астана қаласының білім басқармасы",
                   "region": "Астана", "exported_at": "2018-08-01T20:00", "license": "CC-BY-4.0"},
@@ -153,7 +212,7 @@ PRIVILEGED = {"kk": "Жеңілдік санаты бойынша кезек н�
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_lookup_from_a_shared_link_shows_the_queue_number(published, monkeypatch, lang):
-    at = visit(published, monkeypatch, lang=lang, app=KNOWN)
+    at = visit(published, monkeypatch, page="lookup", lang=lang, app=KNOWN)
     assert at.text_input(key="app").value == KNOWN
     number = at.metric[0]
     assert (number.label, number.value) == (QUEUE_NUMBER[lang], "5")
@@ -165,7 +224,7 @@ def test_lookup_from_a_shared_link_shows_the_queue_number(published, monkeypatch
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_lookup_typed_in_any_case_and_latin_letters_and_kept_in_the_url(published, monkeypatch, lang):
-    at = visit(published, monkeypatch, lang=lang)
+    at = visit(published, monkeypatch, page="lookup", lang=lang)
     assert not at.metric  # nothing asked yet
     at.text_input(key="app").input(" uo.2018.000025.1 ")
     at.button[0].click().run()
@@ -182,7 +241,7 @@ NOT_FOUND = {"kk": "табылмады", "ru": "не найдено", "en": "No 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("number", ["УО.2099.000001.1", "1' OR '1'='1", "<b>x</b>", "9" * 200])
 def test_lookup_unknown_or_malformed_number_is_kindly_not_found(published, monkeypatch, lang, number):
-    at = visit(published, monkeypatch, lang=lang, app=number)
+    at = visit(published, monkeypatch, page="lookup", lang=lang, app=number)
     assert not at.metric and not at.success
     assert len(at.info) == 1
     message = at.info[0].value
@@ -191,15 +250,55 @@ def test_lookup_unknown_or_malformed_number_is_kindly_not_found(published, monke
 
 
 def test_lookup_of_an_enrolled_child_says_there_is_no_number(published, monkeypatch):
-    at = visit(published, monkeypatch, lang="ru", app="УО.2018.000014.1")
+    at = visit(published, monkeypatch, page="lookup", lang="ru", app="УО.2018.000014.1")
     assert not at.metric
     assert [w.value for w in at.warning] == ["У этого заявления сейчас нет номера в очереди. Статус: Зачислен."]
+    assert not at.subheader  # nobody is "ahead" of a child who has no place
+
+
+AHEAD = {  # rule Q3: E first, then P, G, G, G …
+    "kk": "Осы кезекте балаңыздың алдында: кезектен тыс құқығы барлар — **{e}**, "
+          "бірінші кезектегі құқығы барлар — **{p}**, жеңілдіксіз — **{g}**.",
+    "ru": "Впереди вашего ребёнка в этой очереди: с внеочередным правом — **{e}**, "
+          "с первоочередным правом — **{p}**, без льготы — **{g}**.",
+    "en": "Ahead of your child in this queue: with an extraordinary right — **{e}**, "
+          "with a first-priority right — **{p}**, without a privilege — **{g}**.",
+}
+RULE = {"kk": "Q3 ережесі", "ru": "правило Q3", "en": "rule Q3"}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize(("number", "e", "p", "g"), [(KNOWN, 1, 1, 2), ("УО.2018.000025.1", 1, 1, 3),
+                                                     ("УО.2018.000033.1", 0, 1, 1)])
+def test_lookup_says_who_is_ahead_and_the_rule_that_puts_them_there(published, monkeypatch, lang,
+                                                                    number, e, p, g):
+    at = visit(published, monkeypatch, page="lookup", lang=lang, app=number)
+    assert AHEAD[lang].format(e=e, p=p, g=g) in [m.value for m in at.markdown]
+    rule = at.info[0].value
+    assert RULE[lang] in rule and "1" in rule and "3" in rule  # one first-priority to three general
+    link = at.get("page_link")[0].proto  # … and a link to the child's row in the public queue
+    assert link.page == "queue"
+    query = dict(urllib.parse.parse_qsl(link.query_string))
+    assert query["number"] == number and query["page"] == "1" and query["lang"] == lang
+
+
+def test_lookup_of_the_first_in_line_says_nobody_is_ahead(published, monkeypatch):
+    at = visit(published, monkeypatch, page="lookup", lang="en", app="УО.2018.000010.1")
+    assert "Nobody is ahead of your child: first place in this queue." in [m.value for m in at.markdown]
+
+
+def test_an_old_link_to_the_root_with_a_number_still_opens_the_lookup(published, monkeypatch):
+    at = visit(published, monkeypatch, lang="ru", app=KNOWN)  # /?app=… when the lookup was the root
+    assert at.title[0].value == "Проверьте место в очереди"
+    assert at.metric[0].value == "5"
 
 
 # --- language -----------------------------------------------------------------------------
 
 TITLE = {"kk": "Кезектегі орныңызды тексеріңіз", "ru": "Проверьте место в очереди",
          "en": "Check your place in the queue"}
+HOME = {"kk": "Балабақша кезегі: басты көрсеткіштер", "ru": "Очередь в детские сады: главное",
+        "en": "The kindergarten queue at a glance"}  # the overview, at the root
 
 
 @pytest.mark.parametrize(("locale", "expected"), [("ru-RU", "ru"), ("en-GB", "en"), ("kk-KZ", "kk"),
@@ -209,7 +308,7 @@ def test_language_comes_from_the_browser_when_the_url_has_none(published, monkey
     at = AppTest.from_file(str(APP), default_timeout=60)
     at.context["locale"] = locale
     at.run()
-    assert at.title[0].value == TITLE[expected]
+    assert at.title[0].value == HOME[expected]
     assert at.query_params["lang"] == expected
 
 
@@ -219,11 +318,11 @@ def test_the_url_language_wins_over_the_browser(published, monkeypatch):
     at.context["locale"] = "ru-RU"
     at.query_params["lang"] = "en"
     at.run()
-    assert at.title[0].value == TITLE["en"]
+    assert at.title[0].value == HOME["en"]
 
 
 def test_switching_language_redraws_the_page_and_keeps_it_in_the_url(published, monkeypatch):
-    at = visit(published, monkeypatch, lang="kk", app=KNOWN)
+    at = visit(published, monkeypatch, page="lookup", lang="kk", app=KNOWN)
     at.button_group(key="lang").set_value("ru").run()
     assert at.title[0].value == TITLE["ru"]
     assert at.success[0].value == POSITION["ru"]
@@ -237,16 +336,21 @@ def test_switching_language_redraws_the_page_and_keeps_it_in_the_url(published, 
 @pytest.mark.parametrize(
     ("params", "expected_ids"),
     [
-        ({}, {"K1", "K2", "K3", "K4", "K5"}),
+        ({}, {"K1", "K2", "K3", "K4", "K5", "K6"}),
         ({"district": "Есиль"}, {"K3", "K4"}),
-        ({"language": "ru"}, {"K2", "K4", "K5"}),
-        ({"ownership": "state"}, {"K1", "K2"}),
+        ({"language": "ru"}, {"K2", "K4", "K5", "K6"}),
+        ({"ownership": "state"}, {"K1", "K2", "K6"}),
+        ({"region": AKMOLA}, {"K6"}),
+        ({"locality": QOSSHY}, {"K6"}),
+        ({"region": "Астана", "ownership": "state"}, {"K1", "K2"}),
+        ({"has_vacancies": "1"}, {"K1", "K2", "K3", "K4", "K6"}),  # K5 announced no places
+        ({"has_vacancies": "1", "district": "Байконур"}, set()),
         ({"district": "Есиль", "ownership": "private"}, {"K4"}),
         ({"q": "балапан"}, {"K1"}),  # any case
         ({"q": "Кызгалдак"}, {"K3"}),  # the Russian name
         ({"q": "ҚЫЗҒАЛДАҚ"}, {"K3"}),  # the Kazakh name, Kazakh letters in upper case
         ({"q": "Чирок"}, {"K4"}),  # a kindergarten with no Kazakh name
-        ({"district": "Нигде"}, {"K1", "K2", "K3", "K4", "K5"}),  # an unknown value is ignored
+        ({"district": "Нигде"}, {"K1", "K2", "K3", "K4", "K5", "K6"}),  # an unknown value is ignored
         ({"q": "%"}, set()),  # no wildcard: nothing is named like that
     ],
 )
@@ -289,7 +393,7 @@ def test_register_search_typed_on_the_page_goes_into_the_url(published, monkeypa
     assert at.query_params["language"] == "ru"
     at.text_input(key="q").input("").run()
     assert "q" not in at.query_params
-    assert set(at.dataframe[0].value["kindergarten_id"]) == {"K2", "K4", "K5"}
+    assert set(at.dataframe[0].value["kindergarten_id"]) == {"K2", "K4", "K5", "K6"}
 
 
 @pytest.fixture
@@ -321,9 +425,7 @@ def read_csv(data: bytes):
 def test_register_offers_the_rows_shown_as_csv(published, monkeypatch, downloads):
     at = visit(published, monkeypatch, page="kindergartens", lang="en", district="Есиль")
     assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
-    (name, data), = downloads
-    table = read_csv(data)
-    assert name == "kindergartens.csv"
+    table = read_csv(dict(downloads)["kindergartens.csv"])
     assert list(table.columns) == list(schema.KINDERGARTENS.column_names)  # the open-data columns
     assert sorted(table["kindergarten_id"]) == ["K3", "K4"]
     assert set(table["ownership"]) == {"private_state_order", "private"}  # codes, not words
@@ -337,35 +439,38 @@ def test_register_map_shows_every_kindergarten_with_coordinates(published, monke
     assert len(charts) == 1
     figure = json.loads(charts[0].proto.spec)
     points = sum(len(values(trace["lat"])) for trace in figure["data"])
-    assert points == 4  # K5 has no coordinates …
+    assert points == 5  # K5 has no coordinates …
     assert all(trace["type"] == "scattermap" for trace in figure["data"])
     view = figure["layout"]["map"]
     assert view["style"] == "open-street-map"  # no token needed
     # Plotly would open at 0° N 0° E, far from Astana, unless told where to look.
-    assert 51.11 < view["center"]["lat"] < 51.19 and 71.40 < view["center"]["lon"] < 71.47
-    assert 10 <= view["zoom"] <= 15
+    assert 51.03 < view["center"]["lat"] < 51.19 and 71.40 < view["center"]["lon"] < 71.47
+    assert 9 <= view["zoom"] <= 15  # Astana and Qosshy, 20 km apart, both in sight
     assert "Not on the map (no coordinates): 1." in texts(at)  # … and the page says so
 
 
 # --- vacancies ----------------------------------------------------------------------------
 
-FOR_YEAR = {
-    "kk": ["2015 жылы туған балалар үшін: 1 240 бос орын", "2014 жылы туған балалар үшін: 2 233 бос орын",
-           "2013 жылы туған балалар үшін: 1 340 бос орын"],
-    "ru": ["Свободных мест для детей 2015 года рождения: 1 240",
+FOR_YEAR = {  # the table as the akimat published it (seed 000: "2015 жылы туған балалар үшін 1240 бос орын")
+    "kk": ["2016 жылы туған балалар үшін: 5 бос орын", "2015 жылы туған балалар үшін: 1 240 бос орын",
+           "2014 жылы туған балалар үшін: 2 233 бос орын", "2013 жылы туған балалар үшін: 1 340 бос орын",
+           "Барлығы: 4 818 бос орын"],
+    "ru": ["Свободных мест для детей 2016 года рождения: 5",
+           "Свободных мест для детей 2015 года рождения: 1 240",
            "Свободных мест для детей 2014 года рождения: 2 233",
-           "Свободных мест для детей 2013 года рождения: 1 340"],
-    "en": ["Places for children born in 2015: 1,240", "Places for children born in 2014: 2,233",
-           "Places for children born in 2013: 1,340"],
+           "Свободных мест для детей 2013 года рождения: 1 340", "Всего свободных мест: 4 818"],
+    "en": ["Places for children born in 2016: 5", "Places for children born in 2015: 1,240",
+           "Places for children born in 2014: 2,233", "Places for children born in 2013: 1,340",
+           "In all: 4,818 places"],
 }
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_vacancies_per_birth_year(published, monkeypatch, downloads, lang):
     at = visit(published, monkeypatch, page="vacancies", lang=lang)
-    (name, data), = downloads
-    assert name == "vacancies_by_birth_year.csv"
-    assert read_csv(data).to_dict("records") == [
+    files = dict(downloads)
+    assert read_csv(files["vacancies_by_birth_year.csv"]).to_dict("records") == [
+        {"birth_year": "2016", "seats": "5", "bulletins": "3", "kindergartens": "2"},
         {"birth_year": "2015", "seats": "1240", "bulletins": "2", "kindergartens": "2"},
         {"birth_year": "2014", "seats": "2233", "bulletins": "3", "kindergartens": "3"},
         {"birth_year": "2013", "seats": "1340", "bulletins": "1", "kindergartens": "1"},
@@ -373,12 +478,53 @@ def test_vacancies_per_birth_year(published, monkeypatch, downloads, lang):
     page = texts(at).replace(NBSP, " ")
     for line in FOR_YEAR[lang]:
         assert line in page
-    assert at.metric[0].value.replace(NBSP, " ") == ("4,813" if lang == "en" else "4 813")
+    assert at.metric[0].value.replace(NBSP, " ") == ("4,818" if lang == "en" else "4 818")
     table = at.dataframe[0].value
-    assert dict(zip(table["birth_year"], table["seats"])) == {2015: 1240, 2014: 2233, 2013: 1340}
+    assert dict(zip(table["birth_year"], table["seats"])) == {2016: 5, 2015: 1240, 2014: 2233, 2013: 1340}
     chart = json.loads(at.get("plotly_chart")[0].proto.spec)
     bars = dict(zip(values(chart["data"][0]["x"]), values(chart["data"][0]["y"])))
-    assert bars == {"2015": 1240, "2014": 2233, "2013": 1340}
+    assert bars == {"2016": 5, "2015": 1240, "2014": 2233, "2013": 1340}
+    assert {p.proto.alt for p in at.get("plotly_chart")} and all(p.proto.alt for p in at.get("plotly_chart"))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_vacancies_by_district_language_and_week(published, monkeypatch, downloads, lang):
+    at = visit(published, monkeypatch, page="vacancies", lang=lang)
+    files = dict(downloads)
+    by_district = read_csv(files["vacancies_by_district_and_language.csv"])
+    assert {(r["district"], r["language"], r["birth_year"]): r["seats"] for r in by_district.to_dict("records")} == {
+        ("Алматы", "kk", "2015"): "240", ("Алматы", "kk", "2013"): "1340",
+        ("Есиль", "kk", "2014"): "200", ("Есиль", "ru", "2014"): "33",
+        ("Сарыарка", "kk", "2016"): "3", ("Сарыарка", "kk", "2015"): "1000", ("Сарыарка", "kk", "2014"): "2000",
+        ("Целиноград ауданы", "ru", "2016"): "2",
+    }
+    # the table per district: a column per birth year and the total
+    districts = at.dataframe[1].value.set_index("district")
+    assert districts.loc["Сарыарка", ["2016", "2015", "2014", "total"]].tolist() == [3, 1000, 2000, 3003]
+    assert districts.loc["Есиль", "total"] == 233
+    languages = at.dataframe[2].value.set_index("language")
+    russian = {"kk": "орыс", "ru": "русский", "en": "Russian"}[lang]
+    assert languages.loc[russian, "total"] == 35
+    weekly = read_csv(files["vacancies_by_week.csv"])
+    assert [(r["week"], r["birth_year"], r["seats"]) for r in weekly.to_dict("records")] == [
+        ("2017-04-10", "2015", "1240"), ("2017-04-10", "2014", "2233"),
+        ("2018-07-16", "2016", "2"), ("2018-07-16", "2013", "1340"),
+        ("2018-07-23", "2016", "2"), ("2018-07-30", "2016", "1"),
+    ]
+
+
+@pytest.mark.parametrize(("params", "per_year"), [
+    ({"district": "Есиль"}, {2014: 233}),
+    ({"language": "ru"}, {2016: 2, 2014: 33}),
+    ({"region": AKMOLA}, {2016: 2}),
+    ({"district": "Нигде"}, {2016: 5, 2015: 1240, 2014: 2233, 2013: 1340}),  # ignored
+])
+def test_vacancies_filters_from_the_url(published, monkeypatch, params, per_year):
+    at = visit(published, monkeypatch, page="vacancies", lang="en", **params)
+    table = at.dataframe[0].value
+    assert dict(zip(table["birth_year"], table["seats"])) == per_year
+    for key, value in params.items():
+        assert at.query_params.get(key) == (None if value == "Нигде" else value)
 
 
 # --- no snapshot --------------------------------------------------------------------------
@@ -387,7 +533,7 @@ NO_DATA = {"kk": "Деректер әлі жарияланбаған", "ru": "Д
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("page", [None, "kindergartens", "vacancies"])
+@pytest.mark.parametrize("page", [None, "lookup", "queue", "movement", "kindergartens", "vacancies", "about"])
 def test_every_page_explains_how_to_publish_when_nothing_is_published(empty_home, monkeypatch, lang, page):
     at = visit(empty_home, monkeypatch, page=page, lang=lang, app=KNOWN)
     assert [t.value for t in at.title] == [NO_DATA[lang]]
@@ -427,13 +573,55 @@ def test_demo_data_on_every_page(demo, monkeypatch, lang):
             "ORDER BY segment_size DESC, queue_number DESC, application_number LIMIT 1").fetchone()
         seats = con.execute("SELECT sum(seats) FROM vacancies").fetchone()[0]
         kindergartens = con.execute("SELECT count(*) FROM kindergartens").fetchone()[0]
-    at = visit(demo, monkeypatch, lang=lang, app=number)
+        in_queue = con.execute("SELECT count(*) FROM queue").fetchone()[0]
+        files = con.execute("SELECT count(*) FROM sources").fetchone()[0]
+    at = visit(demo, monkeypatch, page="lookup", lang=lang, app=number)
     assert at.metric[0].value == i18n.number(queue_number, lang)
     assert i18n.number(size, lang) in at.success[0].value
+    del at.query_params["app"]  # the navigation drops the page's own parameters
+    at.switch_page("views/overview.py").run()
+    assert not at.exception and at.metric[0].value == i18n.number(in_queue, lang)
     at.switch_page("views/kindergartens.py").run()
     assert not at.exception and len(at.dataframe[0].value) == kindergartens
     at.switch_page("views/vacancies.py").run()
     assert not at.exception and at.metric[0].value == i18n.number(seats, lang)
+    at.switch_page("views/movement.py").run()
+    latest = at.dataframe[0].value.iloc[0]  # the newest week first: the queue at the publication's day
+    assert not at.exception and latest.drop("week").sum() == in_queue
+    at.switch_page("views/about.py").run()
+    assert not at.exception and len(at.dataframe[-1].value) == files
+
+
+def test_demo_public_queue_jumps_to_the_page_of_a_number_and_pages_on(demo, monkeypatch):
+    import duckdb
+
+    from engine.store import current
+
+    with duckdb.connect(str(current(demo).path), read_only=True) as con:
+        number, birth_year, size = con.execute(
+            "SELECT application_number, birth_year, segment_size FROM queue "
+            "WHERE queue_number = 1234 ORDER BY segment_size DESC LIMIT 1").fetchone()
+    at = visit(demo, monkeypatch, page="queue", lang="en", number=number.lower())
+    rows = at.dataframe[0].value
+    assert len(rows) == 50 and rows["queue_number"].iloc[0] == 1201  # page 25 of 50 rows each
+    assert number in rows["application_number"].tolist()
+    assert at.number_input(key="queue:page").value == 25
+    assert (at.query_params["page"], at.query_params["birth_year"]) == ("25", str(birth_year))
+    at.number_input(key="queue:page").set_value(26).run()  # paging away from the number sticks
+    assert at.dataframe[0].value["queue_number"].iloc[0] == 1251
+    assert at.query_params["page"] == "26"
+    at.button(key="queue:next").click().run()  # the buttons under the table, for phones
+    assert at.dataframe[0].value["queue_number"].iloc[0] == 1301 and at.query_params["page"] == "27"
+    at.button(key="queue:previous").click().run()
+    assert at.number_input(key="queue:page").value == 26
+    last = -(-size // 50)
+    at.number_input(key="queue:page").set_value(last).run()
+    assert at.dataframe[0].value["queue_number"].iloc[-1] == size
+    assert at.button(key="queue:next").disabled  # no page after the last
+    other = next(y for y in at.selectbox(key="queue:birth_year").options if y != str(birth_year))
+    at.selectbox(key="queue:birth_year").select(other).run()  # another queue starts at its first page
+    assert at.dataframe[0].value["queue_number"].iloc[0] == 1
+    assert "page" not in at.query_params
 
 
 # --- catalogs -----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""The public register of kindergartens: search, filters kept in the URL, table, map, CSV."""
+"""The public register of kindergartens: search, filters kept in the URL, table, map, CSV,
+and a card per kindergarten (`?kg=ID`): groups, bulletins over time, queue pressure."""
 
 from __future__ import annotations
 
@@ -10,33 +11,53 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from dashboard.i18n import number, t
+from dashboard.views import kindergarten_card
 
-# Widget keys, which are also the URL parameters: ?q=…&district=…&language=kk&ownership=state
-SEARCH, DISTRICT, LANGUAGE, OWNERSHIP = "q", "district", "language", "ownership"
-FILTERS = (DISTRICT, LANGUAGE, OWNERSHIP)
+# Widget keys, which are also the URL parameters:
+# ?q=…&region=…&locality=…&district=…&language=kk&ownership=state&has_vacancies=1&kg=ID
+SEARCH, REGION, LOCALITY, DISTRICT, LANGUAGE, OWNERSHIP = "q", "region", "locality", "district", "language", "ownership"
+PLACES, CARD = "has_vacancies", "kg"
+FILTERS = (REGION, LOCALITY, DISTRICT, LANGUAGE, OWNERSHIP)
 MAP_TAB = "kindergartens_tab"
 
 
-def filters(lang: str, choices: dict[str, list[str]]) -> dict[str, str]:
+def filters(lang: str) -> dict[str, str]:
     """Draw the search box and the filters; return what the visitor chose."""
-    for key in FILTERS:
-        context.seed_from_url(key, choices[key])
     context.seed_from_url(SEARCH)
+    if PLACES not in st.session_state:
+        st.session_state[PLACES] = context.url_choice(PLACES) == "1"
     st.text_input(t("kindergartens.search", lang), key=SEARCH, max_chars=100,
                   placeholder=t("kindergartens.search_placeholder", lang))
-    active = any(st.session_state.get(k) for k in FILTERS)
-    with st.expander(t("kindergartens.filters", lang), expanded=active, icon=":material/filter_list:"):
-        everything = t("filter.all", lang)
-        left, middle, right = st.columns(3)  # side by side on a desktop, stacked on a phone
-        left.selectbox(t("kindergartens.district", lang), ["", *choices[DISTRICT]], key=DISTRICT,
-                       format_func=lambda v: v or everything)
-        middle.selectbox(t("kindergartens.language", lang), ["", *choices[LANGUAGE]], key=LANGUAGE,
-                         format_func=lambda v: labels.language(v, lang) if v else everything)
-        right.selectbox(t("kindergartens.ownership", lang), ["", *choices[OWNERSHIP]], key=OWNERSHIP,
-                        format_func=lambda v: labels.ownership(v, lang) if v else everything)
+    active = any(st.session_state.get(k) or context.url_choice(k) for k in (*FILTERS, PLACES))
+    everything = t("filter.all", lang)
+    with st.expander(t("kindergartens.filters", lang), expanded=bool(active), icon=":material/filter_list:"):
+        # Three side by side on a desktop, stacked on a phone. Each choice narrows the next
+        # one's options (the districts of the chosen settlement …); a choice between one
+        # region or one settlement only is no choice and is not shown.
+        cells = context.grid(3)
+        choices = context.query(queries.register_choices)
+        if len(choices[REGION]) > 1:
+            context.select(next(cells), t("filter.region", lang), choices[REGION], key=REGION,
+                           everything=everything)
+        region = st.session_state.get(REGION) or ""
+        choices = context.query(queries.register_choices, region)
+        if len(choices[LOCALITY]) > 1:
+            context.select(next(cells), t("filter.locality", lang), choices[LOCALITY], key=LOCALITY,
+                           everything=everything)
+        locality = st.session_state.get(LOCALITY) or ""
+        choices = context.query(queries.register_choices, region, locality)
+        context.select(next(cells), t("kindergartens.district", lang), choices[DISTRICT], key=DISTRICT,
+                       everything=everything)
+        context.select(next(cells), t("kindergartens.language", lang), choices[LANGUAGE], key=LANGUAGE,
+                       everything=everything, format_func=lambda v: labels.language(v, lang))
+        context.select(next(cells), t("kindergartens.ownership", lang), choices[OWNERSHIP], key=OWNERSHIP,
+                       everything=everything, format_func=lambda v: labels.ownership(v, lang))
+        next(cells).checkbox(t("kindergartens.with_places", lang), key=PLACES,
+                             help=t("kindergartens.with_places_help", lang))
     chosen = {key: (st.session_state.get(key) or "").strip() for key in (SEARCH, *FILTERS)}
-    for key, value in chosen.items():
-        context.keep_in_url(key, value)
+    context.keep_in_url(SEARCH, chosen[SEARCH])
+    chosen[PLACES] = bool(st.session_state.get(PLACES))
+    context.keep_in_url(PLACES, "1" if chosen[PLACES] else "")
     return chosen
 
 
@@ -45,17 +66,22 @@ def table(shown: pd.DataFrame, lang: str) -> None:
         ownership=shown["ownership"].map(lambda v: labels.ownership(v, lang)),
         languages=shown["languages"].map(lambda v: labels.languages(v, lang)),
     ).fillna({"district": "", "address": "", "phone": ""})  # an empty cell, not "None"
+    several = shown["locality"].nunique() > 1
     st.dataframe(
         view,
         hide_index=True,
-        column_order=["name", "district", "address", "ownership", "languages", "capacity", "phone"],
+        column_order=["name", *(["locality"] if several else []), "district", "address", "ownership",
+                      "languages", "capacity", "announced", "phone"],
         column_config={
             "name": t("column.name", lang),
+            "locality": t("column.locality", lang),
             "district": t("column.district", lang),
             "address": t("column.address", lang),
             "ownership": t("column.ownership", lang),
             "languages": t("column.languages", lang),
             "capacity": st.column_config.NumberColumn(t("column.capacity", lang), format="%d"),
+            "announced": st.column_config.NumberColumn(t("column.announced", lang), format="%d",
+                                                       help=t("kindergartens.announced_help", lang)),
             "phone": t("column.phone", lang),
         },
     )
@@ -104,16 +130,36 @@ def map_of(shown: pd.DataFrame, lang: str) -> None:
         st.caption(t("kindergartens.unplaced", lang, count=number(missing, lang)))
 
 
+def choose(shown: pd.DataFrame, lang: str) -> str:
+    """The kindergarten whose card is open (`?kg=ID`), chosen among those shown."""
+    names = context.query(queries.kindergarten_names, lang)
+    context.seed_from_url(CARD, names)
+    current = st.session_state.get(CARD) or ""
+    if current not in names:
+        current = st.session_state[CARD] = ""
+    options = ["", *shown["kindergarten_id"]]
+    if current and current not in options:  # a shared card stays open whatever the filters
+        options.append(current)
+    st.selectbox(t("kindergartens.card", lang), options, key=CARD,
+                 format_func=lambda v: names.get(v, v) if v else t("kindergartens.card_none", lang),
+                 help=t("kindergartens.card_help", lang))
+    chosen = st.session_state.get(CARD) or ""
+    context.keep_in_url(CARD, chosen)
+    return chosen
+
+
 def main() -> None:
     lang = context.language()
-    st.title(t("kindergartens.title", lang))
-    st.write(t("kindergartens.intro", lang))
-    choices = context.query(queries.register_choices)
-    chosen = filters(lang, choices)
-    shown = context.query(queries.kindergartens, lang=lang, name=chosen[SEARCH],
-                          district=chosen[DISTRICT], language=chosen[LANGUAGE],
-                          ownership=chosen[OWNERSHIP])
+    context.header(t("kindergartens.title", lang), t("kindergartens.intro", lang), lang)
+    chosen = filters(lang)
+    shown = context.query(queries.kindergartens, lang=lang, name=chosen[SEARCH], region=chosen[REGION],
+                          locality=chosen[LOCALITY], district=chosen[DISTRICT], language=chosen[LANGUAGE],
+                          ownership=chosen[OWNERSHIP], with_places=chosen[PLACES])
     st.markdown(t("kindergartens.count", lang, count=number(len(shown), lang)))
+    card = choose(shown, lang)
+    if card:
+        with st.container(border=True):
+            kindergarten_card.show(card, lang)
     if shown.empty:
         st.info(t("kindergartens.none", lang))
         return
@@ -126,7 +172,7 @@ def main() -> None:
             map_of(shown, lang)
     st.download_button(
         t("download.csv", lang),
-        data=shown.drop(columns=["name"]).to_csv(index=False).encode("utf-8-sig"),
+        data=context.csv_bytes(shown.drop(columns=["name", "announced"])),
         file_name="kindergartens.csv",
         mime="text/csv",
         on_click="ignore",

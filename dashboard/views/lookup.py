@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import context, labels
+from dashboard import context, labels, queries
 from dashboard.i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup, snapshot_as_of
+from engine.numbering import DEFAULT_INTERLEAVING
 
 KEY = "app"  # widget key and URL parameter: ?app=УО.2018.000024.1
 
@@ -51,13 +52,33 @@ def show(doc: dict, lang: str) -> None:
                                      place=place(doc))),
     ]
     st.markdown("\n".join(f"- **{label}:** {context.md(value)}" for label, value in rows))
+    if doc["in_queue"] and doc["queue_number"] is not None:
+        who_is_ahead(doc, lang)
     st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
+
+
+def who_is_ahead(doc: dict, lang: str) -> None:
+    """How many of each privilege class stand ahead, and the rule that puts them there (Q3)."""
+    counts = context.query(queries.ahead, doc["application_number"])
+    st.subheader(t("lookup.ahead_title", lang))
+    if doc["queue_number"] == 1:
+        st.markdown(t("lookup.ahead_none", lang))
+    else:
+        st.markdown(t("lookup.ahead", lang, extraordinary=number(counts["extraordinary"], lang),
+                      first=number(counts["first"], lang), general=number(counts["general"], lang)))
+    rule = DEFAULT_INTERLEAVING
+    st.info(t("lookup.rule", lang, first=rule.first_per_cycle, general=rule.general_per_cycle),
+            icon=":material/gavel:")
+    page = (doc["queue_number"] - 1) // queries.QUEUE_PER_PAGE + 1
+    st.page_link("views/queue.py", label=t("lookup.see_list", lang), icon=":material/format_list_numbered:",
+                 query_params={"region": doc["region"], "locality": doc["locality"] or doc["region"],
+                               "birth_year": str(doc["birth_year"]), "number": doc["application_number"],
+                               "page": str(page), "lang": lang})
 
 
 def main() -> None:
     lang = context.language()
-    st.title(t("lookup.title", lang))
-    st.write(t("lookup.intro", lang))
+    context.header(t("lookup.title", lang), t("lookup.intro", lang), lang)
     context.seed_from_url(KEY)
     with st.form("lookup", border=False, enter_to_submit=True):
         st.text_input(

@@ -1,0 +1,300 @@
+"""The documents of the HTTP API and the parameters it takes, as pydantic models.
+
+These models shape every response (`model_dump(mode="json")`), validate every query
+string, and are the only source of the OpenAPI description (`dashboard.api.openapi`):
+what the API answers and what it says it answers cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from engine import schema
+
+# --- value types --------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _iso_date(value: object) -> object:
+    """Only `YYYY-MM-DD` (pydantic alone would also take a Unix timestamp)."""
+    if isinstance(value, str):
+        if not _ISO_DATE.match(value):
+            raise ValueError("expected a date YYYY-MM-DD")
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("expected a date YYYY-MM-DD that exists") from None
+    return value
+
+
+Date = Annotated[
+    dt.date,
+    BeforeValidator(_iso_date),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+]
+
+# Times in the data are local wall-clock times of the publishing region, without an
+# offset (open-data-format.md), so they are not RFC 3339 `date-time`s: say what they are.
+LocalDateTime = Annotated[
+    dt.datetime,
+    PlainSerializer(lambda v: v.isoformat(timespec="seconds"), return_type=str),
+    WithJsonSchema({
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$",
+        "description": "Local wall-clock time of the region (YYYY-MM-DDTHH:MM:SS, no offset).",
+    }),
+]
+
+
+def _codes(value: object) -> object:
+    """`kk|ru` as the list it is."""
+    if isinstance(value, str):
+        return [code.strip() for code in value.split("|") if code.strip()]
+    return value
+
+
+Codes = Annotated[list[str], BeforeValidator(_codes)]
+
+Privilege = Literal[schema.PRIVILEGE]
+Status = Literal[schema.STATUS]
+Ownership = Literal[schema.OWNERSHIP]
+BirthYear = Annotated[int, Field(ge=0, le=9999, description="Birth year of the children.")]
+Count = Annotated[int, Field(ge=0)]
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- errors --------------------------------------------------------------------------------
+
+class Error(Document):
+    """Every error answer: `{"error": "not_found"}`, `{"error": "bad_request", …}`, …"""
+
+    error: Literal["bad_request", "not_found", "method_not_allowed", "unavailable", "internal"]
+    detail: str | None = Field(None, description="What was wrong, in English (bad_request).")
+    parameter: str | None = Field(None, description="The parameter that was wrong (bad_request).")
+
+
+# --- applications ------------------------------------------------------------------------
+
+class Ahead(Document):
+    """Numbered applications ahead in the merged list of the segment, by privilege class
+    (rule Q3: extraordinary first, then first-priority and general interleaved 1 : 3)."""
+
+    extraordinary: Count
+    first: Count
+    none: Count
+
+
+class Lookup(Document):
+    """The `kezek lookup --json` document (interfaces.md), plus `ahead`."""
+
+    # The engine may extend the document (interfaces.md: "extra fields are welcome"); pass
+    # them on rather than fail. tests/test_api.py insists that each is declared here.
+    model_config = ConfigDict(extra="allow")
+
+    application_number: str
+    as_of: Date = Field(description="End of this day.")
+    region: str
+    locality: str
+    birth_year: BirthYear
+    registered_at: LocalDateTime
+    privilege: Privilege = Field(description="Privilege class at `as_of`.")
+    status: Status = Field(description="Status at `as_of`.")
+    in_queue: bool = Field(description="Whether the status holds a place in the queue (rule Q2).")
+    queue_number: int | None = Field(description="Number in the segment's queue; null when not in the queue.")
+    privileged_queue_number: int | None = Field(
+        description="Number among the privileged of the segment, 0 when not privileged; null when not in the queue.")
+    segment_size: int | None = Field(
+        description="Numbered applications of the segment (region, locality, birth year); null when not in the queue.")
+    ahead: Ahead | None = Field(None, description="Who stands ahead, by privilege class; null when not in the queue.")
+
+
+# --- kindergartens -------------------------------------------------------------------------
+
+class Kindergarten(Document):
+    """One organisation of the public register, with the places it announced."""
+
+    kindergarten_id: str
+    name_kk: str | None
+    name_ru: str | None
+    region: str
+    district: str | None
+    locality: str
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    ownership: Ownership
+    languages: Codes = Field(description="Language codes of instruction.")
+    capacity: int | None
+    phone: str | None
+    website: str | None
+    bulletins: Count = Field(description="Vacancy bulletins of this kindergarten in the snapshot.")
+    seats: Count = Field(description="Places announced in those bulletins.")
+
+
+class Group(Document):
+    group_id: str
+    name: str | None
+    birth_year: BirthYear
+    language: str
+    capacity: Count
+    enrolled: int | None
+    program: str | None
+
+
+class Bulletin(Document):
+    """A vacancy bulletin ("бюллетень свободных мест") and where its kindergarten is."""
+
+    bulletin_id: str
+    kindergarten_id: str
+    announced_at: LocalDateTime
+    birth_year: BirthYear
+    language: str
+    seats: Count
+    group_id: str | None
+    region: str | None
+    district: str | None
+    locality: str | None
+
+
+class KindergartenDetail(Kindergarten):
+    groups: list[Group] = Field(description="Its groups, youngest children first, then by language and group_id.")
+    vacancies: list[Bulletin] = Field(description="Its vacancy bulletins, oldest first.")
+
+
+class Page(Document):
+    total: Count = Field(description="Items matching the filters, on every page.")
+    limit: int
+    offset: Count
+
+
+class KindergartenPage(Page):
+    items: list[Kindergarten]
+
+
+class BulletinPage(Page):
+    items: list[Bulletin]
+
+
+# --- the queue --------------------------------------------------------------------------------
+
+class QueueEntry(Document):
+    """One line of the public queue list, as the portals show it."""
+
+    queue_number: int
+    application_number: str
+    registered_at: LocalDateTime
+    privilege: Privilege
+    status: Status
+    privileged_queue_number: Count
+
+
+class QueuePage(Page):
+    """A page of one segment's queue, in queue_number order; `total` is the segment size."""
+
+    as_of: Date = Field(description="The day the queue describes (the snapshot's data).")
+    region: str
+    locality: str
+    birth_year: BirthYear
+    items: list[QueueEntry]
+
+
+# --- statistics -------------------------------------------------------------------------------
+
+class VacanciesByBirthYear(Document):
+    birth_year: BirthYear
+    seats: Count
+    bulletins: Count
+    kindergartens: Count
+
+
+class QueueBySegment(Document):
+    region: str
+    locality: str
+    birth_year: BirthYear
+    segment_size: Count = Field(description="Numbered applications of the segment.")
+    extraordinary: Count
+    first: Count
+    none: Count
+
+
+# --- query parameters ---------------------------------------------------------------------
+
+class Parameters(BaseModel):
+    """Query parameters; an unknown parameter is an error, an empty one is absent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Paging(Parameters):
+    limit: int = Field(100, ge=1, le=1000, description="Items per page.")
+    offset: int = Field(0, ge=0, le=2**62, description="Items to skip.")
+
+
+class ApplicationParameters(Parameters):
+    as_of: Date | None = Field(None, description="End of this day (YYYY-MM-DD); default: the snapshot's date.")
+
+
+class KindergartenParameters(Paging):
+    q: str | None = Field(None, description="Part of the Kazakh or Russian name, any case.")
+    region: str | None = None
+    district: str | None = None
+    locality: str | None = None
+    language: str | None = Field(None, description="A language code of instruction, e.g. kk.")
+    ownership: str | None = Field(None, description="state, private_state_order, private or mini_centre.")
+    has_vacancies: bool | None = Field(None, description="Only those with (true) or without (false) vacancy bulletins.")
+
+
+class VacancyParameters(Paging):
+    region: str | None = Field(None, description="Region of the kindergarten.")
+    birth_year: BirthYear | None = None
+    district: str | None = Field(None, description="District of the kindergarten.")
+    language: str | None = Field(None, description="Language code of instruction of the places.")
+    kindergarten_id: str | None = None
+    from_: Date | None = Field(None, alias="from", description="Announced on or after this day.")
+    to: Date | None = Field(None, description="Announced on or before this day.")
+
+
+class QueueParameters(Paging):
+    region: str | None = Field(None, description="Region of the segment; required unless `number` is given.")
+    locality: str | None = Field(None, description="Locality of the segment; default: the region.")
+    birth_year: BirthYear | None = Field(None, description="Birth year of the segment; required unless `number` is given.")
+    number: str | None = Field(None, description="An application number: its segment, and the page that holds it.")
+
+
+class BulletinParameters(Parameters):
+    region: str | None = Field(None, description="Region of the kindergarten.")
+    district: str | None = Field(None, description="District of the kindergarten.")
+    language: str | None = Field(None, description="Language code of instruction of the places.")
+
+
+class SegmentParameters(Parameters):
+    region: str | None = None
+    locality: str | None = None
+    birth_year: BirthYear | None = None
+
+
+class NoParameters(Parameters):
+    pass
+
+
+class NumberPath(BaseModel):
+    number: str = Field(description="Application number, typed any way (case, spaces, Latin look-alikes).")
+
+
+class KindergartenPath(BaseModel):
+    kindergarten_id: str

@@ -1,0 +1,314 @@
+"""The HTTP API's routes (interfaces.md, "HTTP API"), served beside the dashboard.
+
+Each route is an `Operation`: its path, its query-parameter model, its response model and
+the errors it can answer, and a handler that does the database work. The same table
+builds the Starlette routes and the OpenAPI description (`dashboard.api.openapi`).
+
+Every answer comes from one cursor on the published snapshot and is labelled with that
+snapshot's id (`X-Kezek-Snapshot`, and `ETag`), cacheable for a minute and revalidated
+with `If-None-Match` until the next publication. Handlers are plain functions: Starlette
+runs sync endpoints in its threadpool, so DuckDB work never blocks the event loop that
+also serves the dashboard's WebSockets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from dashboard import context
+from dashboard.api import models, openapi, queries
+from engine.application_number import is_well_formed
+from engine.lookup import lookup, snapshot_as_of
+from engine.store import SnapshotUnavailable
+
+log = logging.getLogger("kezek.api")
+
+PREFIX = "/api/v1"
+CACHE_CONTROL = "public, max-age=60"
+MEDIA_TYPE = "application/json; charset=utf-8"
+
+
+class BadRequest(Exception):
+    def __init__(self, parameter: str | None, detail: str):
+        super().__init__(detail)
+        self.parameter, self.detail = parameter, detail
+
+
+class NotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str  # Starlette template under PREFIX, e.g. "/applications/{number}"
+    operation_id: str
+    summary: str
+    description: str
+    parameters: type[models.Parameters]
+    response: Any  # a model, or e.g. list[model]
+    handler: Callable[..., Any]  # handler(cursor, parameters, **path) -> plain data
+    path_parameters: type[BaseModel] | None = None
+    errors: tuple[int, ...] = ()  # besides 304, 500 and 503, which every route may answer
+    tags: tuple[str, ...] = ()
+
+    @property
+    def adapter(self) -> TypeAdapter:
+        return _adapter(self.response)
+
+
+_adapters: dict[Any, TypeAdapter] = {}
+
+
+def _adapter(tp: Any) -> TypeAdapter:
+    if tp not in _adapters:
+        _adapters[tp] = TypeAdapter(tp)
+    return _adapters[tp]
+
+
+# --- handlers: plain data from one cursor -------------------------------------------------
+
+def _well_formed(number: str, parameter: str) -> None:
+    if not is_well_formed(number):
+        raise BadRequest(parameter, "not an application number (letters, digits, . / _ -, at most 64)")
+
+
+def application(cur, p: models.ApplicationParameters, number: str) -> dict:
+    _well_formed(number, "number")
+    doc = lookup(cur, number, p.as_of)
+    if doc is None:
+        raise NotFound
+    doc["ahead"] = queries.ahead(cur, doc, snapshot_as_of(cur))
+    return doc
+
+
+def kindergartens(cur, p: models.KindergartenParameters) -> dict:
+    total, items = queries.kindergartens(cur, **p.model_dump())
+    return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
+
+
+def kindergarten(cur, p: models.NoParameters, kindergarten_id: str) -> dict:
+    doc = queries.kindergarten(cur, kindergarten_id)
+    if doc is None:
+        raise NotFound
+    return doc
+
+
+def vacancies(cur, p: models.VacancyParameters) -> dict:
+    if p.from_ and p.to and p.from_ > p.to:
+        raise BadRequest("to", "`to` is before `from`")
+    total, items = queries.vacancies(cur, **p.model_dump())
+    return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
+
+
+def vacancies_by_birth_year(cur, p: models.BulletinParameters) -> list[dict]:
+    return queries.vacancies_by_birth_year(cur, **p.model_dump())
+
+
+def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
+    return queries.queue_by_segment(cur, **p.model_dump())
+
+
+def queue(cur, p: models.QueueParameters) -> dict:
+    offset = p.offset
+    if p.number is not None:
+        _well_formed(p.number, "number")
+        place = queries.queue_place(cur, p.number)
+        if place is None:  # unknown, or holds no number (Q2)
+            raise NotFound
+        region, locality, birth_year, queue_number = place
+        asked = (p.region, p.locality, p.birth_year)
+        if any(a is not None and a != b for a, b in zip(asked, place[:3])):
+            raise NotFound  # the application is not in the segment asked for
+        offset = (queue_number - 1) // p.limit * p.limit
+    else:
+        if p.region is None:
+            raise BadRequest("region", "required unless `number` is given")
+        if p.birth_year is None:
+            raise BadRequest("birth_year", "required unless `number` is given")
+        region, locality, birth_year = p.region, p.locality or p.region, p.birth_year
+    total, items = queries.queue(cur, region=region, locality=locality, birth_year=birth_year,
+                                 limit=p.limit, offset=offset)
+    return {"total": total, "limit": p.limit, "offset": offset, "as_of": snapshot_as_of(cur),
+            "region": region, "locality": locality, "birth_year": birth_year, "items": items}
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        "/applications/{number}", "getApplication", "One application's state and queue numbers",
+        "The `kezek lookup --json` document at the end of `as_of` (default: the snapshot's "
+        "date), with `ahead`: the numbered applications ahead of it in its segment by "
+        "privilege class (rule Q3). 404 when the number is unknown or was not yet "
+        "registered on that day; 400 when it cannot be an application number.",
+        models.ApplicationParameters, models.Lookup, application,
+        path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
+    ),
+    Operation(
+        "/kindergartens", "listKindergartens", "The public register of kindergartens",
+        "Filtered and paged, ordered by kindergarten_id.",
+        models.KindergartenParameters, models.KindergartenPage, kindergartens,
+        errors=(400,), tags=("kindergartens",),
+    ),
+    Operation(
+        "/kindergartens/{kindergarten_id}", "getKindergarten", "One kindergarten, its groups and bulletins",
+        "404 when the id is unknown.",
+        models.NoParameters, models.KindergartenDetail, kindergarten,
+        path_parameters=models.KindergartenPath, errors=(400, 404), tags=("kindergartens",),
+    ),
+    Operation(
+        "/vacancies", "listVacancies", "Vacancy bulletins",
+        "Filtered and paged, ordered by announced_at, then bulletin_id.",
+        models.VacancyParameters, models.BulletinPage, vacancies,
+        errors=(400,), tags=("vacancies",),
+    ),
+    Operation(
+        "/stats/vacancies_by_birth_year", "vacanciesByBirthYear", "Places announced per birth year",
+        "Seats, bulletins and kindergartens of the vacancy bulletins per birth year, youngest first.",
+        models.BulletinParameters, list[models.VacanciesByBirthYear], vacancies_by_birth_year,
+        errors=(400,), tags=("stats",),
+    ),
+    Operation(
+        "/stats/queue_by_segment", "queueBySegment", "Queue length per segment and privilege class",
+        "Numbered applications per region, locality and birth year (rule Q1), by privilege "
+        "class, at the snapshot's date.",
+        models.SegmentParameters, list[models.QueueBySegment], queue_by_segment,
+        errors=(400,), tags=("stats", "queue"),
+    ),
+    Operation(
+        "/queue", "listQueue", "The public queue of one segment",
+        "The queue list as the portals show it, in queue_number order, at the snapshot's "
+        "date. The segment is `region`, `locality` (default: the region) and `birth_year`; or "
+        "give `number` to get the segment and page holding that application (`offset` is "
+        "then computed; 404 if it holds no number or is not in the segment given).",
+        models.QueueParameters, models.QueuePage, queue,
+        errors=(400, 404), tags=("queue",),
+    ),
+)
+
+
+# --- the HTTP side -------------------------------------------------------------------------------
+
+def json_response(content: Any, status: int = 200, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse(content, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+
+
+def error(kind: str, status: int, headers: dict | None = None, **extra) -> JSONResponse:
+    body = models.Error(error=kind, **extra).model_dump(mode="json", exclude_none=True)
+    return json_response(body, status, headers)
+
+
+def snapshot_headers(snapshot: str) -> dict[str, str]:
+    # A weak validator: the body may leave gzipped or not, byte-identical only per encoding.
+    return {"X-Kezek-Snapshot": snapshot, "ETag": f'W/"{snapshot}"', "Cache-Control": CACHE_CONTROL,
+            "Access-Control-Allow-Origin": "*"}
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """If-None-Match with the weak comparison of RFC 9110 §13.1.2."""
+    header = request.headers.get("if-none-match")
+    if not header:
+        return False
+    tags = {t.strip().removeprefix("W/") for t in header.split(",")}
+    return "*" in tags or etag.removeprefix("W/") in tags
+
+
+def parse(model: type[BaseModel], raw: dict[str, str]) -> BaseModel:
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else None
+        if first["type"] == "extra_forbidden":
+            raise BadRequest(name, f"unknown parameter {name!r}") from None
+        raise BadRequest(name, f"{name}: {first['msg']}") from None
+
+
+def query_parameters(request: Request, model: type[models.Parameters]) -> models.Parameters:
+    raw = {}
+    for key in request.query_params.keys():
+        values = request.query_params.getlist(key)
+        if len(values) > 1:
+            raise BadRequest(key, f"parameter {key!r} given more than once")
+        if values[0] != "":  # ?region= means no region filter
+            raw[key] = values[0]
+    return parse(model, raw)
+
+
+def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
+    def handle(request: Request) -> Response:  # sync: Starlette runs it in its threadpool
+        try:
+            cur = context.reader(home).cursor()
+        except SnapshotUnavailable:
+            return error("unavailable", 503, {"Cache-Control": "no-store", "Retry-After": "60"})
+        except Exception:
+            log.exception("API: opening the snapshot failed")
+            return error("internal", 500, {"Cache-Control": "no-store"})
+        headers: dict[str, str] = {"Cache-Control": "no-store"}
+        try:
+            headers = snapshot_headers(queries.snapshot_id(cur))
+            params = query_parameters(request, operation.parameters)
+            path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()
+                    if operation.path_parameters else {})
+            data = operation.handler(cur, params, **path)
+            body = operation.adapter.dump_python(operation.adapter.validate_python(data), mode="json")
+        except BadRequest as exc:
+            return error("bad_request", 400, headers, detail=exc.detail, parameter=exc.parameter)
+        except NotFound:
+            return error("not_found", 404, headers)
+        except Exception:
+            log.exception("API: %s %s failed", request.method, request.url.path)
+            return error("internal", 500, {"Cache-Control": "no-store"})
+        finally:
+            cur.close()
+        if not_modified(request, headers["ETag"]):
+            return Response(status_code=304, headers=headers)
+        return json_response(body, 200, headers)
+
+    handle.__name__ = operation.operation_id
+    return handle
+
+
+def openapi_endpoint(home: Path) -> Callable[[Request], Response]:
+    def handle(request: Request) -> Response:
+        try:
+            doc, etag = openapi.document(OPERATIONS, PREFIX), openapi.etag(OPERATIONS, PREFIX)
+        except Exception:
+            log.exception("API: building the OpenAPI document failed")
+            return error("internal", 500, {"Cache-Control": "no-store"})
+        headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        try:
+            headers["X-Kezek-Snapshot"] = context.reader(home).publication().snapshot
+        except Exception:  # the description does not depend on the data
+            pass
+        if not_modified(request, etag):
+            return Response(status_code=304, headers=headers)
+        return json_response(doc, 200, headers)
+
+    return handle
+
+
+def elsewhere(request: Request) -> Response:
+    """Anything else under /api: JSON, not the dashboard's HTML page."""
+    if request.method not in ("GET", "HEAD"):
+        return error("method_not_allowed", 405, {"Allow": "GET, HEAD", "Cache-Control": "no-store"})
+    return error("not_found", 404, {"Cache-Control": "no-store"})
+
+
+def routes(home: str | Path) -> list[BaseRoute]:
+    """The API's Starlette routes for the snapshot published in `home`."""
+    home = Path(home).resolve()
+    return [
+        *(Route(PREFIX + op.path, endpoint(op, home), methods=["GET"], name=op.operation_id)
+          for op in OPERATIONS),
+        Route(PREFIX + "/openapi.json", openapi_endpoint(home), methods=["GET"], name="openapi"),
+        Route("/api/{rest:path}", elsewhere, name="api_elsewhere",
+              methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]),
+    ]

@@ -1,0 +1,218 @@
+"""Screenshots of every dashboard page, in Kazakh and Russian, on a desktop and a phone.
+
+    .venv/bin/python docs/screenshots/take.py [--out docs/screenshots] [--home DIR]
+
+Publishes the Astana 2017 demo (`kezek update --source demo:astana-2017`) into a temporary
+home (or a small generated dataset if that fails), serves it with `kezek serve` on a free
+loopback port, and drives Debian's Chromium with Playwright. Files are named
+`<page>-<lang>-<desktop|phone>.png` and stored as palette PNGs to stay small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[2]
+KEZEK = [sys.executable, "-m", "kezek"]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+PAGES = ("overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "about")
+LANGS = ("kk", "ru")
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+MAX_HEIGHT = {"desktop": 3200, "phone": 5200}  # a long page is cut here: the top is what matters
+MAX_BYTES = 200_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def publish(home: Path) -> None:
+    """The demo, else a generated dataset: the screenshots must never depend on the network."""
+    done = subprocess.run([*KEZEK, "update", "--source", "demo:astana-2017", "--home", str(home)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode == 0:
+        print(done.stdout.splitlines()[0])
+        return
+    print(f"demo failed ({done.stderr.strip()[:200]}); publishing a generated dataset instead", file=sys.stderr)
+    folder = home.parent / "generated"
+    generate(folder)
+    done = subprocess.run([*KEZEK, "update", "--source", str(folder), "--home", str(home)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise SystemExit(f"take.py: `kezek update` publishes nothing ({done.stderr.strip()[:300]}); "
+                         "pass --home DIR with a published snapshot")
+
+
+def generate(folder: Path) -> None:
+    """A small, deterministic dataset in the open-data format (two localities, five years)."""
+    import random
+
+    rng = random.Random(2017)
+    folder.mkdir(parents=True, exist_ok=True)
+    kgs, vacancies, apps = [], [], []
+    districts = ("Алматы", "Байқоңыр", "Есіл", "Сарыарқа")
+    for i in range(1, 25):
+        kgs.append({"kindergarten_id": f"K{i:02d}", "name_kk": f"№{i} «Балапан» балабақшасы",
+                    "name_ru": f"Ясли-сад №{i} «Балапан»", "region": "Астана", "district": districts[i % 4],
+                    "ownership": "state" if i % 3 else "private_state_order", "languages": "kk|ru",
+                    "capacity": 120 + 10 * i, "latitude": 51.1 + rng.random() / 10,
+                    "longitude": 71.35 + rng.random() / 5})
+    for b in range(1, 80):
+        vacancies.append({"bulletin_id": f"B{b:03d}", "kindergarten_id": f"K{rng.randint(1, 24):02d}",
+                          "announced_at": f"2017-04-{rng.randint(10, 28):02d} 09:00",
+                          "birth_year": rng.choice((2011, 2012, 2013, 2014, 2015)),
+                          "language": rng.choice(("kk", "ru")), "seats": rng.randint(1, 25)})
+    for n in range(1, 3001):
+        born = rng.choice((2011, 2012, 2013, 2014, 2015))  # registered in 2016, after birth
+        apps.append({"application_number": f"УО.2016.{n:06d}.1", "region": "Астана",
+                     "birth_date": f"{born}-0{rng.randint(1, 9)}-15",
+                     "registered_at": f"2016-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d} 10:{n % 60:02d}",
+                     "privilege": rng.choices(("none", "first", "extraordinary"), (90, 8, 2))[0],
+                     "status": "queued"})
+    for name, rows in (("kindergartens", kgs), ("vacancies", vacancies), ("applications", apps)):
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def examples(home: Path) -> dict[str, dict[str, str]]:
+    """The query parameters that make each page show something: an application in the
+    middle of the largest queue, the kindergarten with the most bulletins."""
+    from engine.store import current
+
+    with duckdb.connect(str(current(home).path), read_only=True) as con:
+        number = con.execute(
+            "SELECT application_number FROM queue "
+            "ORDER BY segment_size DESC, abs(queue_number - 1234), application_number LIMIT 1").fetchone()[0]
+        kg = con.execute(
+            "SELECT kindergarten_id FROM vacancies GROUP BY ALL "
+            "ORDER BY count(*) DESC, kindergarten_id LIMIT 1").fetchone()[0]
+    return {"lookup": {"app": number}, "queue": {"number": number}, "kindergartens": {"kg": kg}}
+
+
+def serve(home: Path):
+    port = free_port()
+    proc = subprocess.Popen([*KEZEK, "serve", "--home", str(home), "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return proc, base
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise SystemExit("kezek serve did not start")
+            time.sleep(0.3)
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished running the page and the charts are drawn."""
+    page.wait_for_selector("h1", timeout=60_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " && !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=60_000)
+    page.wait_for_timeout(1500)  # Plotly and the data grid draw after the script has run
+
+
+def shoot(page, path: Path, kind: str) -> None:
+    """The whole page (Streamlit scrolls inside its main block, so grow the viewport to it)."""
+    width, height = SIZES[kind]
+    full = page.evaluate(
+        "() => { const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+        " return Math.max(m.scrollHeight, document.body.scrollHeight); }")
+    page.set_viewport_size({"width": width, "height": min(max(height, int(full) + 40), MAX_HEIGHT[kind])})
+    page.wait_for_timeout(800)
+    save_small(page.screenshot(), path)
+    page.set_viewport_size({"width": width, "height": height})
+
+
+def save_small(png: bytes, path: Path) -> None:
+    """A palette PNG below MAX_BYTES (the pages are mostly flat colour)."""
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    for colours in (128, 64, 32):
+        out = io.BytesIO()
+        image.quantize(colors=colours, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, format="PNG", optimize=True)
+        if out.tell() <= MAX_BYTES:
+            break
+    else:  # still too big: keep the top of the page
+        top = image.crop((0, 0, image.width, image.height * 2 // 3))
+        out = io.BytesIO()
+        top.quantize(colors=32, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
+            out, format="PNG", optimize=True)
+    path.write_bytes(out.getvalue())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
+    parser.add_argument("--home", type=Path, help="a home with a published snapshot (default: publish the demo)")
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--langs", default=",".join(LANGS))
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(ROOT))
+
+    with tempfile.TemporaryDirectory(prefix="kezek-shots-") as tmp:
+        home = args.home
+        if home is None:
+            home = Path(tmp) / "home"
+            publish(home)
+        extra = examples(home)
+        proc, base = serve(home)
+        try:
+            from playwright.sync_api import sync_playwright
+
+            args.out.mkdir(parents=True, exist_ok=True)
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+                for kind, (width, height) in SIZES.items():
+                    context = browser.new_context(viewport={"width": width, "height": height},
+                                                  device_scale_factor=1, locale="kk-KZ")
+                    page = context.new_page()
+                    for name in args.pages.split(","):
+                        for lang in args.langs.split(","):
+                            params = {"lang": lang, **extra.get(name, {})}
+                            query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
+                            page.goto(f"{base}/{'' if name == 'overview' else name}?{query}")
+                            settle(page)
+                            path = args.out / f"{name}-{lang}-{kind}.png"
+                            shoot(page, path, kind)
+                            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
+                                  f"{path.stat().st_size // 1024} KB")
+                    context.close()
+                browser.close()
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    sys.exit(main())
