@@ -1,0 +1,230 @@
+"""Rulesets: the queue rules as dated parameters (queue-rules.md), like OpenFisca's.
+
+Each file in `engine/rulesets/` is one ruleset: where and from when it holds, and for
+every parameter of `parameters.toml` a list of values, each with the day it takes effect
+(`from`), its `unit` and its `source` (an entry of `sources.toml`: a seed document, a
+public page or a legal act). The engine asks `value(parameter, region, instant)`.
+
+Which ruleset holds: the one `dataset.json` names (`ruleset`), for the whole dataset;
+otherwise, per region and instant, the ruleset of that region or of the whole country
+(`regions = ["*"]`) in force latest (`in_force_from` ≤ instant), a regional one winning a
+tie; before any is in force, the earliest that covers the region.
+
+    >>> import datetime as dt
+    >>> value("choice_window", "Астана", dt.datetime(2017, 4, 10, 9)).value
+    15
+    >>> value("choice_window", "Астана", dt.datetime(2019, 10, 9, 9)).unit
+    'calendar_day'
+    >>> select("Павлодар облысы", dt.datetime(2021, 1, 1)).name
+    'kz-2020'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+FOLDER = "rulesets"
+NONE = "none"  # value of a parameter whose rule does not exist in a ruleset
+FAR_PAST = dt.datetime(1900, 1, 1)
+FAR_FUTURE = dt.datetime(9999, 1, 1)
+
+
+class ParameterSpec(BaseModel):
+    """An entry of parameters.toml: what a parameter means and how it may be stated."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: list[str] = Field(min_length=1)
+    description: str = Field(min_length=8)
+    units: list[str] = Field(min_length=1)
+    choices: list[str] = []
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    title: str = Field(min_length=8)
+    says: str = Field(min_length=8)
+    language: str
+
+
+class DatedValue(BaseModel):
+    """One value of a parameter, from the day it takes effect, with its unit and source."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    start: dt.date = Field(alias="from")
+    value: int | str
+    unit: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    note: str = ""
+
+
+class Ruleset(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str
+    regions: list[str] = Field(min_length=1)
+    in_force_from: dt.date
+    parameters: dict[str, list[DatedValue]]
+
+    @field_validator("parameters")
+    @classmethod
+    def _one_value_per_period(cls, parameters: dict[str, list[DatedValue]]):
+        for name, values in parameters.items():
+            if not values:
+                raise ValueError(f"{name}: no value")
+            starts = [v.start for v in values]
+            if starts != sorted(starts) or len(set(starts)) != len(starts):
+                raise ValueError(f"{name}: values must be in order of `from`, one per day at most")
+        return parameters
+
+    @model_validator(mode="after")
+    def _against_catalogs(self):
+        specs, sources = parameter_specs(), source_catalog()
+        missing = sorted(set(specs) - set(self.parameters))
+        unknown = sorted(set(self.parameters) - set(specs))
+        if missing or unknown:
+            raise ValueError(f"ruleset {self.name}: missing parameters {missing}, unknown parameters {unknown}")
+        for name, values in self.parameters.items():
+            spec = specs[name]
+            for v in values:
+                where = f"ruleset {self.name}, {name} from {v.start}"
+                if v.unit not in spec.units:
+                    raise ValueError(f"{where}: unit {v.unit!r}, expected one of {spec.units}")
+                if v.source not in sources:
+                    raise ValueError(f"{where}: source {v.source!r} is not in sources.toml")
+                if v.value == NONE:
+                    continue
+                if spec.choices:
+                    if v.value not in spec.choices:
+                        raise ValueError(f"{where}: {v.value!r}, expected one of {spec.choices}")
+                elif v.unit == "month_day":
+                    if not (isinstance(v.value, str) and re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", v.value)):
+                        raise ValueError(f"{where}: expected MM-DD or {NONE!r}")
+                elif not (isinstance(v.value, int) and v.value >= 0):
+                    raise ValueError(f"{where}: expected a whole number ≥ 0")
+        return self
+
+    def covers(self, region: str) -> bool:
+        return "*" in self.regions or region in self.regions
+
+    def value(self, parameter: str, instant: dt.datetime | dt.date) -> DatedValue:
+        """The value in force at `instant`; before its first `from`, the first value (a
+        ruleset named for a dataset holds for all of it)."""
+        day = instant.date() if isinstance(instant, dt.datetime) else instant
+        values = self.parameters[parameter]
+        current = values[0]
+        for v in values:
+            if v.start <= day:
+                current = v
+        return current
+
+
+def _read_toml(name: str) -> dict[str, Any]:
+    return tomllib.loads(resources.files("engine").joinpath(FOLDER, name).read_text(encoding="utf-8"))
+
+
+@cache
+def parameter_specs() -> dict[str, ParameterSpec]:
+    return {k: ParameterSpec(**v) for k, v in _read_toml("parameters.toml").items()}
+
+
+@cache
+def source_catalog() -> dict[str, Source]:
+    return {k: Source(**v) for k, v in _read_toml("sources.toml").items()}
+
+
+def parse_ruleset(doc: dict[str, Any]) -> Ruleset:
+    return Ruleset(**doc)
+
+
+@cache
+def rulesets() -> dict[str, Ruleset]:
+    """Every ruleset file, by name."""
+    out = {}
+    for entry in sorted(resources.files("engine").joinpath(FOLDER).iterdir(), key=lambda p: p.name):
+        if entry.name.endswith(".toml") and entry.name not in ("parameters.toml", "sources.toml"):
+            ruleset = parse_ruleset(tomllib.loads(entry.read_text(encoding="utf-8")))
+            if entry.name != f"{ruleset.name}.toml":
+                raise ValueError(f"{entry.name} holds ruleset {ruleset.name!r}: name the file after it")
+            out[ruleset.name] = ruleset
+    return out
+
+
+def get(name: str) -> Ruleset:
+    try:
+        return rulesets()[name]
+    except KeyError:
+        raise KeyError(f"unknown ruleset {name!r}; known: {', '.join(rulesets())}") from None
+
+
+def select(region: str, instant: dt.datetime | dt.date) -> Ruleset:
+    """The ruleset in force for `region` at `instant` (no ruleset named by the dataset)."""
+    day = instant.date() if isinstance(instant, dt.datetime) else instant
+    covering = [r for r in rulesets().values() if r.covers(region)]
+    started = [r for r in covering if r.in_force_from <= day]
+    pool = started or covering
+    pick = max if started else min
+
+    def key(r: Ruleset):
+        return (r.in_force_from, "*" not in r.regions) if started else (r.in_force_from, "*" in r.regions)
+
+    return pick(pool, key=key)
+
+
+def value(parameter: str, region: str, instant: dt.datetime | dt.date, ruleset: str | None = None) -> DatedValue:
+    """Value of `parameter` for `region` at `instant`, under `ruleset` if one is named."""
+    chosen = get(ruleset) if ruleset else select(region, instant)
+    return chosen.value(parameter, instant)
+
+
+def periods(regions: list[str], ruleset: str | None = None) -> list[dict[str, Any]]:
+    """Rows (region, valid_from, valid_until, ruleset, one column per parameter and its unit)
+    in which every parameter is constant, covering all time for each region: the audit's
+    table of rules in force."""
+    specs = parameter_specs()
+    rows = []
+    for region in sorted(set(regions)):
+        if ruleset:
+            plan = [(FAR_PAST.date(), get(ruleset))]
+        else:
+            covering = sorted((r for r in rulesets().values() if r.covers(region)),
+                              key=lambda r: (r.in_force_from, "*" not in r.regions))
+            plan, seen = [], set()
+            for r in covering:  # a ruleset holds from its start until the next one starts
+                if r.in_force_from in seen:
+                    plan = [p for p in plan if p[0] != r.in_force_from]
+                seen.add(r.in_force_from)
+                plan.append((r.in_force_from, r))
+            plan[0] = (FAR_PAST.date(), plan[0][1])  # before any, the earliest
+        bounds = []
+        for i, (start, r) in enumerate(plan):
+            end = plan[i + 1][0] if i + 1 < len(plan) else FAR_FUTURE.date()
+            cuts = sorted({start, *(v.start for vs in r.parameters.values() for v in vs if start < v.start < end)})
+            for j, cut in enumerate(cuts):
+                bounds.append((cut, cuts[j + 1] if j + 1 < len(cuts) else end, r))
+        for start, end, r in bounds:
+            row: dict[str, Any] = {
+                "region": region,
+                "valid_from": dt.datetime.combine(start, dt.time()),
+                "valid_until": dt.datetime.combine(end, dt.time()),
+                "ruleset": r.name,
+            }
+            for name in specs:
+                v = r.value(name, start)
+                row[name] = None if v.value == NONE else v.value
+                row[f"{name}_unit"] = v.unit
+                row[f"{name}_source"] = v.source
+            previous = rows[-1] if rows else None
+            if previous and previous["region"] == region and previous["valid_until"] == row["valid_from"] and all(
+                previous[k] == row[k] for k in row if k not in ("valid_from", "valid_until")
+            ):
+                previous["valid_until"] = row["valid_until"]  # nothing changed: one period
+            else:
+                rows.append(row)
+    return rows

@@ -1,0 +1,149 @@
+"""Rulesets as data (engine/rulesets/*.toml) and the working-day calendar they count in."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from importlib import resources
+
+import duckdb
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from engine import ruleset
+from engine.workdays import WorkCalendar, create_calendar, from_day, to_day
+from ingest.demo import PRESETS
+
+FILES = sorted(p for p in resources.files("engine").joinpath("rulesets").iterdir()
+               if p.name.endswith(".toml") and p.name not in ("parameters.toml", "sources.toml"))
+
+
+def doc(name: str) -> dict:
+    return tomllib.loads(resources.files("engine").joinpath("rulesets", f"{name}.toml").read_text(encoding="utf-8"))
+
+
+def test_the_rulesets_of_the_brief_exist():
+    assert {"astana-2017", "kz-2019", "astana-2019-10", "kz-2020", "kz-2024", "almaty-2018"} <= set(ruleset.rulesets())
+    assert len(FILES) == len(ruleset.rulesets())
+
+
+@pytest.mark.parametrize("field", ["unit", "source"])
+def test_a_value_without_unit_or_source_is_refused(field):
+    bad = doc("astana-2017")
+    del bad["parameters"]["choice_window"][0][field]
+    with pytest.raises(ValidationError, match=field):
+        ruleset.parse_ruleset(bad)
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda d: d["parameters"]["choice_window"][0].update(unit="fortnight"), "unit"),
+    (lambda d: d["parameters"]["choice_window"][0].update(source="a friend said so"), "source"),
+    (lambda d: d["parameters"].pop("max_age"), "missing parameters"),
+    (lambda d: d["parameters"].update(lunch_break=d["parameters"]["max_age"]), "unknown parameters"),
+    (lambda d: d["parameters"]["on_window_missed"][0].update(value="shrug"), "expected one of"),
+    (lambda d: d["parameters"]["interest_deadline"][0].update(value="31-10"), "MM-DD"),
+    (lambda d: d["parameters"]["max_age"].append(dict(d["parameters"]["max_age"][0])), "one per day"),
+])
+def test_malformed_rulesets_are_refused(change, message):
+    bad = doc("kz-2019")
+    change(bad)
+    with pytest.raises(ValidationError, match=message):
+        ruleset.parse_ruleset(bad)
+
+
+def test_every_parameter_and_source_is_documented():
+    for name, spec in ruleset.parameter_specs().items():
+        assert spec.description and spec.rules and spec.units, name
+    for key, source in ruleset.source_catalog().items():
+        assert source.title and source.says, key
+    cited = {v.source for r in ruleset.rulesets().values() for vs in r.parameters.values() for v in vs}
+    assert cited <= set(ruleset.source_catalog())
+
+
+@pytest.mark.parametrize("parameter,region,instant,expected", [
+    ("choice_window", "Астана", "2017-04-10 09:00", (15, "working_day", "astana-2017")),
+    ("referral_valid", "Астана", "2017-04-10 09:00", (5, "working_day", "astana-2017")),
+    ("choice_window", "Астана", "2019-10-09 09:00", (1, "calendar_day", "astana-2019-10")),
+    ("choice_window", "Павлодар облысы", "2019-07-01 09:00", (3, "working_day", "kz-2019")),
+    ("on_window_missed", "Павлодар облысы", "2019-07-01 09:00", ("stop_list", "policy", "kz-2019")),
+    ("interest_deadline", "Павлодар облысы", "2019-07-01 09:00", ("10-01", "month_day", "kz-2019")),
+    ("max_age", "Алматы", "2018-06-01 09:00", (7, "year", "almaty-2018")),
+    ("max_age", "Шымкент", "2021-01-01 09:00", (6, "year", "kz-2020")),
+    ("choice_window", "Шымкент", "2021-01-01 09:00", (20, "hour_of_day", "kz-2020")),
+    ("choice_window", "Астана", "2024-09-02 09:00", (2, "working_day", "kz-2024")),
+    ("inactive_restorable", "Астана", "2024-09-02 09:00", (28, "calendar_day", "kz-2024")),
+])
+def test_value_of_a_parameter_for_a_region_at_an_instant(parameter, region, instant, expected):
+    at = dt.datetime.fromisoformat(instant)
+    v = ruleset.value(parameter, region, at)
+    assert (v.value, v.unit, ruleset.select(region, at).name) == expected
+    assert v.source in ruleset.source_catalog()
+
+
+def test_a_named_ruleset_holds_for_the_whole_dataset():
+    assert ruleset.value("choice_window", "Астана", dt.datetime(2024, 1, 1), ruleset="astana-2017").value == 15
+    assert ruleset.value("choice_window", "Астана", dt.datetime(2016, 1, 1), ruleset="kz-2020").unit == "hour_of_day"
+
+
+def test_periods_cover_all_time_without_gaps():
+    rows = ruleset.periods(["Астана", "Қарағанды облысы"])
+    for region in ("Астана", "Қарағанды облысы"):
+        mine = [r for r in rows if r["region"] == region]
+        assert mine[0]["valid_from"] == ruleset.FAR_PAST and mine[-1]["valid_until"] == ruleset.FAR_FUTURE
+        assert all(a["valid_until"] == b["valid_from"] for a, b in zip(mine, mine[1:]))
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_the_demo_obeys_the_ruleset_it_names(preset):
+    """The generator's own rule values (ingest/demo/presets.py) are the engine's for its ruleset."""
+    spec = PRESETS[preset]
+    rules = ruleset.get(spec.ruleset.name)
+    at = dt.datetime.fromisoformat(spec.exported_at)
+
+    def v(name):
+        return rules.value(name, at)
+
+    g = spec.ruleset
+    window = v("choice_window")
+    if g.choice_window_wd is None:
+        assert (window.value, window.unit) == (g.choice_until_hour, "hour_of_day")
+    else:
+        assert (window.value, window.unit) == (g.choice_window_wd, "working_day")
+    assert v("on_window_missed").value == g.on_window_missed == "stay_in_queue"
+    assert v("interest_deadline").value == ruleset.NONE  # the generator simulates no yearly confirmation
+    assert (v("referral_valid").value, v("referral_valid").unit) == (g.referral_valid_wd, "working_day")
+    assert (v("stop_list_duration").value, v("stop_list_duration").unit) == (g.stop_list_wd, "working_day")
+    assert v("max_annulments").value == g.max_annulments
+    assert v("cancel_window").value == g.cancel_window_days
+    assert v("privilege_confirm_working").value == g.privilege_confirm_wd
+    assert v("privilege_confirm_calendar").value == g.privilege_confirm_days
+    assert (v("min_age_state").value, v("min_age_private_state_order").value, v("min_age_mini_centre").value) == (
+        g.min_age_state, g.min_age_private_state_order, g.min_age_mini_centre)
+    assert v("max_age").value == g.max_age
+    assert (v("ratio_first").value, v("ratio_general").value, v("pattern_starts_with").value) == (g.ratio_first, g.ratio_general, "first")
+
+
+# ---------------------------------------------------------------------------- working days
+def test_working_days_follow_the_holiday_calendar_of_kazakhstan():
+    cal = WorkCalendar(2017, 2024)
+    d = to_day
+    assert not cal.is_working(d(dt.date(2024, 3, 22)))      # Nowruz
+    assert not cal.is_working(d(dt.date(2024, 5, 8)))       # a day off moved from Saturday 4 May
+    assert cal.is_working(d(dt.date(2024, 5, 4)))           # ... which was worked
+    assert from_day(cal.after(d(dt.date(2017, 4, 28)), 1)) == dt.date(2017, 5, 2)   # 1 May
+    assert from_day(cal.after(d(dt.date(2017, 5, 5)), 1)) == dt.date(2017, 5, 10)   # 8-9 May
+
+
+def test_the_sql_calendar_agrees_with_the_numpy_one():
+    con = duckdb.connect()
+    create_calendar(con, dt.date(2016, 1, 1), dt.date(2024, 12, 31))
+    cal = WorkCalendar(2016, 2024)
+    rng = np.random.default_rng(1)
+    days = rng.integers(to_day(dt.date(2016, 1, 1)), to_day(dt.date(2024, 6, 1)), 300)
+    n = rng.integers(1, 16, 300)
+    got = con.execute("""
+        SELECT w.day FROM (SELECT unnest($days) AS day, unnest($n) AS n, generate_subscripts($days, 1) AS i) q
+        JOIN calendar c ON c.day = q.day JOIN working_days w ON w.wd_index = c.wd_index + q.n ORDER BY q.i""",
+        {"days": [from_day(x) for x in days], "n": [int(x) for x in n]}).fetchall()
+    assert [g for (g,) in got] == [from_day(x) for x in cal.after(days, n)]
