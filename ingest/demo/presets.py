@@ -27,10 +27,19 @@ class Ruleset:
     ratio_general: int = 3
 
 
+# Named after the engine's rulesets (engine/rulesets/*.toml) whose values they follow; the
+# demo's dataset.json names them, and tests/test_rulesets.py checks that they agree.
 ASTANA_2017 = Ruleset("astana-2017", choice_window_wd=15, max_age=7)
-KZ_2019 = Ruleset("kz-2019", choice_window_wd=3, max_age=7)
-KZ_2024 = Ruleset("kz-2024", choice_window_wd=None, choice_until_hour=20, max_age=6)
-RULESETS = {r.name: r for r in (ASTANA_2017, KZ_2019, KZ_2024)}
+# Almaty's unified queue (seed 004) under the national portal's instructions of the time
+# (seed 003): 3 working days, the applicant stays in the queue. Not `kz-2019`: that
+# ruleset (district portals, seed 001) adds the stop-list after a missed window and the
+# yearly confirmation of interest, which this preset does not simulate.
+ALMATY_2018 = Ruleset("almaty-2018", choice_window_wd=3, max_age=7)
+# Rules No. 254 and the national instructions (seed 002): the same day until 20:00, up to 6.
+# Not `kz-2024`: the 2024 voucher rules give 2 working days and make a missed window
+# inactive, which this preset does not simulate.
+KZ_2020 = Ruleset("kz-2020", choice_window_wd=None, choice_until_hour=20, max_age=6)
+RULESETS = {r.name: r for r in (ASTANA_2017, ALMATY_2018, KZ_2020)}
 
 
 @dataclass(frozen=True)
@@ -146,7 +155,7 @@ ASTANA_2017_PRESET = Preset(
 ALMATY_PRESET = Preset(
     name="almaty",
     seed=20180125,
-    ruleset=KZ_2019,
+    ruleset=ALMATY_2018,
     title="Kezek demo: Almaty unified city queue, 2018 (synthetic data)",
     region="Алматы",
     exported_at="2019-01-25T08:00:00",
@@ -253,7 +262,7 @@ NATIONAL_LOCALITIES = (
 NATIONAL_PRESET = Preset(
     name="national",
     seed=20240601,
-    ruleset=KZ_2024,
+    ruleset=KZ_2020,
     title="Kezek demo: national kindergarten queue of Kazakhstan, 2023-2024 (synthetic data)",
     region="Қазақстан",
     exported_at="2024-06-01T08:00:00",
