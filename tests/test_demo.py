@@ -125,7 +125,7 @@ def test_almaty_sizes(almaty):
                       OR abs(longitude - 76.9) > 0.25""").fetchone()[0] == 0
     first = con.execute("SELECT min(\"at\") FROM events WHERE event <> 'registered'").fetchone()[0]
     assert first > dt.datetime(2018, 1, 25)
-    assert almaty.metadata["ruleset"] == "kz-2019"
+    assert almaty.metadata["ruleset"] == "almaty-2018"
 
 
 def test_metadata(astana):
