@@ -551,13 +551,11 @@ def test_a_published_pointer_to_a_missing_file_is_no_snapshot_either(empty_home,
 
 # --- the demo data -------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # shared with test_dashboard_pages.py: published once
 def demo(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("demo") / "home"
     done = run_kezek("update", "--source", "demo:astana-2017", home=home)
-    if done.returncode != 0:  # the pipeline's own tests own that failure; here it is the pages
-        first = (done.stderr.strip().splitlines() or ["?"])[0]
-        pytest.skip(f"`kezek update --source demo:astana-2017` publishes nothing yet: {first[:200]}")
+    assert done.returncode == 0, f"`kezek update --source demo:astana-2017` failed: {done.stderr[:500]}"
     return home
 
 
