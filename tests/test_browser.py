@@ -91,6 +91,24 @@ def wait_for_rows(tab, present: str, absent: str) -> None:
         }""", arg=[present, absent], timeout=WAIT)
 
 
+def choose(tab, label: str, option: str) -> None:
+    """Pick `option` in the select box `label`. A rerun that lands while the list is open
+    (the expander just opened, the URL just changed) closes it again: open it until it stays."""
+    from playwright.sync_api import TimeoutError as Timeout
+
+    box = tab.get_by_role("combobox", name=label)
+    item = tab.get_by_role("option", name=option)
+    for _ in range(10):
+        box.click()
+        try:
+            item.wait_for(timeout=2_000)
+        except Timeout:  # closed by a rerun: open it again
+            continue
+        item.click()
+        return
+    raise AssertionError(f"the list {label!r} never showed {option!r}")
+
+
 def cells(tab) -> list[str]:
     """The texts of the data grids' cells: the grid draws on a canvas and mirrors its cells in
     a table for screen readers, which Playwright's role queries treat as hidden."""
@@ -131,8 +149,7 @@ def test_filtering_the_register_changes_the_rows_and_the_link(server, page):
     page.goto(f"{server}/kindergartens?lang=en")
     page.get_by_text("Kindergartens found: 6").wait_for(timeout=WAIT)
     page.get_by_text("Filters").first.click()
-    page.get_by_role("combobox", name="District").click()
-    page.get_by_role("option", name="Есиль").click()
+    choose(page, "District", "Есиль")
     page.get_by_text("Kindergartens found: 2").wait_for(timeout=WAIT)
     page.wait_for_function("() => location.search.includes('district=')", timeout=WAIT)
     assert query(page.url)["district"] == "Есиль"
