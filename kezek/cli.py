@@ -32,6 +32,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _home_arg(p)
 
+    p = sub.add_parser("audit", help="the audit findings: offers and referrals that broke the queue rules")
+    p.add_argument("--json", action="store_true", help="print one JSON document: {findings: [...], summary: {TYPE: count}}")
+    p.add_argument("--type", metavar="T", help="only findings of this type (e.g. out_of_order_offer)")
+    p.add_argument("--lang", choices=("kk", "ru", "en"), default="en", help="language of the explanations in the lines (default en)")
+    _home_arg(p)
+
     p = sub.add_parser("export", help="write the published tables as open data")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--format", default="csv,parquet", help="comma-separated: csv, parquet (default both)")
@@ -107,6 +113,31 @@ def _lookup(args, home: Path) -> int:
     return EXIT_OK
 
 
+def _audit(args, home: Path) -> int:
+    from engine.audit import FINDING_TYPES
+    from engine.audit.report import document
+
+    if args.type and args.type not in FINDING_TYPES:
+        print(f"kezek audit: unknown type {args.type!r}; expected one of: {', '.join(FINDING_TYPES)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    con = _open(home)
+    if con is None:
+        return EXIT_FAILURE
+    doc = document(con, args.type)
+    if doc is None:
+        print("kezek audit: the published snapshot has no audit; publish a new one with `kezek update`", file=sys.stderr)
+        return EXIT_FAILURE
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return EXIT_OK
+    for f in doc["findings"]:
+        where = " ".join(x for x in (f["application_number"], f["bulletin_id"], f["kindergarten_id"]) if x)
+        print(f"{f['at']}  {f['type']} ({f['rule']})  {where}: {f['explanation'][args.lang]}")
+    total = sum(doc["summary"].values())
+    print(f"{total} finding{'s' if total != 1 else ''}: " + ", ".join(f"{k} {v}" for k, v in doc["summary"].items()))
+    return EXIT_OK
+
+
 def _export(args, home: Path) -> int:
     from kezek.export import FORMATS, export
 
@@ -130,7 +161,7 @@ def _serve(args, home: Path) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"update": _update, "lookup": _lookup, "export": _export, "serve": _serve}
+COMMANDS = {"update": _update, "lookup": _lookup, "audit": _audit, "export": _export, "serve": _serve}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import numbering
+from engine import audit, numbering
 from engine.application_number import normalise_sql
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
@@ -46,10 +46,13 @@ class Report:
     dropped: dict[str, list[str]] = field(default_factory=dict)  # file → personal columns
     ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    findings: dict[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
         out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
+        found = {k: v for k, v in self.findings.items() if v}
+        out.append(f"  audit: {sum(found.values())} findings" + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
         for file, columns in self.dropped.items():
             out.append(f"  personal data dropped from {file}: {', '.join(columns)}")
         if self.ignored:
@@ -140,6 +143,14 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     report.timings["recompute"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
+    try:  # the replay of every bulletin under the rules in force, after numbering
+        result = audit.run(con, ruleset=metadata.get("ruleset"), data_end=_exported_at(metadata))
+    except audit.UnknownRuleset as exc:
+        raise BadInput([Problem("dataset.json", None, "ruleset", str(exc))]) from None
+    report.findings = result["findings"]
+    report.timings["audit"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
     con.execute("USE memory")
     con.execute("DETACH snap")
     archive.write(home, con, ingest.files)
@@ -156,6 +167,22 @@ def _metadata(source_reports: list[SourceReport]) -> dict:
         for k, v in s.metadata.items():
             merged.setdefault(k, v)
     return merged
+
+
+def _exported_at(metadata: dict) -> dt.datetime | None:
+    """The export instant of dataset.json, if it gives one: the audit's end of the data."""
+    text = metadata.get("exported_at")
+    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"):
+        try:
+            return dt.datetime.strptime(text, fmt) if text else None
+        except ValueError:
+            continue
+    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):  # a bare date: the end of that day
+        try:
+            return dt.datetime.strptime(text, fmt) + dt.timedelta(days=1)
+        except ValueError:
+            continue
+    return None
 
 
 def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:

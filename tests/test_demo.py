@@ -1,7 +1,10 @@
 """The synthetic demo data: figures a user can check, the format, and the queue rules.
 
 The rule checks are written independently of the generator: set-based DuckDB SQL over the
-published tables, with working days from the `holidays` calendar.
+published tables, with working days from the `holidays` calendar. Each preset breaks the
+rules a few times on purpose (`DemoDataset.ground_truth`, ingest/demo/plant.py): the
+checks below leave exactly those rows aside, as table `planted`, and hold for the rest;
+tests/test_audit_demo.py checks that the audit finds exactly them.
 """
 
 from __future__ import annotations
@@ -43,7 +46,21 @@ def connect(ds) -> duckdb.DuckDBPyConnection:
         con.register(name, tbl)
     rows = ", ".join(f"('{e}', '{s}')" for e, s in EVENT_STATUS.items())
     con.execute(f"CREATE TABLE evmap(event VARCHAR, status VARCHAR); INSERT INTO evmap VALUES {rows}")
+    con.register("planted", ds.ground_truth)
     return con
+
+
+def planted(types: tuple[str, ...], what: str = "application_number") -> str:
+    """SQL: the planted applications (or bulletins) of these types, to leave aside."""
+    listed = ", ".join(f"'{t}'" for t in types)
+    return f"(SELECT {what} FROM planted WHERE type IN ({listed}) AND {what} IS NOT NULL)"
+
+
+def not_planted(alias: str, types: tuple[str, ...]) -> str:
+    """SQL condition: the referral or offer `alias` (application and bulletin) was not planted."""
+    listed = ", ".join(f"'{t}'" for t in types)
+    return (f"NOT EXISTS (SELECT 1 FROM planted p WHERE p.type IN ({listed}) AND p.application_number = {alias}.application_number"
+            f" AND (p.bulletin_id IS NULL OR p.bulletin_id = {alias}.bulletin_id))")
 
 
 def working_days(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -164,7 +181,7 @@ def test_same_seed_same_bytes_other_seed_differs(astana):
 @pytest.mark.parametrize("preset", ["astana", "almaty"])
 def test_schema_conformance(preset, request):
     ds = request.getfixturevalue(preset)
-    assert set(ds.tables) == {"kindergartens", "groups", "vacancies", "applications", "events"}
+    assert set(ds.tables) == {"kindergartens", "groups", "vacancies", "applications", "events", "positions"}
     con = connect(ds)
     for name, tbl in ds.tables.items():
         spec = TABLES[name]
@@ -194,9 +211,12 @@ def test_schema_conformance(preset, request):
         assert missing == 0, column
     assert con.execute("SELECT count(*) FROM events WHERE event NOT IN ('registered', 'privilege_changed') AND privilege IS NOT NULL").fetchone()[0] == 0
     assert con.execute("SELECT count(*) FROM kindergartens WHERE name_kk IS NULL AND name_ru IS NULL").fetchone()[0] == 0
+    # (a group holding a bulletin overbooked on purpose may hold a child too many)
     assert con.execute("""SELECT count(*) FROM vacancies v LEFT JOIN groups g USING (kindergarten_id, group_id)
-                      WHERE g.group_id IS NULL OR g.birth_year <> v.birth_year OR g.language <> v.language
-                      OR g.enrolled > g.capacity""").fetchone()[0] == 0
+                      WHERE (g.group_id IS NULL OR g.birth_year <> v.birth_year OR g.language <> v.language
+                             OR g.enrolled > g.capacity)
+                        AND (v.kindergarten_id, v.group_id) NOT IN (SELECT (kindergarten_id, group_id) FROM vacancies
+                             WHERE bulletin_id IN """ + planted(("overbooked_bulletin",), "bulletin_id") + ")").fetchone()[0] == 0
 
 
 # ---------------------------------------------------------------------------- the logs
@@ -211,8 +231,9 @@ def test_applications_equal_the_state_their_events_leave(preset, request):
             SELECT application_number, arg_max(privilege, "at") AS privilege
             FROM events WHERE event IN ('registered', 'privilege_changed') GROUP BY 1)
         SELECT count(*) FROM applications a LEFT JOIN st USING (application_number) LEFT JOIN pv USING (application_number)
-        WHERE st.status IS DISTINCT FROM a.status OR st.status_at IS DISTINCT FROM a.status_at
-           OR pv.privilege IS DISTINCT FROM a.privilege""").fetchone()[0]
+        WHERE (st.status IS DISTINCT FROM a.status OR st.status_at IS DISTINCT FROM a.status_at
+               OR pv.privilege IS DISTINCT FROM a.privilege)
+          AND a.application_number NOT IN """ + planted(("inconsistent_record",))).fetchone()[0]
     assert mismatches == 0
 
 
@@ -226,7 +247,8 @@ def test_event_logs_are_well_formed(preset, request):
                count(*) FILTER (WHERE i = 1 AND (event <> 'registered' OR "at" <> registered_at)),
                count(*) FILTER (WHERE i > 1 AND event = 'registered'),
                count(*) FILTER (WHERE birth_date >= registered_at::DATE)
-        FROM e JOIN applications USING (application_number)""").fetchone()
+        FROM e JOIN applications USING (application_number)
+        WHERE application_number NOT IN """ + planted(("inconsistent_record",))).fetchone()
     assert bad == (0, 0, 0, 0)
     # terminal statuses end a log
     after_end = con.execute("""
@@ -241,7 +263,9 @@ Q3_CHECK = """
 WITH b AS (
     SELECT v.bulletin_id, v.announced_at AS t, v.birth_year, v.language AS blang, v.seats, k.region, k.locality
     FROM vacancies v JOIN kindergartens k USING (kindergarten_id)
-    WHERE k.ownership = 'state' {sample}),
+    WHERE k.ownership = 'state' {sample}
+      AND v.bulletin_id NOT IN (SELECT bulletin_id FROM planted
+                                WHERE type IN ('out_of_order_offer', 'ratio_breach', 'early_free_choice'))),
 pairs AS (                                  -- Q1: the bulletin's segment, registered before t
     SELECT b.*, a.application_number, a.registered_at, a.birth_date, a.language AS alang
     FROM b JOIN applications a
@@ -270,7 +294,7 @@ actual AS (SELECT bulletin_id, application_number, "at" AS t FROM events
            WHERE event = 'notified' AND bulletin_id IN (SELECT bulletin_id FROM b))
 SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM actual)),
        (SELECT count(*) FROM (SELECT * FROM actual EXCEPT SELECT * FROM expected)),
-       (SELECT count(*) FROM actual)
+       (SELECT count(*) FROM actual), (SELECT sum(seats) FROM b)
 """
 
 
@@ -279,11 +303,12 @@ def test_notifications_go_to_the_first_eligible_in_q3_order(preset, sample, requ
     ds = request.getfixturevalue(preset)
     rules = PRESETS[ds.preset].ruleset
     con = connect(ds)
-    missing, extra, total = con.execute(Q3_CHECK.format(sample=sample, min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
+    missing, extra, total, seats = con.execute(Q3_CHECK.format(sample=sample, min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
     assert total > (5000 if preset == "astana" else 500)
     assert (missing, extra) == (0, 0)
     if preset == "astana":  # every place was offered: enough eligible children in each segment
-        assert total == 6310
+        assert total == seats
+        assert con.execute("SELECT sum(seats) FROM vacancies").fetchone()[0] == 6310
 
 
 @pytest.mark.parametrize("preset", ["astana", "almaty"])
@@ -314,11 +339,12 @@ def test_referrals_within_seats_and_after_the_window(preset, request):
     add_working_days(con, "wd", exported.date().replace(year=exported.year - 1), exported.date() + dt.timedelta(days=60))
     con.execute(f"CREATE TABLE win AS SELECT v.*, {window_close_sql(rules)} AS closes FROM vacancies v")
     over = con.execute("""SELECT count(*) FROM (SELECT bulletin_id, count(*) AS n FROM events WHERE event = 'referral_issued'
-                      AND bulletin_id IS NOT NULL GROUP BY 1) JOIN vacancies USING (bulletin_id) WHERE n > seats""").fetchone()[0]
+                      AND bulletin_id IS NOT NULL GROUP BY 1) JOIN vacancies USING (bulletin_id) WHERE n > seats
+                      AND bulletin_id NOT IN """ + planted(("overbooked_bulletin",), "bulletin_id")).fetchone()[0]
     assert over == 0
     early_free = con.execute("""SELECT count(*) FROM events e JOIN win USING (bulletin_id)
                             WHERE e.event = 'referral_issued' AND e.channel IN ('free_choice', 'staff_child')
-                            AND e."at" <= win.closes""").fetchone()[0]
+                            AND e."at" <= win.closes AND """ + not_planted("e", ("early_free_choice",))).fetchone()[0]
     assert early_free == 0
     free = con.execute("SELECT count(*) FROM events WHERE channel = 'free_choice'").fetchone()[0]
     assert free > 0
@@ -329,7 +355,8 @@ def test_referrals_within_seats_and_after_the_window(preset, request):
         WHERE e.event IN ('notified', 'referral_issued') AND (a.region <> k.region OR a.locality <> k.locality
            OR year(a.birth_date) <> v.birth_year OR a.language <> v.language
            OR a.birth_date + INTERVAL {rules.min_age_state} YEAR > e."at"::DATE
-           OR a.birth_date + INTERVAL {rules.max_age} YEAR <= e."at"::DATE)""").fetchone()[0]
+           OR a.birth_date + INTERVAL {rules.max_age} YEAR <= e."at"::DATE)
+          AND {not_planted("e", ("underage",))}""").fetchone()[0]
     assert outside == 0
     # a priority referral follows the holder's own notification for that bulletin, inside the window
     orphan = con.execute("""
@@ -337,7 +364,8 @@ def test_referrals_within_seats_and_after_the_window(preset, request):
         LEFT JOIN events n ON n.application_number = r.application_number AND n.bulletin_id = r.bulletin_id
                           AND n.event = 'notified' AND n."at" < r."at"
         WHERE r.event = 'referral_issued' AND r.channel = 'priority'
-          AND (n.application_number IS NULL OR r."at" >= win.closes OR r.kindergarten_id <> win.kindergarten_id)""").fetchone()[0]
+          AND (n.application_number IS NULL OR r."at" >= win.closes OR r.kindergarten_id <> win.kindergarten_id)
+          AND """ + not_planted("r", ("referral_without_offer",))).fetchone()[0]
     assert orphan == 0
 
 
@@ -355,6 +383,9 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
                    FROM events e LEFT JOIN evmap m USING (event) JOIN applications a USING (application_number)
                    WINDOW w AS (PARTITION BY application_number ORDER BY "at")""")
     con.execute("""CREATE TABLE ev2 AS SELECT *, (SELECT max(n) FROM wd WHERE day <= next_at::DATE) AS next_wdn FROM ev""")
+    # the referrals broken on purpose (ingest/demo/plant.py) are left aside
+    con.execute(f"""DELETE FROM ev2 WHERE event = 'referral_issued' AND NOT {not_planted("ev2", (
+        "blocked_recipient", "underage", "unconfirmed_privilege", "overdue_referral", "missed_removal"))}""")
     # referrals: nobody blocked (E3), and within referral_valid working days used, annulled or cancelled
     res = con.execute(f"""
         SELECT count(*) FILTER (WHERE status_before NOT IN ('queued', 'notified')),
@@ -389,9 +420,11 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
     stop = con.execute(f"""
         SELECT count(*) FILTER (WHERE next_event IS NOT NULL AND next_event NOT IN ('stop_list_ended', 'privilege_changed')),
                count(*) FILTER (WHERE next_event = 'stop_list_ended' AND next_wdn - wdn < {rules.stop_list_wd})
-        FROM ev2 WHERE event = 'referral_annulled'""").fetchone()
+        FROM ev2 WHERE event = 'referral_annulled'
+          AND application_number NOT IN {planted(("blocked_recipient",))}  -- given a place in the stop-list""").fetchone()
     assert stop == (0, 0)
     assert con.execute("""SELECT count(*) FROM (SELECT application_number FROM events WHERE event = 'referral_annulled'
+                      AND application_number NOT IN """ + planted(("missed_removal",)) + """
                       GROUP BY 1 HAVING count(*) >= 2)""").fetchone()[0] == 0
     # notifications only to queued applications, and nothing but a referral or the missed window after one
     notified = con.execute("""SELECT count(*) FILTER (WHERE status_before <> 'queued'),
@@ -432,12 +465,13 @@ def test_national_sizes():
     regions = {r[0] for r in con.execute("SELECT DISTINCT region FROM kindergartens").fetchall()}
     assert {"Астана", "Алматы", "Шымкент"} <= regions and len(regions) == 20
     assert con.execute("SELECT count(DISTINCT locality) FROM applications").fetchone()[0] >= 50
-    assert ds.metadata["ruleset"] == "kz-2024"
+    assert ds.metadata["ruleset"] == "kz-2020"
     assert numbered > 300_000
     # referrals within seats, state derived from events
     assert con.execute("""SELECT count(*) FROM (SELECT bulletin_id, count(*) AS n FROM events WHERE event = 'referral_issued'
-                      AND bulletin_id IS NOT NULL GROUP BY 1) JOIN vacancies USING (bulletin_id) WHERE n > seats""").fetchone()[0] == 0
+                      AND bulletin_id IS NOT NULL GROUP BY 1) JOIN vacancies USING (bulletin_id) WHERE n > seats
+                      AND bulletin_id NOT IN """ + planted(("overbooked_bulletin",), "bulletin_id")).fetchone()[0] == 0
     rules = PRESETS["national"].ruleset
-    missing, extra, total = con.execute(Q3_CHECK.format(sample="AND hash(v.bulletin_id) % 200 = 0",
-                                                    min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
+    missing, extra, total, _ = con.execute(Q3_CHECK.format(sample="AND hash(v.bulletin_id) % 200 = 0",
+                                                       min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
     assert total > 0 and (missing, extra) == (0, 0)

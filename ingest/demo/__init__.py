@@ -2,14 +2,19 @@
 
     from ingest.demo import generate, PRESETS
     ds = generate("astana-2017")          # seed None: the preset's fixed default seed
-    ds.tables    # {"kindergartens", "groups", "vacancies", "applications", "events"}: pyarrow
+    ds.tables    # {"kindergartens", "groups", "vacancies", "applications", "events", "positions"}: pyarrow
     ds.metadata  # dataset.json: title, publisher, region, exported_at, timezone, ruleset, license
+    ds.ground_truth  # the violations planted on purpose: type, application_number, bulletin_id
     ds.write("out/", "parquet")           # or "csv": a dataset folder
 
 The data are invented; no row describes a real child or a real kindergarten. What is real
 is the shape: the figures below come from the project's reference facts (facts.md) and seeds,
 and every event obeys the queue rules of queue-rules.md (Q1-Q5, E1-E3, A1-A6) so that an
-audit of the base data finds nothing — violations are only ever planted on purpose.
+audit of the base data finds nothing — violations are only ever planted on purpose: each
+preset plants `Preset.plant` (2) of every type of finding of queue-rules.md F, seeded, and
+lists them in `DemoDataset.ground_truth` (ingest/demo/plant.py). `positions` holds the
+queue lists of two segments as a portal would publish them on two days, a few numbers
+among them planted wrong.
 
 Tables use the canonical column names, order and types of `engine.schema` (strings,
 int64, float64, date32, timestamp[s] in naive local time; enums and lists as strings).
@@ -34,20 +39,22 @@ Presets
     window leaves the application in the queue, places not taken go to free choice;
     automatic referrals to private kindergartens with state order from 05.01.2017 (seed
     000) from age 3, mini-centres from 4.
-`almaty` (ruleset `kz-2019`; export 2019-01-25; events from 2018-01-25)
+`almaty` (ruleset `almaty-2018`; export 2019-01-25; events from 2018-01-25)
     The unified city queue started 25.01.2018 (seed 004, Tengrinews 17.01.2018). About
     850 organisations in 8 districts (Алатау, Алмалы, Әуезов, Бостандық, Жетісу, Медеу,
     Наурызбай, Түрксіб), split like the ~2020 figures (189 state, 399 private, 236
     mini-centres of 824). About 50 000 numbered at the export (64 315 waiting in January
     2018, 49 131 in 2023). Placement in waves by birth year (inva.kz 20.05.2019): 60 % of
-    the places in June-August, the rest through the year. 3 working days to choose (seed
-    001, district portals 2019).
-`national` (ruleset `kz-2024`; export 2024-06-01; events from 2023-06-01)
+    the places in June-August, the rest through the year. 3 working days to choose, a
+    missed window leaves the application in the queue (seed 003, the national portal's
+    instructions of the time).
+`national` (ruleset `kz-2020`; export 2024-06-01; events from 2023-06-01)
     About 1 000 000 applications and 10 000 organisations (7 880 kindergartens in 2023,
     kazaknews.kz, plus mini-centres) in Astana, Almaty, Shymkent and the 17 oblasts (1-4
     localities each, 61 in all), weights roughly by population; about 25 000 bulletins
     (55 % in July-August, before the school year). The choice window is the same day until
-    20:00 (seed 002, national instructions); children are placed until 6 (Rules No. 254).
+    20:00 (seed 002, national instructions); children are placed until 6 (Rules No. 254):
+    ruleset `kz-2020` (the 2024 voucher rules, `kz-2024`, are not simulated).
     Allocation is exact per bulletin, as for the other presets.
 
 Allocation model (all presets): when a bulletin of n seats for a state kindergarten is
@@ -93,6 +100,9 @@ class DemoDataset:
     seed: int
     tables: dict[str, pa.Table]
     metadata: dict = field(default_factory=dict)
+    # The violations planted on purpose (ingest.demo.plant): the findings an audit must
+    # report, as (type, application_number, bulletin_id). Not part of the dataset.
+    ground_truth: pa.Table | None = None
 
     def write(self, folder: str | Path, fmt: str = "parquet") -> Path:
         """Write the dataset as a folder in the open-data format (parquet or csv)."""
@@ -122,7 +132,8 @@ def generate(preset: str, seed: int | None = None) -> DemoDataset:
     except KeyError:
         raise ValueError(f"unknown demo preset {preset!r}; expected one of: {', '.join(PRESETS)}") from None
     seed = spec.seed if seed is None else int(seed)
-    tables = Simulation(spec, seed).build()
+    simulation = Simulation(spec, seed)
+    tables = simulation.build()
     metadata = {
         "title": spec.title if seed == spec.seed else f"{spec.title}, seed {seed}",
         "publisher": PUBLISHER,
@@ -132,4 +143,4 @@ def generate(preset: str, seed: int | None = None) -> DemoDataset:
         "ruleset": spec.ruleset.name,
         "license": LICENSE,
     }
-    return DemoDataset(preset, seed, tables, metadata)
+    return DemoDataset(preset, seed, tables, metadata, simulation.ground_truth)

@@ -37,8 +37,9 @@ from engine.schema import (
     TABLES,
 )
 from ingest.demo import names
+from ingest.demo.plant import FREE_TYPES, PRIORITY_TYPES, Plan
 from ingest.demo.presets import Preset
-from ingest.demo.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
+from engine.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
 
 INF = np.iinfo(np.int64).max
 
@@ -149,6 +150,7 @@ def even(t):
 class Simulation:
     def __init__(self, preset: Preset, seed: int):
         self.p = preset
+        self.seed = seed
         self.rules = preset.ruleset
         self.rng = np.random.default_rng(seed)
         export = dt.datetime.fromisoformat(preset.exported_at)
@@ -427,6 +429,7 @@ class Simulation:
         self.cur_st = np.full(n, -1, np.int8)
         self.cur_pv = np.full(n, -1, np.int8)
         self.ann = np.zeros(n, np.int64)  # annulments read so far
+        self.expired = np.zeros(n, np.int64)  # ... of them, for an expired referral (A4, not A5)
         self.next_t = np.full(n, INF, np.int64)
 
     def _grow(self, need):
@@ -478,6 +481,7 @@ class Simulation:
             v = self.EPR[idx, p]
             self.cur_pv[idx] = np.where(v >= 0, v, self.cur_pv[idx])
             self.ann[idx] += self.EEV[idx, p] == EV["referral_annulled"]
+            self.expired[idx] += (self.EEV[idx, p] == EV["referral_annulled"]) & (self.ERS[idx, p] == RS["expired"])
             self.ptr[idx] = p + 1
             nxt = self.ET[idx, p + 1]
             self.next_t[idx] = nxt
@@ -501,11 +505,13 @@ class Simulation:
         return st, pv
 
     # ------------------------------------------------------------------ event chains
-    def referral_chain(self, t1, priv, prior, t0=None, take=None, close=None):
+    def referral_chain(self, t1, priv, prior, t0=None, take=None, close=None, force=None):
         """(times, kinds) of referral_issued at t1 and what follows it (A4, A5): four columns.
 
         With `t0`: a priority offer, five columns — notified at t0 (A1), then for `take` the
-        referral at t1 and what follows, for the others the window missed at `close` (A2)."""
+        referral at t1 and what follows, for the others the window missed at `close` (A2).
+        `force` (planted violations only): per row -1 (at random), 0 (used: enrolled) or 1
+        (expired: annulled, even a second time)."""
         rng, cal, p, r = self.rng, self.cal, self.p, self.rules
         m = len(t1)
         d1 = t1 // DAY
@@ -515,6 +521,10 @@ class Simulation:
         pf = privileged & can & (u[0] < p.privilege_fail)
         an = ~pf & can & (u[1] < p.annul)
         ca = ~pf & ~an & (u[1] >= p.annul) & (u[1] < p.annul + p.cancel)
+        if force is not None:
+            forced = force >= 0
+            pf, ca = pf & ~forced, ca & ~forced
+            an = np.where(forced, force == 1, an)
         outcome = np.where(pf, 3, np.where(an, 1, np.where(ca, 2, 0)))
         dc = 1 + (u[2] >= 0.5) + (u[2] >= 0.8)  # privilege confirmed after 1, 2 or 3 working days
         tc = odd(np.minimum(cal.after(d1, dc) * DAY + (9 * HOUR + u[3] * 8 * HOUR).astype(np.int64),
@@ -541,7 +551,7 @@ class Simulation:
             times[:, i] = x
         return times[np.arange(m)[:, None], kinds], kinds
 
-    def priority_chain(self, t0, priv, prior):
+    def priority_chain(self, t0, priv, prior, force=None):
         """notified at t0 (A1), then the place taken in the window (A2) or the window missed."""
         rng, cal, r = self.rng, self.cal, self.rules
         m = len(priv)
@@ -557,7 +567,7 @@ class Simulation:
             room = (r.choice_until_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
             t1 = odd(t0 + 300 + (rng.random(m) * room).astype(np.int64))
             close = d0 * DAY + r.choice_until_hour * HOUR + 1
-        return self.referral_chain(t1, priv, prior, t0=t0, take=take, close=close)
+        return self.referral_chain(t1, priv, prior, t0=t0, take=take, close=close, force=force)
 
     def commit(self, rows, t_cut, times, kinds, bu, kg, chan):
         """Write an allocation chain (times, kinds) into the logs of `rows`.
@@ -773,9 +783,21 @@ class Simulation:
         kinds, times, idx = kinds[keep], times[keep], idx[keep]
         order = np.lexsort((idx, kinds, times))
         self.prio_refs = np.zeros(k, np.int64)
+        self.b_clean = np.zeros(k, bool)  # its referrals were neither cancelled nor annulled
+        self.plan = Plan(self.seed, int((kinds == 0).sum()), int((kinds == 1).sum()), self.p.plant)
         a, g = r.ratio_first, r.ratio_general
         cycle = a + g
-        for kind, t, j in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist()):
+        # the next priority round of each segment: a planted referral must come before it,
+        # or that round could offer the child a place and overwrite what was planted
+        prio_key = np.sort(self.b_seg[idx[kinds == 0]].astype(np.int64) << 32 | times[kinds == 0])
+        round_key = self.b_seg[idx[order]].astype(np.int64) << 32 | times[order]
+        pos = np.minimum(np.searchsorted(prio_key, round_key, side="right"), len(prio_key) - 1)
+        same = (prio_key[pos] >> 32) == (round_key >> 32)
+        next_prio = np.where(same & (prio_key[pos] > round_key), prio_key[pos] & 0xFFFFFFFF, INF).tolist()
+        steps = [0, 0]  # rounds seen, of each kind
+        for kind, t, j, t_next in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist(), next_prio):
+            step = steps[kind]
+            steps[kind] += 1
             seg = self.b_seg[j]
             lo, hi = int(self.seg_lo[seg]), int(self.seg_hi[seg])
             hi = lo + int(np.searchsorted(self.reg[lo:hi], t, side="right"))  # registered by t
@@ -784,7 +806,8 @@ class Simulation:
             st, pv = self.advance(lo, hi, t)
             day = t // DAY
             lang = self.lang[lo:hi]
-            elig = ((st == QUEUED) & ((lang == self.b_lang[j]) | (lang < 0))
+            lang_ok = (lang == self.b_lang[j]) | (lang < 0)
+            elig = ((st == QUEUED) & lang_ok
                     & (day >= self.min_state_day[lo:hi]) & (day < self.ageout_day[lo:hi]))
             if kind == 0:
                 # A1 / Q3: the first n eligible applications in Q3 order get the offer
@@ -799,14 +822,21 @@ class Simulation:
                                np.where(is_p, (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 cand = np.flatnonzero(elig)
                 n = int(self.b_seats[j])
+                wanted = self.plan.wanted(PRIORITY_TYPES, step, j) if len(cand) else []
+                ordered = cand[np.argsort(key[cand], kind="stable")] if wanted else None
                 if len(cand) > n:
                     cand = cand[np.argpartition(key[cand], n - 1)[:n]]
                 cand = cand[np.argsort(key[cand], kind="stable")]
                 if not len(cand):
                     continue
-                rows = lo + cand
-                times, kinds = self.priority_chain(t, pv[cand], self.ann[rows])
-                self.prio_refs[j] = self.commit(rows, t, times, kinds, j, self.b_kg[j], CH["priority"])
+                for type_ in wanted:
+                    if self.plant_priority(type_, step, t, j, lo, ordered, cand, pv, t_next):
+                        break
+                else:
+                    rows = lo + cand
+                    times, kinds = self.priority_chain(t, pv[cand], self.ann[rows])
+                    self.b_clean[j] = not np.isin(kinds, (K_CANC, K_ANN, K_PANN)).any()
+                    self.prio_refs[j] = self.commit(rows, t, times, kinds, j, self.b_kg[j], CH["priority"])
             else:
                 # A3: places not taken in the window, first come first served, after it closed
                 left = int(self.b_seats[j] - self.prio_refs[j])
@@ -823,12 +853,120 @@ class Simulation:
                 if not len(cand):
                     continue
                 pick = cand[rng.choice(len(cand), size=min(want, len(cand)), replace=False)]
-                rows = lo + pick
-                m = len(rows)
+                m = len(pick)
                 t1 = odd(t + 60 + rng.integers(0, 11 * HOUR - 120, m))
                 chan = np.where(np.arange(m) < n_staff, CH["staff_child"], CH["free_choice"]).astype(np.int8)
-                times, kinds = self.referral_chain(t1, pv[pick], self.ann[rows])
+                force = None
+                for type_ in self.plan.wanted(FREE_TYPES, step, j):
+                    planted = self.plant_free(type_, step, t, j, lo, st, lang_ok, day, cand, pick, t1, chan, left, t_next)
+                    if planted:
+                        pick, t1, chan, force = planted
+                        break
+                rows = lo + pick
+                times, kinds = self.referral_chain(t1, pv[pick], self.ann[rows], force=force)
                 self.commit(rows, t, times, kinds, j, self.b_kg[j], chan)
+
+    # ------------------------------------------------------------------ planted violations
+    def plant_priority(self, type_, step, t, j, lo, ordered, cand, pv, t_next) -> bool:
+        """Plant `type_` in the priority round of bulletin j (ingest.demo.plant); False if it
+        cannot be planted here. `ordered`: every eligible application in Q3 order; `cand`:
+        the first n of them, who should be notified; `t_next`: the segment's next priority round."""
+        n, truth, kg = len(cand), self.plan, self.b_kg[j]
+        chosen, free = cand, None
+        if type_ == "out_of_order_offer":
+            # the n-th eligible is passed over for the next general one behind it
+            behind = ordered[n:][pv[ordered[n:]] == P_NONE] if len(ordered) > n else ordered[:0]
+            if n < self.b_seats[j] or not len(behind):
+                return False
+            chosen = np.r_[ordered[: n - 1], behind[:1]]
+            found = [(type_, lo + behind[0], j)]
+        elif type_ == "ratio_breach":
+            # a general n-th eligible passed over for a first-priority one behind it
+            behind = ordered[n:][pv[ordered[n:]] == P_FIRST] if len(ordered) > n else ordered[:0]
+            if n < self.b_seats[j] or pv[ordered[n - 1]] != P_NONE or not len(behind):
+                return False
+            chosen = np.r_[ordered[: n - 1], behind[:1]]
+            found = [("out_of_order_offer", lo + behind[0], j), (type_, lo + behind[0], j)]
+        elif type_ == "early_free_choice":
+            # n - 1 notified; the last seat given by free choice an hour or so later
+            if t_next - t < 600:
+                return False
+            free = ordered[n - 1 + self.plan.rng.integers(0, len(ordered) - n + 1)]
+            chosen = ordered[: n - 1]
+            found = [(type_, lo + free, j)]
+        times, kinds = (self.priority_chain(t, pv[chosen], self.ann[lo + chosen]) if len(chosen)
+                        else (np.zeros((0, PRIORITY_LAYOUT.shape[1]), np.int64), np.zeros((0, PRIORITY_LAYOUT.shape[1]), np.int64)))
+        if type_ in ("unconfirmed_privilege", "overdue_referral"):
+            used_priv = (kinds[:, 1] == K_REF) & (kinds[:, 2] == K_CONF) & (kinds[:, 3] == K_ENR)
+            used_plain = (kinds[:, 1] == K_REF) & (kinds[:, 2] == K_ENR)
+            soon = times[:, 1] + 20 * DAY < self.EXP  # its deadline falls inside the data
+            pool = np.flatnonzero((used_priv if type_ == "unconfirmed_privilege" else used_plain) & soon)
+            if type_ == "overdue_referral" and len(pool):
+                late = odd(self.cal.after(times[pool, 1] // DAY, self.rules.referral_valid_wd + 2) * DAY + 10 * HOUR)
+                pool = pool[late < self.ageout_t[lo + chosen[pool]] - DAY]
+            if not len(pool):
+                return False
+            i = pool[self.plan.rng.integers(0, len(pool))]
+            if type_ == "unconfirmed_privilege":
+                kinds[i, 2] = K_NONE  # the privilege is never confirmed; the child is enrolled
+            else:  # enrolled two working days after the referral expired
+                times[i, 2] = odd(self.cal.after(times[i, 1] // DAY, self.rules.referral_valid_wd + 2) * DAY + 10 * HOUR)
+            found = [(type_, lo + chosen[i], j)]
+        refs = self.commit(lo + chosen, t, times, kinds, j, kg, CH["priority"]) if len(chosen) else 0
+        if free is not None:
+            t1 = odd(np.array([min(t + HOUR + self.plan.rng.integers(0, HOUR), t + (t_next - t) // 2)]))
+            ft, fk = self.referral_chain(t1, pv[[free]], self.ann[[lo + free]])
+            refs += self.commit(np.array([lo + free]), t, ft, fk, j, kg, CH["free_choice"])
+        self.prio_refs[j] = refs
+        truth.planted(type_, step, j, *found)
+        return True
+
+    def plant_free(self, type_, step, t, j, lo, st, lang_ok, day, cand, pick, t1, chan, left, t_next):
+        """Plant `type_` in the free-choice round of bulletin j; None if it cannot be planted
+        here, else the round's (pick, t1, chan, force)."""
+        rng = self.plan.rng
+        free = np.flatnonzero(chan == CH["free_choice"])
+        force = np.full(len(pick), -1, np.int64)
+        if not len(free) or t_next - t < 1200:
+            return None
+        t1 = odd(np.minimum(t1, t + (t_next - t) // 2))  # all before the next priority round
+        i = free[rng.integers(0, len(free))]
+        if type_ == "referral_without_offer":
+            chan = chan.copy()
+            chan[i] = CH["priority"]  # a "priority" referral nobody was notified of
+        elif type_ in ("blocked_recipient", "underage"):
+            rows = np.arange(len(st))
+            if type_ == "blocked_recipient":  # someone in the stop-list gets the seat
+                pool = rows[(st == ST["stop_list"]) & lang_ok & (day >= self.min_state_day[lo + rows])
+                            & (day < self.ageout_day[lo + rows])]
+            else:  # a child under the minimum age gets the seat
+                pool = rows[(st == QUEUED) & lang_ok & (day < self.min_state_day[lo + rows])
+                            & (self.next_t[lo + rows] > day * DAY + 20 * HOUR)]
+            if not len(pool):
+                return None
+            pick = pick.copy()
+            pick[i] = pool[rng.integers(0, len(pool))]
+        elif type_ == "missed_removal":  # a second annulment, and the child stays in the queue
+            pool = cand[(self.ann[lo + cand] == self.rules.max_annulments - 1)
+                        & (self.expired[lo + cand] == self.rules.max_annulments - 1)]
+            pool = pool[~np.isin(pool, pick)]
+            if not len(pool) or t + 30 * DAY >= self.EXP:
+                return None
+            pick = pick.copy()
+            pick[i] = pool[rng.integers(0, len(pool))]
+            force[i] = 1
+        elif type_ == "overbooked_bulletin":  # one referral more than the seats left
+            extra = cand[~np.isin(cand, pick)]
+            if not self.b_clean[j] or len(pick) != left or not len(extra):
+                return None
+            pick = np.r_[pick, extra[rng.integers(0, len(extra))]]
+            t1 = odd(np.r_[t1, t1.max() + 2])  # the last one is the seat too many
+            chan = np.r_[chan, CH["free_choice"]].astype(np.int8)
+            force = np.zeros(len(pick), np.int64)  # none of them freed by a cancellation
+            i = len(pick) - 1
+        found = (type_, lo + pick[i], -1 if type_ == "missed_removal" else j)
+        self.plan.planted(type_, step, j, found)
+        return pick, t1, chan, force
 
     # ------------------------------------------------------------------ tables
     def build(self):
@@ -876,23 +1014,49 @@ class Simulation:
         valid = self.ET < INF
         r, c = np.nonzero(valid)
         et = self.ET[r, c]
+        fields = [self.EEV[r, c], self.EPR[r, c], self.EBU[r, c], self.EKG[r, c], self.ECH[r, c], self.ERS[r, c]]
+        status = codes(STATUS, st[out]).to_numpy(zero_copy_only=False).astype(object)
+        truth = [(t_, row, b) for t_, row, b in self.plan.truth]
+        # planted in the register (ingest.demo.plant): a status no event explains, an event
+        # before the registration
+        taken = {row for _, row, _ in truth}
+        free_rows = np.flatnonzero((st == QUEUED) & (self.reg < self.EXP - 30 * DAY))
+        free_rows = free_rows[~np.isin(free_rows, list(taken))]
+        recent = free_rows[self.reg[free_rows] >= self.W0 + 5 * DAY]  # the event stays inside the year
+        chosen = self.plan.rng.choice(free_rows, size=min(len(free_rows), (self.p.plant + 1) // 2), replace=False)
+        early = self.plan.rng.choice(recent[~np.isin(recent, chosen)], size=self.p.plant // 2, replace=False)
         rank = np.empty(n, np.int64)
         rank[out] = np.arange(n)
+        for row in chosen.tolist():  # the register says withdrawn; the events leave it in the queue
+            status[rank[row]] = "withdrawn"
+            truth.append(("inconsistent_record", row, -1))
+        for row in early.tolist():  # interest "confirmed" three days before the application existed
+            r, et = np.r_[r, row], np.r_[et, odd(self.reg[row] - 3 * DAY)]
+            fields = [np.r_[f, v] for f, v in zip(fields, (EV["interest_confirmed"], -1, -1, -1, -1, -1))]
+            truth.append(("inconsistent_record", row, -1))
+        apps["status"] = pa.array(status, pa.string())
         eo = np.lexsort((rank[r], et))
-        r, c, et = r[eo], c[eo], et[eo]
+        r, et = r[eo], et[eo]
+        ev, epr, ebu, ekg, ech, ers = (f[eo] for f in fields)
         kg_id = self.kg_id
         events = {
             "application_number": number.take(pa.array(r)),
             "at": ts(et),
-            "event": codes(EVENT, self.EEV[r, c]),
-            "privilege": codes(PRIVILEGE, self.EPR[r, c]),
-            "bulletin_id": take(self.b_id, self.EBU[r, c]),
-            "kindergarten_id": take(kg_id, self.EKG[r, c]),
-            "channel": codes(CHANNEL, self.ECH[r, c]),
-            "reason": codes(REASONS, self.ERS[r, c]),
+            "event": codes(EVENT, ev),
+            "privilege": codes(PRIVILEGE, epr),
+            "bulletin_id": take(self.b_id, ebu),
+            "kindergarten_id": take(kg_id, ekg),
+            "channel": codes(CHANNEL, ech),
+            "reason": codes(REASONS, ers),
         }
+        positions, truth = self.positions(number, truth)
         # groups: every kindergarten's groups, including those the bulletins name
         enrolled_from = np.bincount(self.EBU[valid & (self.EEV == EV["enrolled"]) & (self.EBU >= 0)], minlength=self.n_b)
+        self.ground_truth = pa.table({
+            "type": pa.array([t_ for t_, _, _ in truth], pa.string()),
+            "application_number": number.take(pa.array([row for _, row, _ in truth], pa.int64())),
+            "bulletin_id": take(self.b_id, np.array([b for _, _, b in truth], np.int64)),
+        })
         groups, group_id, capacity = self.groups(enrolled_from)
         vac = {
             "bulletin_id": self.b_id,
@@ -909,7 +1073,57 @@ class Simulation:
             "vacancies": table("vacancies", vac),
             "applications": table("applications", apps),
             "events": table("events", events),
+            "positions": positions,
         }
+
+    def numbers_at(self, seg, day):
+        """Q3/Q4 numbers of segment `seg` at the end of `day`: (rows, queue_number,
+        privileged_queue_number) of its numbered applications, as a portal would publish."""
+        lo, hi = int(self.seg_lo[seg]), int(self.seg_hi[seg])
+        st, pv = self.state(lo, hi, (day + 1) * DAY - 1)
+        numbered = NUMBERED[st + 1]
+        a, g = self.rules.ratio_first, self.rules.ratio_general
+        is_e, is_p, is_g = numbered & (pv == P_EXTRA), numbered & (pv == P_FIRST), numbered & (pv == P_NONE)
+        rp, rg, m = np.cumsum(is_p) - 1, np.cumsum(is_g) - 1, hi - lo
+        key = np.where(is_e, np.arange(m) - m, np.where(is_p, (rp // a) * (a + g) + rp % a, (rg // g) * (a + g) + a + rg % g))
+        rows = np.flatnonzero(numbered)
+        rows = rows[np.argsort(key[rows], kind="stable")]
+        privileged = (pv[rows] != P_NONE)
+        return lo + rows, np.arange(1, len(rows) + 1), np.where(privileged, np.cumsum(privileged), 0)
+
+    def positions(self, number, truth):
+        """`positions`: the published queue lists of two segments on two days, a few numbers
+        planted wrong (position_mismatch)."""
+        rng = self.plan.rng
+        days = [self.export_day - 31, self.export_day - 1]
+        sizes = np.array([len(self.numbers_at(s_, days[-1])[0]) if self.seg_hi[s_] > self.seg_lo[s_] else 0
+                          for s_ in range(self.n_seg)])
+        pool = np.flatnonzero((sizes >= 20) & (sizes <= 2500))
+        if not len(pool):
+            pool = np.argsort(-sizes)[:2]
+        segs = rng.choice(pool, size=min(2, len(pool)), replace=False)
+        parts = [(d, *self.numbers_at(s_, d)) for d in days for s_ in sorted(segs.tolist())]
+        day = np.concatenate([np.full(len(x[1]), x[0]) for x in parts]).astype(np.int64)
+        rows = np.concatenate([x[1] for x in parts]).astype(np.int64)
+        queue = np.concatenate([x[2] for x in parts]).astype(np.int64)
+        priv = np.concatenate([x[3] for x in parts]).astype(np.int64)
+        wrong = rng.choice(len(rows), size=min(self.p.plant, len(rows)), replace=False)
+        shifts = rng.permutation(np.array([-3, -2, -1, 1, 2, 3]))
+        for w in wrong.tolist():
+            # wrong at any moment of that day: neither the number at its start nor at its end
+            start_rows, start_queue, _ = self.numbers_at(self.seg[rows[w]], int(day[w]) - 1)
+            at_start = start_queue[start_rows == rows[w]]
+            queue[w] = next(queue[w] + d for d in shifts
+                            if queue[w] + d >= 1 and not (len(at_start) and at_start[0] == queue[w] + d))
+        truth = truth + [("position_mismatch", int(rows[w]), -1) for w in wrong]
+        order = np.lexsort((number.take(pa.array(rows)).to_numpy(zero_copy_only=False), day))
+        cols = {
+            "as_of": pa.array(day[order].astype(np.int32), pa.int32()).cast(pa.date32()),
+            "application_number": number.take(pa.array(rows[order])),
+            "queue_number": pa.array(queue[order], pa.int64()),
+            "privileged_queue_number": pa.array(priv[order], pa.int64()),
+        }
+        return table("positions", cols), truth
 
     def groups(self, enrolled_from):
         rng, p = self.rng, self.p
