@@ -1,10 +1,10 @@
 """Lookup latency over the HTTP API against the engine in process (plain script, not a test).
 
-Publishes a preset into a temporary home (default `demo:almaty`; if that preset does not
-ingest, a generated CSV dataset of 50 000 applications), starts `kezek serve` on a free
-loopback port, and times `GET /api/v1/applications/{number}` for random known numbers,
-one after another on one keep-alive connection (as a reverse proxy would hold it), then
-`engine.lookup.lookup` on the same numbers in this process. Prints one JSON document.
+Uses the preset published in bench/out/PRESET (publishing it first if needed), starts
+`kezek serve` on a free loopback port, and times `GET /api/v1/applications/{number}` for
+random known numbers, one after another on one keep-alive connection (as a reverse proxy
+would hold it), then `engine.lookup.lookup` on the same numbers in this process. `make
+bench` calls `measure`; run alone it prints one JSON document.
 
 Usage: python bench/api_lookup.py [--preset almaty] [--count 2000] [--seed 1]
 """
@@ -12,8 +12,6 @@ Usage: python bench/api_lookup.py [--preset almaty] [--count 2000] [--seed 1]
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
 import http.client
 import json
 import os
@@ -35,52 +33,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def generated_dataset(folder: Path, applications: int, seed: int) -> Path:
-    """A plain dataset in the open-data format: one city, 6 birth years, 50 kindergartens."""
-    rng = random.Random(seed)
-    folder.mkdir(parents=True)
-
-    def write(name: str, rows: list[dict]) -> None:
-        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-
-    write("kindergartens", [{"kindergarten_id": f"K{i:03d}", "name_kk": f"№{i} балабақша", "name_ru": f"Детский сад №{i}",
-                             "region": "Астана", "ownership": "state", "languages": "kk|ru"} for i in range(1, 51)])
-    write("vacancies", [{"bulletin_id": f"B{i:04d}", "kindergarten_id": f"K{rng.randint(1, 50):03d}",
-                         "announced_at": "2018-04-10 09:00", "birth_year": rng.randint(2012, 2017),
-                         "language": rng.choice(["kk", "ru"]), "seats": rng.randint(1, 20)} for i in range(1, 501)])
-    start = dt.datetime(2013, 1, 1)
-    rows = []
-    for i in range(1, applications + 1):
-        registered = start + dt.timedelta(seconds=rng.randint(0, 5 * 365 * 86400))
-        born = dt.date(rng.randint(2012, 2017), rng.randint(1, 12), rng.randint(1, 28))
-        privilege = rng.choices(["none", "first", "extraordinary"], [90, 8, 2])[0]
-        status = rng.choices(["queued", "notified", "referred", "enrolled", "withdrawn"], [80, 2, 3, 10, 5])[0]
-        rows.append({"application_number": f"УО.{registered.year}.{i:06d}.1", "region": "Астана",
-                     "birth_date": born.isoformat(), "registered_at": registered.strftime("%Y-%m-%d %H:%M:%S"),
-                     "privilege": privilege, "status": status})
-    write("applications", rows)
-    (folder / "dataset.json").write_text(json.dumps({"title": "bench", "exported_at": "2018-08-01T20:00"}),
-                                         encoding="utf-8")
-    return folder
-
-
-def publish(home: Path, preset: str, applications: int, seed: int) -> str:
-    from kezek.pipeline import update
-
-    try:
-        update([f"demo:{preset}"], home)
-        return f"demo:{preset}"
-    except Exception as exc:  # the preset does not ingest here: fall back to generated data
-        print(f"demo:{preset} did not ingest ({type(exc).__name__}: {exc}); generating {applications} applications",
-              file=sys.stderr)
-        folder = generated_dataset(home.parent / "dataset", applications, seed)
-        update([str(folder)], home)
-        return f"generated:{applications}"
 
 
 def summary(seconds: list[float]) -> dict:
@@ -150,33 +102,21 @@ def bench_in_process(home: Path, numbers: list[str]) -> dict:
     return {"engine_lookup": summary(plain), "engine_lookup_plus_ahead": summary(with_ahead)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--preset", default="almaty")
-    parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--applications", type=int, default=50_000, help="size of the fallback dataset")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
+def measure(home: Path, count: int = 2000, seed: int = 1) -> dict:
+    """Lookup latency on the snapshot published in `home`: over HTTP, then in process."""
     import duckdb
 
+    from engine.store import current, open_snapshot
+
+    con = open_snapshot(current(home).path)
+    known = [r[0] for r in con.execute("SELECT application_number FROM applications ORDER BY application_number").fetchall()]
+    numbered = con.execute("SELECT count(*) FROM queue").fetchone()[0]
+    con.close()
+    numbers = random.Random(seed).sample(known, min(count, len(known)))
+
+    port = free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     with tempfile.TemporaryDirectory(prefix="kezek-bench-") as tmp:
-        home = Path(tmp) / "home"
-        clock = time.perf_counter()
-        source = publish(home, args.preset, args.applications, args.seed)
-        publish_s = time.perf_counter() - clock
-
-        from engine.store import current, open_snapshot
-
-        con = open_snapshot(current(home).path)
-        known = [r[0] for r in con.execute("SELECT application_number FROM applications ORDER BY application_number").fetchall()]
-        numbered = con.execute("SELECT count(*) FROM queue").fetchone()[0]
-        con.close()
-        rng = random.Random(args.seed)
-        numbers = rng.sample(known, min(args.count, len(known)))
-
-        port = free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
         proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home), "--port", str(port)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp)
         try:
@@ -189,16 +129,19 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-        in_process = bench_in_process(home, numbers)
+    return {"applications": len(known), "numbered": numbered, "lookups": len(numbers),
+            "http": http_figures, **bench_in_process(home, numbers), "duckdb": duckdb.__version__}
 
-    print(json.dumps({
-        "what": "lookup latency: GET /api/v1/applications/{number} (sequential, one keep-alive connection) "
-                "vs engine.lookup in process",
-        "source": source, "publish_s": round(publish_s, 1), "applications": len(known), "numbered": numbered,
-        "lookups": len(numbers),
-        "http": http_figures, "in_process": in_process,
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "duckdb": duckdb.__version__},
-    }, ensure_ascii=False, indent=2))
+
+def main() -> None:
+    from pages import published_home
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--preset", default="almaty")
+    parser.add_argument("--count", type=int, default=2000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print(json.dumps(measure(published_home(args.preset), args.count, args.seed), ensure_ascii=False, indent=2))
 
 
 if __name__ == "__main__":

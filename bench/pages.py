@@ -2,7 +2,7 @@
 
 Publishes each preset once into bench/out/PRESET (reused while it exists), then renders
 every page with Streamlit's AppTest — the same script run a browser session triggers —
-several times, and prints median and spread as JSON. Usage:
+several times, and prints median and spread as JSON. `make bench` calls `measure`. Usage:
 `python bench/pages.py [--presets almaty,national] [--runs 5]`.
 """
 
@@ -22,9 +22,10 @@ APP = ROOT / "dashboard" / "app.py"
 OUT = ROOT / "bench" / "out"
 
 
-def published_home(preset: str) -> Path:
+def published_home(preset: str, fresh: bool = False) -> Path:
+    """bench/out/PRESET with the preset published; `fresh` publishes it anew."""
     home = OUT / preset
-    if not (home / "published.json").exists():
+    if fresh or not (home / "published.json").exists():
         subprocess.run([sys.executable, "-m", "kezek", "update", "--source", f"demo:{preset}", "--home", str(home)],
                        check=True, stdout=subprocess.DEVNULL)
     return home
@@ -57,24 +58,33 @@ def render(home: Path, page: str, runs: int, params: dict) -> dict:
             "min_s": round(min(times), 3), "max_s": round(max(times), 3)}
 
 
+def worst_number(home: Path) -> str:
+    """The application deepest in the largest segment: the slowest lookup page to draw."""
+    import duckdb
+
+    from engine import store
+
+    con = duckdb.connect(str(store.current(home).path), read_only=True)
+    number = con.execute("SELECT application_number FROM queue "
+                         "ORDER BY segment_size DESC, queue_number DESC, application_number LIMIT 1").fetchone()[0]
+    con.close()
+    return number
+
+
+def measure(home: Path, runs: int = 5) -> list[dict]:
+    number = worst_number(home)
+    rendered = [render(home, page, runs, {"app": number} if page == "lookup" else {}) for page in pages()]
+    return [r for r in rendered if r is not None]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presets", default="almaty,national")
     ap.add_argument("--runs", type=int, default=5)
     args = ap.parse_args()
-    results = {}
     for preset in args.presets.split(","):
-        home = published_home(preset)
-        import duckdb
-        from engine import store
-        con = duckdb.connect(str(store.current(home).path), read_only=True)
-        number = con.execute("SELECT application_number FROM queue ORDER BY segment_size DESC, queue_number DESC LIMIT 1").fetchone()[0]
-        con.close()
-        rendered = [render(home, page, args.runs, {"app": number} if page == "lookup" else {}) for page in pages()]
-        results[preset] = [r for r in rendered if r is not None]
-        for r in results[preset]:
+        for r in measure(published_home(preset), args.runs):
             print(preset, json.dumps(r, ensure_ascii=False), flush=True)
-    (OUT / "pages.json").write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,14 @@
 """`make bench`: measured figures, written to bench/results.json and docs/benchmarks.md.
 
-Plain timing over whole processes (not timed tests): each measurement runs several times
-and reports the median and the spread. Usage: `python bench/run.py [--presets national,almaty] [--runs 3]`.
+Plain timing (not timed tests): each measurement runs several times and reports the median
+and the spread.
+- `kezek update --source demo:PRESET`: wall time and peak memory of the whole process, and
+  the median time of each stage the update reports (ingest, recompute, audit, publish);
+- server-side render time of every dashboard page (bench/pages.py), per preset;
+- lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset.
+
+Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3]
+[--pages almaty,national] [--lookups almaty,national]`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 TABLE = ROOT / "docs" / "benchmarks.md"
+STAGES = ("ingest", "recompute", "audit", "publish")
 
 
 def machine() -> dict:
@@ -32,11 +40,11 @@ def machine() -> dict:
             "python": platform.python_version(), "duckdb": duckdb.__version__, "system": platform.platform()}
 
 
-def timed_process(cmd: list[str]) -> tuple[float, float]:
-    """Wall time (s) and peak resident memory (MB) of a whole child process."""
+def timed_process(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall time (s), peak resident memory (MB) and standard output of a whole child process."""
     wrapper = ["/usr/bin/env", sys.executable, "-c",
                "import resource,subprocess,sys,json;"
-               "r=subprocess.run(sys.argv[1:]);"
+               "r=subprocess.run(sys.argv[1:],stdout=sys.stdout);"
                "print(json.dumps({'rc':r.returncode,'maxrss':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}),file=sys.stderr)",
                *cmd]
     start = time.perf_counter()
@@ -45,21 +53,48 @@ def timed_process(cmd: list[str]) -> tuple[float, float]:
     info = json.loads(done.stderr.strip().splitlines()[-1])
     if info["rc"] != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{done.stderr}")
-    return wall, info["maxrss"] / 1024
+    return wall, info["maxrss"] / 1024, done.stdout
+
+
+def stages(report: str) -> dict[str, float]:
+    """The stage times of an update report's line `time: ingest 33.9s, recompute 5.0s, …`."""
+    line = next((l.strip() for l in report.splitlines() if l.strip().startswith("time:")), "time:")
+    return {name: float(value.rstrip("s")) for name, value in
+            (part.split() for part in line.removeprefix("time:").split(",") if part.strip())}
 
 
 def bench_update(preset: str, runs: int) -> dict:
-    walls, peaks = [], []
+    walls, peaks, timings = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
-            wall, peak = timed_process([sys.executable, "-m", "kezek", "update", "--source", f"demo:{preset}", "--home", home])
+            wall, peak, out = timed_process([sys.executable, "-m", "kezek", "update", "--source", f"demo:{preset}", "--home", home])
         walls.append(wall)
         peaks.append(peak)
-        print(f"update demo:{preset}: {wall:.1f} s, peak {peak:.0f} MB", flush=True)
+        timings.append(stages(out))
+        print(f"update demo:{preset}: {wall:.1f} s, peak {peak:.0f} MB, {timings[-1]}", flush=True)
     return {"what": f"kezek update --source demo:{preset}", "runs": runs,
             "wall_s_median": round(statistics.median(walls), 2), "wall_s_min": round(min(walls), 2),
             "wall_s_max": round(max(walls), 2), "peak_mb_median": round(statistics.median(peaks)),
-            "peak_mb_max": round(max(peaks))}
+            "peak_mb_max": round(max(peaks)),
+            "stages_s_median": {k: round(statistics.median(t[k] for t in timings), 1) for k in timings[0]}}
+
+
+def bench_pages(preset: str, runs: int) -> dict:
+    import pages
+
+    figures = pages.measure(pages.published_home(preset, fresh=True), runs)  # this code's snapshot
+    print(f"pages demo:{preset}: " + ", ".join(f"{r['page']} {r.get('median_s')} s" for r in figures), flush=True)
+    return {"preset": preset, "pages": figures}
+
+
+def bench_lookup(preset: str) -> dict:
+    import api_lookup
+    import pages
+
+    figures = api_lookup.measure(pages.published_home(preset))
+    print(f"lookup demo:{preset}: http median {figures['http']['median_ms']} ms, "
+          f"p95 {figures['http']['p95_ms']} ms", flush=True)
+    return {"preset": preset, **figures}
 
 
 def write_table(results: dict) -> None:
@@ -70,6 +105,36 @@ def write_table(results: dict) -> None:
     for r in results["measurements"]:
         lines.append(f"| `{r['what']}` | {r['runs']} | {r['wall_s_median']} s | {r['wall_s_min']} s | "
                      f"{r['wall_s_max']} s | {r['peak_mb_median']} MB / {r['peak_mb_max']} MB |")
+    lines += ["", "Stages of the update as it reports them (median seconds): ingest reads, validates and",
+              "loads; recompute numbers the queue; audit replays every bulletin; publish switches the snapshot.", "",
+              "| preset | " + " | ".join(STAGES) + " |", "|---|" + "---|" * len(STAGES)]
+    for r in results["measurements"]:
+        lines.append(f"| {r['what'].split('demo:')[-1]} | "
+                     + " | ".join(f"{r.get('stages_s_median', {}).get(k, '—')} s" for k in STAGES) + " |")
+    if results.get("pages"):
+        presets = [p["preset"] for p in results["pages"]]
+        names = [r["page"] for r in results["pages"][0]["pages"]]
+        lines += ["", "Server-side render time of each dashboard page (Streamlit's AppTest, Russian, the warm",
+                  "run excluded; the lookup page for the deepest application of the largest segment):", "",
+                  "| page | " + " | ".join(f"{p}: median (min–max)" for p in presets) + " |",
+                  "|---|" + "---|" * len(presets)]
+        by = {p["preset"]: {r["page"]: r for r in p["pages"]} for p in results["pages"]}
+        for name in names:
+            cells = []
+            for p in presets:
+                r = by[p].get(name, {})
+                cells.append(f"error: {r['error']}" if "error" in r else
+                             f"{r.get('median_s', '—')} s ({r.get('min_s', '—')}–{r.get('max_s', '—')})")
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results.get("lookups"):
+        lines += ["", "Lookup of an application (random known numbers, sequential; HTTP on one keep-alive",
+                  "connection to `kezek serve` on loopback):", "",
+                  "| preset | applications | lookups | HTTP median | HTTP p95 | HTTP p99 | in process median | in process p95 |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in results["lookups"]:
+            h, e = r["http"], r["engine_lookup_plus_ahead"]
+            lines.append(f"| {r['preset']} | {r['applications']} | {r['lookups']} | {h['median_ms']} ms | {h['p95_ms']} ms | "
+                         f"{h['p99_ms']} ms | {e['median_ms']} ms | {e['p95_ms']} ms |")
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -77,8 +142,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presets", default="astana-2017,almaty,national")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pages", default="almaty,national", help="presets whose pages are rendered ('' for none)")
+    ap.add_argument("--page-runs", type=int, default=5)
+    ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
     args = ap.parse_args()
-    results = {"machine": machine(), "measurements": [bench_update(p, args.runs) for p in args.presets.split(",")]}
+    results = {"machine": machine(), "measurements": [bench_update(p, args.runs) for p in args.presets.split(",")],
+               "pages": [bench_pages(p, args.page_runs) for p in filter(None, args.pages.split(","))],
+               "lookups": [bench_lookup(p) for p in filter(None, args.lookups.split(","))]}
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_table(results)
     print(f"wrote {RESULTS.relative_to(ROOT)} and {TABLE.relative_to(ROOT)}")

@@ -24,7 +24,7 @@ PHONE_CSS = """<style>
 </style>"""
 
 
-WIDE = {"kindergartens"}
+WIDE = {"kindergartens", "audit"}
 
 
 def footer(about: dict[str, str], lang: str) -> None:
@@ -59,6 +59,7 @@ def pages(lang: str) -> list:
                 url_path="kindergartens", icon=":material/school:"),
         st.Page("views/vacancies.py", title=t("vacancies.nav", lang), url_path="vacancies",
                 icon=":material/event_seat:"),
+        st.Page("views/audit.py", title=t("audit.nav", lang), url_path="audit", icon=":material/policy:"),
         st.Page("views/about.py", title=t("about.nav", lang), url_path="about", icon=":material/info:"),
     ]
 

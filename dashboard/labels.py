@@ -1,4 +1,5 @@
-"""Names of the canonical codes (status, privilege, ownership, language) for visitors.
+"""Names of the canonical codes (status, privilege, ownership, language, finding type,
+channel) for visitors.
 
 The published tables hold the codes of the open-data format; these are the words the
 portals use for them (open-data-format.md, "Column names in Russian and Kazakh").
@@ -35,6 +36,26 @@ LANGUAGE = {
     "ru": N_("teaching.ru"),
     "en": N_("teaching.en"),
 }
+# The audit's finding types (queue-rules.md, F) and the channels out of queue order by design (A9).
+FINDING_TYPE = {
+    "out_of_order_offer": N_("finding.out_of_order_offer"),
+    "referral_without_offer": N_("finding.referral_without_offer"),
+    "early_free_choice": N_("finding.early_free_choice"),
+    "blocked_recipient": N_("finding.blocked_recipient"),
+    "underage": N_("finding.underage"),
+    "unconfirmed_privilege": N_("finding.unconfirmed_privilege"),
+    "overdue_referral": N_("finding.overdue_referral"),
+    "missed_removal": N_("finding.missed_removal"),
+    "ratio_breach": N_("finding.ratio_breach"),
+    "overbooked_bulletin": N_("finding.overbooked_bulletin"),
+    "position_mismatch": N_("finding.position_mismatch"),
+    "inconsistent_record": N_("finding.inconsistent_record"),
+}
+CHANNEL = {
+    "staff_child": N_("channel.staff_child"),
+    "free_choice": N_("channel.free_choice"),
+    "private_state_order": N_("channel.private_state_order"),
+}
 
 
 def _label(table: dict[str, str], code: str | None, lang: str) -> str:
@@ -63,3 +84,11 @@ def language(code: str | None, lang: str) -> str:
 def languages(codes: str | None, lang: str) -> str:
     """'kk|ru' → 'қазақ, орыс' (the register's list of languages of instruction)."""
     return ", ".join(language(c.strip(), lang) for c in (codes or "").split("|") if c.strip())
+
+
+def finding_type(code: str | None, lang: str) -> str:
+    return _label(FINDING_TYPE, code, lang)
+
+
+def channel(code: str | None, lang: str) -> str:
+    return _label(CHANNEL, code, lang)

@@ -11,9 +11,8 @@ from conftest import run_kezek
 from dashboard.server import routes
 from engine import store
 from engine.lookup import lookup
-from test_dashboard import LANGS, texts, visit
-
-PAGES = ("overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "about")
+from ingest.demo import generate
+from test_dashboard import LANGS, PAGES, texts, visit
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +51,7 @@ def test_api_on_almaty(almaty):
     kindergartens = client.get("/api/v1/kindergartens", params={"limit": 5}).json()
     assert kindergartens["total"] > 800 and len(kindergartens["items"]) == 5
     assert client.get("/api/v1/queue", params={"number": number}).status_code == 200
+    findings = client.get("/api/v1/stats/findings").json()
+    planted = generate("almaty").ground_truth.num_rows  # the violations the preset plants
+    assert findings["findings"] == sum(findings["by_type"].values()) == planted > 0
+    assert client.get("/api/v1/findings", params={"limit": 1000}).json()["total"] == planted

@@ -6,6 +6,7 @@ The dataset is the hand-computable one of test_dashboard.py (published by `kezek
 from __future__ import annotations
 
 import io
+import json
 import os
 import shutil
 import socket
@@ -93,18 +94,21 @@ def wait_for_rows(tab, present: str, absent: str) -> None:
 
 def choose(tab, label: str, option: str) -> None:
     """Pick `option` in the select box `label`. A rerun that lands while the list is open
-    (the expander just opened, the URL just changed) closes it again: open it until it stays."""
+    (the expander just opened, the URL just changed) closes it again, and a list far down
+    the page may not open on a click: type the option's text, which opens the list on it."""
     from playwright.sync_api import TimeoutError as Timeout
 
     box = tab.get_by_role("combobox", name=label)
     item = tab.get_by_role("option", name=option)
-    for _ in range(10):
+    for attempt in range(10):
         box.click()
+        if attempt % 2:
+            box.fill(option)
         try:
             item.wait_for(timeout=2_000)
-        except Timeout:  # closed by a rerun: open it again
+            item.click(timeout=2_000)
+        except Timeout:  # closed by a rerun, or not opened: again
             continue
-        item.click()
         return
     raise AssertionError(f"the list {label!r} never showed {option!r}")
 
@@ -201,3 +205,24 @@ def test_public_queue_searched_by_number(server, page):
     # The shared link opens the same queue at the same place.
     page.goto(page.url)
     page.get_by_text("номер 2 в своей очереди").wait_for(timeout=WAIT)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
+    from dashboard import i18n
+    from dashboard.views import audit
+
+    with urllib.request.urlopen(f"{server}/api/v1/findings?type=early_free_choice", timeout=10) as r:
+        finding = json.load(r)["items"][0]  # the free-choice referral of the dataset made too early (A3)
+    page.goto(f"{server}/audit?lang={lang}")
+    page.get_by_role("heading", name=i18n.t("audit.title", lang)).wait_for(timeout=WAIT)
+    label = f"№{finding['finding_id']} · {audit.type_label('early_free_choice', lang)} · {finding['application_number']}"
+    choose(page, i18n.t("audit.open", lang), label)
+    page.get_by_role("paragraph").filter(has_text=finding["explanation"][lang]).wait_for(timeout=WAIT)
+    page.get_by_text(i18n.t("rule.A3", lang)).wait_for(timeout=WAIT)
+    page.wait_for_function("() => location.search.includes('finding=')", timeout=WAIT)
+    assert query(page.url)["finding"] == str(finding["finding_id"])
+    wait_for_rows(page, present="window_closes_at", absent="birth_date")  # the evidence, never a birth date
+    page.get_by_text(i18n.t("audit.lookup_link", lang, number=finding["application_number"])).click()
+    page.wait_for_function("() => location.pathname.endsWith('/lookup')", timeout=WAIT)
+    assert query(page.url)["app"] == finding["application_number"]

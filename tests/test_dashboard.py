@@ -28,6 +28,8 @@ from engine import schema
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
 LANGS = ("kk", "ru", "en")
+# Every page of the navigation, so that a new page is in every test that walks them all.
+PAGES = tuple(re.findall(r'st\.Page\("views/(\w+)\.py"', APP.read_text(encoding="utf-8")))
 NBSP = "\u00a0"
 
 # --- the dataset --------------------------------------------------------------------------
@@ -533,7 +535,7 @@ NO_DATA = {"kk": "Деректер әлі жарияланбаған", "ru": "Д
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("page", [None, "lookup", "queue", "movement", "kindergartens", "vacancies", "about"])
+@pytest.mark.parametrize("page", [None, *PAGES])
 def test_every_page_explains_how_to_publish_when_nothing_is_published(empty_home, monkeypatch, lang, page):
     at = visit(empty_home, monkeypatch, page=page, lang=lang, app=KNOWN)
     assert [t.value for t in at.title] == [NO_DATA[lang]]
@@ -655,8 +657,11 @@ def test_translations_have_the_same_placeholders_and_are_translated(lang):
 
 
 def test_every_code_of_the_format_has_a_name():
+    from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+
     for codes, table in ((schema.STATUS, labels.STATUS), (schema.PRIVILEGE, labels.PRIVILEGE),
-                         (schema.OWNERSHIP, labels.OWNERSHIP)):
+                         (schema.OWNERSHIP, labels.OWNERSHIP), (FINDING_TYPES, labels.FINDING_TYPE),
+                         (LEGITIMATE_CHANNELS, labels.CHANNEL)):
         assert set(codes) <= set(table), set(codes) - set(table)
 
 

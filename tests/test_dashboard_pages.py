@@ -16,7 +16,7 @@ import pytest
 
 from conftest import run_kezek
 from dashboard import i18n
-from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, QOSSHY, dataset, demo, downloads, read_csv, texts,
+from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, read_csv, texts,
                             values, visit)
 
 __all__ = ["demo", "downloads"]  # fixtures, imported for the tests of this module
@@ -55,7 +55,7 @@ def d(day: str, lang: str) -> str:
 # --- every page says how fresh its data are --------------------------------------------------
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("page", ["overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "about"])
+@pytest.mark.parametrize("page", PAGES)
 def test_every_page_explains_itself_and_says_as_of_when(published, monkeypatch, lang, page):
     at = visit(published, monkeypatch, page=page, lang=lang)
     caption = plain(at.caption[0].value)

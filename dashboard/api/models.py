@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from engine import schema
+from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 
 # --- value types --------------------------------------------------------------------------
 
@@ -232,6 +233,71 @@ class QueueBySegment(Document):
     none: Count
 
 
+# --- the audit -----------------------------------------------------------------------------
+
+FindingType = Literal[FINDING_TYPES]
+
+
+class Explanation(Document):
+    """One sentence in each language of the dashboard."""
+
+    kk: str
+    ru: str
+    en: str
+
+
+class Finding(Document):
+    """One offer or referral that broke a rule, as the published record shows it
+    (queue-rules.md, F). Evidence never holds a birth date: ages are in full years."""
+
+    finding_id: int = Field(description="Stable within a snapshot: findings in time order, then by type.")
+    type: FindingType
+    rule: str = Field(description="The rule id it tests (queue-rules.md), e.g. A1.")
+    application_number: str | None
+    bulletin_id: str | None
+    kindergarten_id: str | None = Field(description="The kindergarten concerned: its own, else its bulletin's.")
+    kindergarten_name_kk: str | None
+    kindergarten_name_ru: str | None
+    region: str | None = Field(description="The kindergarten's region, else the application's.")
+    district: str | None = Field(description="The kindergarten's district.")
+    at: LocalDateTime = Field(description="The instant of the breach (for a deadline: the deadline).")
+    month: str = Field(description="YYYY-MM of `at`.")
+    evidence: dict = Field(description="What the replay found, by finding type (e.g. the applications passed over with their numbers).")
+    explanation: Explanation
+
+
+class FindingPage(Page):
+    items: list[Finding]
+
+
+class Legitimate(Document):
+    """A referral out of queue order by design (rule A9): listed, never flagged."""
+
+    at: LocalDateTime
+    channel: Literal[tuple(LEGITIMATE_CHANNELS)]
+    rule: str
+    application_number: str
+    bulletin_id: str | None
+    kindergarten_id: str | None
+    kindergarten_name_kk: str | None
+    kindergarten_name_ru: str | None
+    region: str | None
+    district: str | None
+    explanation: Explanation
+
+
+class FindingSummary(Document):
+    """Findings per type (every type, zeros included), per month, and the legitimate
+    out-of-order referrals per channel, under the same filters."""
+
+    findings: Count
+    by_type: dict[str, Count]
+    by_month: dict[str, Count]
+    legitimate: dict[str, Count] = Field(description="Referrals out of queue order by design, per channel (A9).")
+    position_offsets: dict[str, Count] = Field(
+        description="Published minus recomputed queue number → applications, when the data carry published numbers.")
+
+
 # --- query parameters ---------------------------------------------------------------------
 
 class Parameters(BaseModel):
@@ -288,6 +354,23 @@ class SegmentParameters(Parameters):
     birth_year: BirthYear | None = None
 
 
+Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM.")]
+
+
+class FindingFilters(Parameters):
+    type: FindingType | None = None
+    rule: str | None = Field(None, max_length=8, description="A rule id, e.g. A1.")
+    region: str | None = Field(None, description="Region of the kindergarten, else of the application.")
+    district: str | None = Field(None, description="District of the kindergarten.")
+    kindergarten_id: str | None = None
+    month: Month | None = Field(None, description="Only findings of this month (YYYY-MM).")
+    application_number: str | None = Field(None, max_length=64, description="One application, typed any way.")
+
+
+class FindingParameters(FindingFilters, Paging):
+    pass
+
+
 class NoParameters(Parameters):
     pass
 
@@ -298,3 +381,7 @@ class NumberPath(BaseModel):
 
 class KindergartenPath(BaseModel):
     kindergarten_id: str
+
+
+class FindingPath(BaseModel):
+    finding_id: int = Field(ge=1, le=2**31 - 1)

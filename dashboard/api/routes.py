@@ -27,6 +27,8 @@ from starlette.routing import BaseRoute, Route
 from dashboard import context
 from dashboard.api import models, openapi, queries
 from engine.application_number import is_well_formed
+from engine.audit import FINDING_TYPES
+from engine.audit import report as audit
 from engine.lookup import lookup, snapshot_as_of
 from engine.store import SnapshotUnavailable
 
@@ -141,6 +143,44 @@ def queue(cur, p: models.QueueParameters) -> dict:
             "region": region, "locality": locality, "birth_year": birth_year, "items": items}
 
 
+def _audited(cur) -> None:
+    if not audit.has_audit(cur):  # a snapshot published before the audit existed
+        raise NotFound
+
+
+def _finding_filters(p: models.FindingFilters) -> dict:
+    if p.application_number is not None:
+        _well_formed(p.application_number, "application_number")
+    return p.model_dump(include=set(audit.FILTERS))
+
+
+def findings(cur, p: models.FindingParameters) -> dict:
+    _audited(cur)
+    total, items = audit.located(cur, limit=p.limit, offset=p.offset, **_finding_filters(p))
+    return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
+
+
+def finding(cur, p: models.NoParameters, finding_id: int) -> dict:
+    _audited(cur)
+    total, items = audit.located(cur, limit=1, finding_id=finding_id)
+    if not items:
+        raise NotFound
+    return items[0]
+
+
+def findings_summary(cur, p: models.FindingFilters) -> dict:
+    _audited(cur)
+    chosen = _finding_filters(p)
+    by_type = dict(audit.counts(cur, "type", **chosen))
+    channels = audit.legitimate_counts(cur, **{k: chosen[k] for k in ("region", "district", "month")})
+    offsets = cur.execute('SELECT "offset", applications FROM audit_position_offsets ORDER BY "offset"').fetchall()
+    return {"findings": sum(by_type.values()),
+            "by_type": {t: by_type.get(t, 0) for t in (FINDING_TYPES if p.type is None else (p.type,))},
+            "by_month": dict(audit.counts(cur, "month", **chosen)),
+            "legitimate": channels,
+            "position_offsets": {str(o): n for o, n in offsets}}
+
+
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         "/applications/{number}", "getApplication", "One application's state and queue numbers",
@@ -190,6 +230,30 @@ OPERATIONS: tuple[Operation, ...] = (
         "then computed; 404 if it holds no number or is not in the segment given).",
         models.QueueParameters, models.QueuePage, queue,
         errors=(400, 404), tags=("queue",),
+    ),
+    Operation(
+        "/findings", "listFindings", "The audit's findings",
+        "Every offer or referral the replay of the bulletins under the rules in force found "
+        "to break a rule (queue-rules.md, F), with the rule id, the instant, where it "
+        "happened, structured evidence and a sentence in Kazakh, Russian and English. "
+        "Filtered and paged, in finding_id order (time, then type). 404 when the snapshot "
+        "has no audit.",
+        models.FindingParameters, models.FindingPage, findings,
+        errors=(400, 404), tags=("audit",),
+    ),
+    Operation(
+        "/findings/{finding_id}", "getFinding", "One finding with its evidence",
+        "404 when there is no such finding in the published snapshot.",
+        models.NoParameters, models.Finding, finding,
+        path_parameters=models.FindingPath, errors=(400, 404), tags=("audit",),
+    ),
+    Operation(
+        "/stats/findings", "findingsSummary", "Findings per type and month; legitimate referrals per channel",
+        "The same filters as /findings. The legitimate out-of-order referrals (A9: staff "
+        "children, free choice after the window, private kindergartens with a state order) are "
+        "counted apart; they are not findings.",
+        models.FindingFilters, models.FindingSummary, findings_summary,
+        errors=(400, 404), tags=("audit", "stats"),
     ),
 )
 

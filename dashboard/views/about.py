@@ -34,6 +34,8 @@ GET /api/v1/applications/{number}/history
 GET /api/v1/kindergartens
 GET /api/v1/vacancies
 GET /api/v1/stats/…
+GET /api/v1/findings?type=…&district=…&month=YYYY-MM
+GET /api/v1/findings/{finding_id}
 GET /api/v1/openapi.json
 GET /healthz"""
 

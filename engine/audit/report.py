@@ -35,3 +35,127 @@ def document(con: duckdb.DuckDBPyConnection, type_: str | None = None) -> dict |
         doc["position_offsets"] = {str(o): n for o, n in con.execute(
             'SELECT "offset", applications FROM audit_position_offsets ORDER BY "offset"').fetchall()}
     return doc
+
+
+# --- findings where they happened: for the Audit page and /api/v1/findings ----------------
+
+# Each finding with the kindergarten it concerns (its own, else its bulletin's) and the
+# region and district it happened in (the kindergarten's, else the application's region:
+# a missed removal or a wrong published number concerns no kindergarten). Filters travel
+# as parameters; an absent filter is NULL.
+LOCATED = """
+SELECT f.finding_id, f.type, f.rule, f.application_number, f.bulletin_id,
+       k.kindergarten_id, k.name_kk AS kindergarten_name_kk, k.name_ru AS kindergarten_name_ru,
+       coalesce(k.region, a.region) AS region, k.district,
+       f."at", strftime(f."at", '%Y-%m') AS month, f.evidence,
+       f.explanation_kk, f.explanation_ru, f.explanation_en
+FROM findings AS f
+LEFT JOIN vacancies AS v ON v.bulletin_id = f.bulletin_id
+LEFT JOIN kindergartens AS k ON k.kindergarten_id = coalesce(f.kindergarten_id, v.kindergarten_id)
+LEFT JOIN applications AS a ON a.application_number = f.application_number
+WHERE ($type IS NULL OR f.type = $type)
+  AND ($rule IS NULL OR f.rule = $rule)
+  AND ($region IS NULL OR coalesce(k.region, a.region) = $region)
+  AND ($district IS NULL OR k.district = $district)
+  AND ($kindergarten_id IS NULL OR k.kindergarten_id = $kindergarten_id)
+  AND ($month IS NULL OR strftime(f."at", '%Y-%m') = $month)
+  AND ($number_key IS NULL OR a.number_key = $number_key)
+  AND ($finding_id IS NULL OR f.finding_id = $finding_id)
+"""
+
+FILTERS = ("type", "rule", "region", "district", "kindergarten_id", "month", "application_number")
+# `finding_id` narrows to one finding (the API's /findings/{finding_id}); not a public filter.
+
+
+def _params(filters: dict) -> dict:
+    from engine.application_number import normalise
+
+    chosen = {name: (filters.get(name) or None) for name in (*FILTERS, "finding_id")}
+    number = chosen.pop("application_number")
+    return chosen | {"number_key": normalise(number) if number else None}
+
+
+def has_audit(cur: duckdb.DuckDBPyConnection) -> bool:
+    return cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'findings'").fetchone()[0] > 0
+
+
+def located(cur: duckdb.DuckDBPyConnection, limit: int | None = None, offset: int = 0, **filters) -> tuple[int, list[dict]]:
+    """(total, findings) matching the filters, in finding_id order (time, then type)."""
+    params = _params(filters)
+    total = cur.execute(f"SELECT count(*) FROM ({LOCATED})", params).fetchone()[0]
+    page = " LIMIT $limit OFFSET $offset" if limit is not None else ""
+    extra = {"limit": limit, "offset": offset} if limit is not None else {}
+    result = cur.execute(f"SELECT * FROM ({LOCATED}) ORDER BY finding_id{page}", params | extra)
+    names = [d[0] for d in result.description]
+    return total, [_document(dict(zip(names, row))) for row in result.fetchall()]
+
+
+def _document(row: dict) -> dict:
+    """A finding of `LOCATED` as the API gives it: evidence parsed, explanations together."""
+    row["evidence"] = json.loads(row["evidence"])
+    return _explained(row)
+
+
+def _explained(row: dict) -> dict:
+    row["explanation"] = {lang: row.pop(f"explanation_{lang}") for lang in ("kk", "ru", "en")}
+    return row
+
+
+def counts(cur: duckdb.DuckDBPyConnection, by: str, **filters) -> list[tuple[str | None, int]]:
+    """Findings matching the filters counted by `by` (a column of `LOCATED`), by value."""
+    if by not in ("type", "rule", "region", "district", "kindergarten_id", "month"):
+        raise ValueError(f"cannot count findings by {by!r}")
+    return cur.execute(f"SELECT {by}, count(*) FROM ({LOCATED}) GROUP BY ALL ORDER BY {by} NULLS LAST",
+                       _params(filters)).fetchall()
+
+
+# The referrals out of queue order by design (A9), with where they happened.
+LEGITIMATE = """
+SELECT l."at", l.channel, l.rule, l.application_number, l.bulletin_id, l.kindergarten_id,
+       k.name_kk AS kindergarten_name_kk, k.name_ru AS kindergarten_name_ru,
+       coalesce(k.region, a.region) AS region, k.district,
+       l.explanation_kk, l.explanation_ru, l.explanation_en, l.event_seq
+FROM legitimate AS l
+LEFT JOIN kindergartens AS k ON k.kindergarten_id = l.kindergarten_id
+LEFT JOIN applications AS a ON a.application_number = l.application_number
+WHERE ($region IS NULL OR coalesce(k.region, a.region) = $region)
+  AND ($district IS NULL OR k.district = $district)
+  AND ($month IS NULL OR strftime(l."at", '%Y-%m') = $month)
+"""
+
+
+def _where(region: str | None, district: str | None, month: str | None) -> dict:
+    return {"region": region or None, "district": district or None, "month": month or None}
+
+
+def legitimate(cur: duckdb.DuckDBPyConnection, region: str | None = None, district: str | None = None,
+               month: str | None = None, limit: int | None = None) -> list[dict]:
+    """The legitimate out-of-order referrals, oldest first (the first `limit`)."""
+    page = " LIMIT $limit" if limit is not None else ""
+    params = _where(region, district, month) | ({"limit": limit} if limit is not None else {})
+    result = cur.execute(f"SELECT * EXCLUDE (event_seq) FROM ({LEGITIMATE}) ORDER BY \"at\", event_seq{page}", params)
+    names = [d[0] for d in result.description]
+    return [_explained(dict(zip(names, row))) for row in result.fetchall()]
+
+
+def legitimate_counts(cur: duckdb.DuckDBPyConnection, region: str | None = None, district: str | None = None,
+                      month: str | None = None) -> dict[str, int]:
+    """The legitimate out-of-order referrals per channel."""
+    return dict(cur.execute(f"SELECT channel, count(*) FROM ({LEGITIMATE}) GROUP BY channel ORDER BY channel",
+                            _where(region, district, month)).fetchall())
+
+
+def choices(cur: duckdb.DuckDBPyConnection, region: str | None = None) -> dict[str, list[str]]:
+    """The values the findings' filters can take: regions, months, and the districts of
+    `region` (all when None), of the findings and legitimate referrals alike."""
+    both = f"""SELECT region, district, month FROM ({LOCATED})
+               UNION SELECT region, district, strftime("at", '%Y-%m') FROM ({LEGITIMATE})"""
+
+    def places(within: str | None) -> list[tuple]:
+        return cur.execute(both, _params({"region": within}) | _where(within, None, None)).fetchall()
+
+    every = places(None)
+    narrowed = places(region) if region else every
+    return {"region": sorted({r for r, _, _ in every if r}),
+            "district": sorted({d for _, d, _ in narrowed if d}),
+            "month": sorted({m for _, _, m in every if m}, reverse=True)}
