@@ -96,9 +96,16 @@ def update(sources: list[str], home: Path, mapping_path: Path | None = None, now
             shutil.rmtree(workdir, ignore_errors=True)
 
 
+SPILL_LIMIT = "16GB"
+
+
 def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
     report, clock = Report(), time.perf_counter()
-    con = duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True})
+    # A national update needs about 3 GB and no spill; one that would spill more than
+    # SPILL_LIMIT has gone wrong: it fails (the previous publication stays) rather than fill
+    # the server's disk.
+    con = duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True,
+                                 "max_temp_directory_size": SPILL_LIMIT})
     mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
 
     ingest = Ingest(con, workdir)
