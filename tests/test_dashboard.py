@@ -561,6 +561,21 @@ def demo(tmp_path_factory) -> Path:
     return home
 
 
+# The Astana akimat's spring 2017 campaign (seed 000): places per birth year.
+ASTANA_2017 = {2015: 1240, 2014: 2233, 2013: 1340, 2012: 1111, 2011: 386}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_demo_vacancies_page_shows_the_published_2017_figures(demo, monkeypatch, lang):
+    at = visit(demo, monkeypatch, page="vacancies", lang=lang)
+    table = at.dataframe[0].value
+    assert dict(zip(table["birth_year"], table["seats"])) == ASTANA_2017
+    assert at.metric[0].value == i18n.number(6310, lang)
+    page = texts(at)
+    for year, seats in ASTANA_2017.items():
+        assert i18n.t("vacancies.for_year", lang, birth_year=year, seats=i18n.number(seats, lang)) in page
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_demo_data_on_every_page(demo, monkeypatch, lang):
     import duckdb
