@@ -29,6 +29,12 @@ def parser() -> argparse.ArgumentParser:
     p = sub.add_parser("lookup", help="one application's state and queue numbers")
     p.add_argument("number", help="application number, typed any way (case, spaces, Latin look-alikes)")
     p.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="end of this day (YYYY-MM-DD); default: latest")
+    p.add_argument("--history", action="store_true",
+                   help="the queue number on each day it changed, with the causes of each change")
+    p.add_argument("--from", dest="first", type=dt.date.fromisoformat, metavar="DATE",
+                   help="with --history: first day (default: the day of registration)")
+    p.add_argument("--to", dest="last", type=dt.date.fromisoformat, metavar="DATE",
+                   help="with --history: last day (default: --as-of, else latest)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _home_arg(p)
 
@@ -100,6 +106,8 @@ def _lookup(args, home: Path) -> int:
     con = _open(home)
     if con is None:
         return EXIT_FAILURE
+    if args.history:
+        return _history(args, con)
     doc = lookup(con, args.number, args.as_of) if is_well_formed(args.number) else None
     if doc is None:
         when = f" on {args.as_of}" if args.as_of else ""
@@ -110,6 +118,28 @@ def _lookup(args, home: Path) -> int:
     else:
         for key, value in doc.items():
             print(f"{key}: {'' if value is None else value}")
+    return EXIT_OK
+
+
+def _history(args, con) -> int:
+    from engine.application_number import is_well_formed
+    from engine.history import history
+
+    try:
+        doc = history(con, args.number, args.first, args.last or args.as_of) if is_well_formed(args.number) else None
+    except ValueError as exc:
+        print(f"kezek lookup: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if doc is None:
+        print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    if args.json:
+        print(json.dumps(doc, ensure_ascii=False))
+        return EXIT_OK
+    for day in doc["days"]:
+        causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())
+        number = "—" if day["queue_number"] is None else day["queue_number"]
+        print(f"{day['date']}  {number}  ({day['change']:+d}{': ' + causes if causes else ''})")
     return EXIT_OK
 
 

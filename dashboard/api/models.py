@@ -124,6 +124,27 @@ class Lookup(Document):
     ahead: Ahead | None = Field(None, description="Who stands ahead, by privilege class; null when not in the queue.")
 
 
+class HistoryDay(Document):
+    date: Date
+    queue_number: int | None = Field(description="At the end of the day; null when not in the queue.")
+    privileged_queue_number: int | None
+    change: int = Field(description="queue_number minus the day before's (0 on the days it entered or left the queue).")
+    causes: dict[str, int] = Field(
+        description="The change split by cause; the values add up to `change`. An event name (registered, "
+                    "enrolled, withdrawn, removed, aged_out, deactivated, reactivated, privilege_changed, "
+                    "register_status …) counts the applications ahead that entered (+) or left (−) the queue "
+                    "or their list; `interleaving` is the effect of rule Q3's interleaving of first-priority "
+                    "and general applications; `own_privilege` the change on a day one's own privilege changed.")
+
+
+class History(Document):
+    """One application's numbers day by day (`kezek lookup NUMBER --history --json`)."""
+
+    application_number: str
+    days: list[HistoryDay] = Field(description="The days on which the number changed or the application "
+                                                "entered or left the queue, oldest first.")
+
+
 # --- kindergartens -------------------------------------------------------------------------
 
 class Kindergarten(Document):
@@ -313,6 +334,11 @@ class Paging(Parameters):
 
 class ApplicationParameters(Parameters):
     as_of: Date | None = Field(None, description="End of this day (YYYY-MM-DD); default: the snapshot's date.")
+
+
+class HistoryParameters(Parameters):
+    from_: Date | None = Field(None, alias="from", description="First day (default: the day of registration).")
+    to: Date | None = Field(None, description="Last day (default: the snapshot's date).")
 
 
 class KindergartenParameters(Paging):

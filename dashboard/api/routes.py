@@ -92,6 +92,18 @@ def application(cur, p: models.ApplicationParameters, number: str) -> dict:
     return doc
 
 
+def application_history(cur, p: models.HistoryParameters, number: str) -> dict:
+    from engine.history import history
+
+    _well_formed(number, "number")
+    if p.from_ and p.to and p.from_ > p.to:
+        raise BadRequest("to", "`to` is before `from`")
+    doc = history(cur, number, p.from_, p.to)
+    if doc is None:
+        raise NotFound
+    return doc
+
+
 def kindergartens(cur, p: models.KindergartenParameters) -> dict:
     total, items = queries.kindergartens(cur, **p.model_dump())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
@@ -189,6 +201,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "privilege class (rule Q3). 404 when the number is unknown or was not yet "
         "registered on that day; 400 when it cannot be an application number.",
         models.ApplicationParameters, models.Lookup, application,
+        path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
+    ),
+    Operation(
+        "/applications/{number}/history", "getApplicationHistory", "One application's number day by day, with causes",
+        "The days from `from` to `to` on which the application's queue number changed or it "
+        "entered or left the queue, each with the change split by cause (rules Q1-Q4; the "
+        "causes add up to the change). 404 when the number is unknown; 400 when malformed.",
+        models.HistoryParameters, models.History, application_history,
         path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
     ),
     Operation(

@@ -1,0 +1,66 @@
+"""One application's queue number day by day, and why it changed (rules Q1-Q4).
+
+At the end of a day, an application of list L (its privilege class) at rank r in L has
+(Q3, Q4) the queue number
+
+    extraordinary:            E_ahead + 1
+    first-priority, general:  E + r + min(O, slots(L, r))
+
+where E counts the numbered extraordinary applications of the segment (E_ahead those
+registered before it), O the numbered applications of the other list, and slots(L, r)
+the places Q3's interleaving gives the other list before the r-th of L. Every count is a
+sum of +1 (an application enters a list: registered, privilege changed, reactivated …)
+and -1 (it leaves: enrolled, withdrawn, removed, aged out, deactivated, privilege
+changed …) steps, so a day's change is split exactly:
+
+- the steps of extraordinary applications (all of them, or those ahead for an
+  extraordinary application), and of one's own list ahead, each by the event that made it;
+- the other list's steps, by event, when all of that list stands ahead (O <= slots);
+  otherwise the part that moved the number is `interleaving` (Q3);
+- `interleaving` also for the other list's places gained or lost as one's own rank moved;
+- `own_privilege` on a day one's own list changed: the whole change.
+
+The causes of a day add up to its change; tests/test_history.py checks it on random data
+and that every number equals `kezek lookup --as-of` for that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from engine import numbering
+from engine.lookup import find, snapshot_as_of
+
+
+def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None = None,
+            last: dt.date | None = None, *, every_day: bool = False,
+            interleaving: numbering.Interleaving = numbering.DEFAULT_INTERLEAVING) -> dict | None:
+    """The history document of interfaces.md for a number typed any way, or None if unknown.
+
+    Days run from `first` (default: the day of registration) to `last` (default: the
+    snapshot's day); the document lists the days on which the number changed or the
+    application entered or left the queue (`every_day`: every day, for tests).
+    """
+    row = find(con, number)
+    if row is None:
+        return None
+    application_number, region, locality, birth_year, registered_at = row
+    last = last or snapshot_as_of(con)
+    first = first or registered_at.date()
+    if first > last:
+        raise ValueError("the first day is after the last")
+    rows = con.execute(numbering.sql("history"), {
+        "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
+        "registered_at": registered_at, "first": first, "last": last,
+        "a": interleaving.first_per_cycle, "g": interleaving.general_per_cycle,
+        "starts_first": interleaving.starts_with_first,
+    }).fetchall()
+    days = [
+        {"date": day.isoformat(), "queue_number": queue_number, "privileged_queue_number": privileged,
+         "change": change, "causes": dict(causes)}
+        for day, queue_number, privileged, change, moved, causes in rows
+        if every_day or change or moved
+    ]
+    return {"application_number": application_number, "days": days}

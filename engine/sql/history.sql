@@ -1,0 +1,148 @@
+-- One application's queue numbers at the end of every day from $first to $last, and the
+-- causes of each day's change (rules Q1-Q4; engine/history.py explains the arithmetic).
+--
+-- Parameters: $number (the application), $region, $locality, $birth_year (its segment, Q1),
+-- $registered_at (its place in each list, with $number as the tie-break), $first, $last,
+-- $a, $g, $starts_first (Q3: a first-priority, then g general, the cycle starting with
+-- first-priority when $starts_first).
+WITH apps AS (                                                      -- Q1: the segment
+    SELECT application_number, registered_at, privilege, status, status_at, has_privilege_change,
+           (registered_at, application_number) < ($registered_at, $number) AS ahead   -- Q3 list order
+    FROM applications
+    WHERE region = $region AND locality = $locality AND birth_year = $birth_year
+),
+points AS (                                                         -- where an application's state may change
+    SELECT application_number, registered_at AS "at", -2 AS seq, 'registered' AS event,
+           CAST(NULL AS VARCHAR) AS status_after, CAST(NULL AS VARCHAR) AS privilege_after
+    FROM apps
+    UNION ALL                                                       -- the register's status takes effect
+    SELECT application_number, greatest(status_at, registered_at), -1, 'register_status', NULL, NULL
+    FROM apps WHERE status_at IS NOT NULL
+    UNION ALL
+    SELECT e.application_number, greatest(e."at", a.registered_at), e.seq, e.event, e.status_after,
+           CASE WHEN e.event IN ('registered', 'privilege_changed') THEN e.privilege END
+    FROM events AS e JOIN apps AS a USING (application_number)
+),
+states AS (                                                         -- the state after each point
+    SELECT p.application_number, p."at", p.seq, p.event, a.ahead,
+           coalesce(last_value(p.status_after IGNORE NULLS) OVER w,
+                    CASE WHEN a.status_at IS NULL OR a.status_at <= p."at" THEN a.status ELSE 'queued' END) AS status,
+           coalesce(last_value(p.privilege_after IGNORE NULLS) OVER w,
+                    CASE WHEN a.has_privilege_change THEN 'none' ELSE a.privilege END) AS privilege
+    FROM points AS p JOIN apps AS a USING (application_number)
+    WINDOW w AS (PARTITION BY p.application_number ORDER BY p."at", p.seq ROWS UNBOUNDED PRECEDING)
+),
+spans AS (                                                          -- Q2: numbered from s until u, in one list
+    SELECT application_number, ahead, "at" AS s, event AS start_event,
+           lead("at") OVER w AS u, lead(event) OVER w AS end_event,
+           CASE WHEN status IN ('queued', 'notified', 'referred', 'stop_list') THEN privilege END AS list
+    FROM states
+    WINDOW w AS (PARTITION BY application_number ORDER BY "at", seq)
+),
+-- A span counts at the end of day d when date(s) <= d < date(u): +1 on date(s), -1 on date(u).
+steps AS (
+    SELECT application_number, ahead, list, CAST(s AS DATE) AS day, 1 AS delta, start_event AS cause
+    FROM spans WHERE list IS NOT NULL
+    UNION ALL
+    SELECT application_number, ahead, list, CAST(u AS DATE), -1, end_event
+    FROM spans WHERE list IS NOT NULL AND u IS NOT NULL
+),
+days AS (
+    SELECT CAST(d AS DATE) AS day FROM range($first - INTERVAL 1 DAY, $last + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
+),
+own AS (                                                            -- the application's own list each day
+    SELECT d.day, max(s.list) AS list
+    FROM days AS d
+    LEFT JOIN spans AS s
+      ON s.application_number = $number AND s.list IS NOT NULL
+     AND CAST(s.s AS DATE) <= d.day AND (s.u IS NULL OR d.day < CAST(s.u AS DATE))
+    GROUP BY d.day
+),
+others AS (SELECT * FROM steps WHERE application_number <> $number),
+daily AS (                                                          -- earlier steps fold into the first day
+    SELECT greatest(day, CAST($first - INTERVAL 1 DAY AS DATE)) AS day,
+           sum(delta) FILTER (WHERE list = 'extraordinary') AS ext_all,
+           sum(delta) FILTER (WHERE list = 'extraordinary' AND ahead) AS ext_ahead,
+           sum(delta) FILTER (WHERE list = 'first') AS first_all,
+           sum(delta) FILTER (WHERE list = 'first' AND ahead) AS first_ahead,
+           sum(delta) FILTER (WHERE list = 'none') AS none_all,
+           sum(delta) FILTER (WHERE list = 'none' AND ahead) AS none_ahead
+    FROM others
+    WHERE day <= $last
+    GROUP BY 1
+),
+counters AS (                                                       -- the lists at the end of each day
+    SELECT d.day,
+           sum(ext_all) OVER w AS ext_all, sum(ext_ahead) OVER w AS ext_ahead,
+           sum(first_all) OVER w AS first_all, sum(first_ahead) OVER w AS first_ahead,
+           sum(none_all) OVER w AS none_all, sum(none_ahead) OVER w AS none_ahead
+    FROM days AS d LEFT JOIN daily USING (day)
+    WINDOW w AS (ORDER BY d.day ROWS UNBOUNDED PRECEDING)
+),
+numbers AS (                                                        -- Q3/Q4 from the counters
+    SELECT c.day, own.list,
+           coalesce(ext_all, 0) AS ext_all, coalesce(ext_ahead, 0) AS ext_ahead,
+           CASE own.list WHEN 'first' THEN coalesce(first_ahead, 0) + 1
+                         WHEN 'none' THEN coalesce(none_ahead, 0) + 1 END AS rank,     -- own list rank
+           CASE own.list WHEN 'first' THEN coalesce(none_all, 0)
+                         WHEN 'none' THEN coalesce(first_all, 0) END AS other_all
+    FROM counters AS c JOIN own USING (day)
+),
+placed AS (
+    SELECT *,
+           -- Q3: the other list's places before the rank-th of one's own list
+           CASE list WHEN 'first' THEN (rank - 1) // $a * $g + CASE WHEN $starts_first THEN 0 ELSE $g END
+                     WHEN 'none' THEN (rank - 1) // $g * $a + CASE WHEN $starts_first THEN $a ELSE 0 END END AS slots
+    FROM numbers
+),
+numbered AS (
+    SELECT *,
+           CASE WHEN list = 'extraordinary' THEN ext_ahead + 1
+                WHEN list IS NOT NULL THEN ext_all + rank + least(other_all, slots) END AS queue_number,
+           CASE list WHEN 'extraordinary' THEN ext_ahead + 1
+                     WHEN 'first' THEN ext_all + rank ELSE 0 END AS privileged_queue_number
+    FROM placed
+),
+changes AS (                                                        -- each day beside the day before
+    SELECT n.*, lag(list) OVER w AS list_before, lag(queue_number) OVER w AS number_before,
+           lag(rank) OVER w AS rank_before, lag(other_all) OVER w AS other_before, lag(slots) OVER w AS slots_before
+    FROM numbered AS n
+    WINDOW w AS (ORDER BY day)
+),
+-- The other list at the place one held the day before (X1) and the move of that place (X2).
+interleaving AS (
+    SELECT day,
+           least(other_all, slots_before) - least(other_before, slots_before) AS x1,
+           least(other_all, slots) - least(other_all, slots_before) AS x2,
+           other_all - other_before AS other_change
+    FROM changes
+    WHERE list = list_before AND list <> 'extraordinary'
+),
+labelled AS (                                                       -- which steps of a day moved the number
+    SELECT c.day, o.cause, sum(o.delta) AS n
+    FROM changes AS c
+    JOIN others AS o ON o.day = c.day
+    LEFT JOIN interleaving AS i ON i.day = c.day
+    WHERE c.list = c.list_before
+      AND (   (o.list = 'extraordinary' AND (c.list <> 'extraordinary' OR o.ahead))   -- Q3: E before all
+           OR (o.list = c.list AND o.ahead AND c.list <> 'extraordinary')            -- own list, ahead
+           OR (o.list IN ('first', 'none') AND o.list <> c.list AND c.list <> 'extraordinary'
+               AND i.x1 = i.other_change))                                            -- other list, all ahead
+    GROUP BY ALL
+    UNION ALL
+    SELECT day, 'interleaving', x1 FROM interleaving WHERE x1 <> other_change
+    UNION ALL
+    SELECT day, 'interleaving', x2 FROM interleaving
+    UNION ALL                                                       -- one's own privilege changed
+    SELECT day, 'own_privilege', queue_number - number_before FROM changes
+    WHERE list <> list_before
+)
+SELECT c.day, c.queue_number, CASE WHEN c.list IS NULL THEN NULL ELSE c.privileged_queue_number END AS privileged_queue_number,
+       coalesce(c.queue_number - c.number_before, 0) AS change,
+       c.list IS DISTINCT FROM c.list_before AND (c.list IS NULL OR c.list_before IS NULL) AS entered_or_left,
+       coalesce((SELECT map_from_entries(list((l.cause, l.n) ORDER BY l.cause))
+                 FROM (SELECT cause, sum(n) AS n FROM labelled AS l WHERE l.day = c.day GROUP BY cause) AS l
+                 WHERE l.n <> 0), MAP {}) AS causes
+FROM changes AS c
+WHERE c.day >= $first
+ORDER BY c.day

@@ -1,0 +1,177 @@
+"""An application's number day by day and the causes of each change (engine/history.py).
+
+Two properties, on random datasets published by the real pipeline and on the demo presets:
+every day's number equals what `kezek lookup --as-of` gives for that day, and every day's
+causes add up to that day's change. Then the command line and the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from starlette.applications import Starlette
+from starlette.testclient import TestClient
+
+from conftest import SLOW, application, kindergarten, run_kezek, vacancy, write_dataset
+from dashboard import server
+from engine import store
+from engine.history import history
+from engine.lookup import lookup
+from kezek.pipeline import update
+
+START = dt.date(2018, 1, 1)
+DAYS = 60
+# Events that move an application in or out of the queue or between its lists.
+MOVES = ["privilege_changed", "enrolled", "withdrawn", "deactivated", "reactivated", "stop_listed",
+         "stop_list_ended", "removed", "aged_out"]
+
+
+def check(con, number: str, stride: int = 1) -> int:
+    """Compare `number`'s history with lookup --as-of on every `stride`-th day, and check that
+    every day's causes add up to its change; return the days compared."""
+    doc = history(con, number, every_day=True)
+    for day in doc["days"]:
+        assert sum(day["causes"].values()) == day["change"], (number, day)
+        assert all(day["causes"].values()), day  # no cause of zero is listed
+    for day in doc["days"][::stride]:
+        found = lookup(con, number, dt.date.fromisoformat(day["date"]))
+        expected = (found["queue_number"], found["privileged_queue_number"]) if found else (None, None)
+        assert (day["queue_number"], day["privileged_queue_number"]) == expected, (number, day, found)
+    return len(doc["days"][::stride])
+
+
+@st.composite
+def datasets(draw):
+    """One or two segments of a few applications, with privileges, registrations spread over
+    two months and random moves in and out of the queue; some statuses only in the register."""
+    count = draw(st.integers(3, 14))
+    apps, events = [], []
+    for i in range(count):
+        number = f"УО.2018.{i + 1:06d}.1"
+        at = dt.datetime.combine(START, dt.time(9)) + dt.timedelta(days=draw(st.integers(0, DAYS - 1)),
+                                                                  minutes=draw(st.integers(0, 600)))
+        privilege = draw(st.sampled_from(["none", "none", "first", "extraordinary"]))
+        born = draw(st.sampled_from(["2016-03-01", "2016-09-01", "2015-05-05"]))
+        row = application(number, at.strftime("%Y-%m-%d %H:%M"), privilege, birth_date=born)
+        moves = draw(st.lists(st.tuples(st.sampled_from(MOVES), st.integers(0, DAYS), st.integers(0, 23),
+                                        st.sampled_from(["none", "first", "extraordinary"])), max_size=3))
+        if moves or draw(st.booleans()):
+            events.append({"application_number": number, "at": row["registered_at"], "event": "registered",
+                           "privilege": privilege})
+            status = "queued"
+            for event, day, hour, new in sorted(moves, key=lambda m: (m[1], m[2])):
+                when = at + dt.timedelta(days=day, hours=hour - at.hour)
+                if when <= at:
+                    continue
+                e = {"application_number": number, "at": when.strftime("%Y-%m-%d %H:%M"), "event": event}
+                if event == "privilege_changed":
+                    e["privilege"] = new
+                if event == "enrolled":
+                    e["kindergarten_id"] = "K1"
+                events.append(e)
+            row["status"] = status
+        else:  # only the register knows: a status and when it took effect
+            row["status"] = draw(st.sampled_from(["queued", "enrolled", "withdrawn", "inactive"]))
+            if row["status"] != "queued":
+                row["status_at"] = (at + dt.timedelta(days=draw(st.integers(1, DAYS)))).strftime("%Y-%m-%d %H:%M")
+        apps.append(row)
+    return apps, events
+
+
+@settings(max_examples=150 if SLOW else 8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=datasets())
+def test_numbers_equal_lookup_and_causes_add_up_on_random_data(tmp_path_factory, data):
+    apps, events = data
+    base = tmp_path_factory.mktemp("history")
+    tables = {"kindergartens": [kindergarten()], "vacancies": [vacancy()], "applications": apps}
+    if events:
+        tables["events"] = events
+    folder = write_dataset(base / "ds", tables, {"exported_at": (START + dt.timedelta(days=DAYS + 5)).isoformat()})
+    report = update([str(folder)], base / "home")
+    assert report.snapshot
+    con = store.open_snapshot(store.current(base / "home").path)
+    try:
+        for row in apps:
+            check(con, row["application_number"])
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module", params=["astana-2017", "almaty"])
+def demo(request, tmp_path_factory):
+    home = tmp_path_factory.mktemp(request.param) / "home"
+    update([f"demo:{request.param}"], home)
+    con = store.open_snapshot(store.current(home).path)
+    yield home, con
+    con.close()
+
+
+def test_demo_numbers_equal_lookup_and_causes_add_up(demo):
+    home, con = demo
+    numbers = [n for (n,) in con.execute("SELECT application_number FROM applications ORDER BY application_number").fetchall()]
+    checked = sum(check(con, n, stride=9) for n in random.Random(5).sample(numbers, 8))
+    assert checked > 150  # days across a year, not a handful
+
+
+def test_the_document_lists_the_days_of_change_only(demo):
+    home, con = demo
+    number = con.execute("SELECT application_number FROM queue ORDER BY segment_size DESC, queue_number DESC, "
+                         "application_number LIMIT 1").fetchone()[0]
+    every = history(con, number, every_day=True)["days"]
+    listed = history(con, number)["days"]
+    assert {d["date"] for d in every if d["change"]} <= {d["date"] for d in listed}  # every change is listed
+    by_date = {d["date"]: i for i, d in enumerate(every)}
+    for d in listed:  # and nothing else but entering or leaving the queue
+        i = by_date[d["date"]]
+        before = every[i - 1]["queue_number"] if i else None
+        assert d == every[i]
+        assert d["change"] or (d["queue_number"] is None) != (before is None) or i == 0, d
+    assert all(d["change"] or d["causes"] == {} for d in listed)
+    assert {cause for d in listed for cause in d["causes"]} <= {
+        "registered", "enrolled", "withdrawn", "removed", "aged_out", "deactivated", "reactivated",
+        "privilege_changed", "register_status", "stop_listed", "stop_list_ended", "interleaving", "own_privilege",
+        "notified", "referral_issued", "referral_annulled", "referral_cancelled", "referral_extended",
+        "privilege_confirmed", "interest_confirmed"}
+    assert listed[-1]["queue_number"] == lookup(con, number)["queue_number"]
+
+
+def test_cli_prints_the_api_document(demo):
+    home, con = demo
+    number = con.execute("SELECT application_number FROM queue ORDER BY queue_number DESC, application_number "
+                         "LIMIT 1").fetchone()[0]
+    done = run_kezek("lookup", number.lower(), "--history", "--json", home=home)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    api = TestClient(Starlette(routes=server.routes(home)))
+    response = api.get(f"/api/v1/applications/{number}/history")
+    assert response.status_code == 200 and response.json() == doc == history(con, number)
+    assert set(doc) == {"application_number", "days"} and doc["days"]
+    first, last = doc["days"][0]["date"], doc["days"][-1]["date"]
+    narrowed = api.get(f"/api/v1/applications/{number}/history", params={"from": last, "to": last}).json()
+    assert [d["date"] for d in narrowed["days"]] in ([last], [])
+    lines = run_kezek("lookup", number, "--history", home=home).stdout.splitlines()
+    assert len(lines) == len(doc["days"]) and lines[0].startswith(first)
+
+
+@pytest.mark.parametrize("path, status", [
+    ("/applications/УО.2099.000001.1/history", 404),
+    ("/applications/x'y/history", 400),
+    ("/applications/УО.2017.000001.1/history?from=2018-02-01&to=2018-01-01", 400),
+    ("/applications/УО.2017.000001.1/history?from=yesterday", 400),
+])
+def test_api_errors(demo, path, status):
+    home, _ = demo
+    response = TestClient(Starlette(routes=server.routes(home))).get("/api/v1" + path)
+    assert response.status_code == status, response.text
+
+
+def test_cli_unknown_number(demo):
+    home, _ = demo
+    done = run_kezek("lookup", "УО.2099.000001.1", "--history", home=home)
+    assert done.returncode == 3 and "not found" in done.stderr
