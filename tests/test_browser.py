@@ -226,3 +226,16 @@ def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
     page.get_by_text(i18n.t("audit.lookup_link", lang, number=finding["application_number"])).click()
     page.wait_for_function("() => location.pathname.endsWith('/lookup')", timeout=WAIT)
     assert query(page.url)["app"] == finding["application_number"]
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_lookup_shows_why_the_number_moved(server, page, lang):
+    from dashboard import i18n
+    from dashboard.views import history
+
+    page.goto(f"{server}/lookup?app=УО.2018.000032.1&lang={lang}")
+    page.get_by_role("heading", name=i18n.t("history.title", lang)).wait_for(timeout=WAIT)
+    day = "2018-08-01" if lang == "en" else "01.08.2018"
+    why = i18n.t("history.why", lang, day=day, before="3", after="2", causes=history.cause_words("enrolled", -1, lang))
+    page.get_by_text(why).wait_for(timeout=WAIT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)  # the chart of the number, drawn

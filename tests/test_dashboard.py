@@ -255,7 +255,8 @@ def test_lookup_of_an_enrolled_child_says_there_is_no_number(published, monkeypa
     at = visit(published, monkeypatch, page="lookup", lang="ru", app="УО.2018.000014.1")
     assert not at.metric
     assert [w.value for w in at.warning] == ["У этого заявления сейчас нет номера в очереди. Статус: Зачислен."]
-    assert not at.subheader  # nobody is "ahead" of a child who has no place
+    # nobody is "ahead" of a child who has no place; how its number moved until then is shown
+    assert [h.value for h in at.subheader] == [i18n.t("history.title", "ru")]
 
 
 AHEAD = {  # rule Q3: E first, then P, G, G, G …

@@ -352,3 +352,33 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     code = "\n".join(c.value for c in at.code)
     assert "kezek export --out DIR" in code and "/api/v1/applications/{number}" in code
     assert "/api/v1/openapi.json" in code
+
+
+# --- why the number moved (lookup) -------------------------------------------------------------
+
+MOVED = "УО.2018.000032.1"  # Қосшы, born 2016: number 3, then 2 on 01.08 when УО.2018.000030.1 was enrolled
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lookup_explains_why_the_number_changed(published, monkeypatch, downloads, lang):
+    from dashboard.views import history
+
+    at = visit(published, monkeypatch, page="lookup", lang=lang, app=MOVED)
+    assert i18n.t("history.title", lang) in [h.value for h in at.subheader]
+    why = i18n.t("history.why", lang, day=d("2018-08-01", lang), before=n(3, lang), after=n(2, lang),
+                 causes=history.cause_words("enrolled", -1, lang))
+    assert [plain(i.value) for i in at.info][-1] == plain(why)
+    assert i18n.t("cause.enrolled", lang) in why and ("1" in why)
+    table = at.dataframe[-1].value
+    assert table[["date", "queue_number", "change"]].values.tolist() == [["2018-08-01", 2, -1]]
+    chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    assert chart["data"][0]["line"]["shape"] == "hv"  # the number holds until it changes
+    files = dict(downloads)
+    rows = read_csv(files["queue_number_history.csv"]).to_dict("records")
+    assert [(r["date"], r["queue_number"], r["change"]) for r in rows] == [("2018-06-01", "3", "0"), ("2018-08-01", "2", "-1")]
+    assert rows[-1]["cause_enrolled"] == "-1"
+
+
+def test_lookup_of_a_number_that_never_moved_says_so(published, monkeypatch):
+    at = visit(published, monkeypatch, page="lookup", lang="en", app="УО.2018.000031.1")
+    assert i18n.t("history.unchanged", "en") in [c.value for c in at.caption]

@@ -1,0 +1,91 @@
+"""The Lookup page's answer to "why did my number change?": the number day by day as a
+chart, and each change split into its causes in words (engine/history.py). Not a page of
+its own: `lookup.py` draws it under the number."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from dashboard import context
+from dashboard.i18n import N_, date, number, t
+from engine.history import history
+
+DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained
+CAUSES = {  # what moved the number, in words; the engine's cause keys (events and two more)
+    "registered": N_("cause.registered"),
+    "reactivated": N_("cause.reactivated"),
+    "privilege_changed": N_("cause.privilege_changed"),
+    "enrolled": N_("cause.enrolled"),
+    "withdrawn": N_("cause.withdrawn"),
+    "removed": N_("cause.removed"),
+    "aged_out": N_("cause.aged_out"),
+    "deactivated": N_("cause.deactivated"),
+    "register_status": N_("cause.register_status"),
+    "interleaving": N_("cause.interleaving"),
+    "own_privilege": N_("cause.own_privilege"),
+}
+
+
+def cause_words(cause: str, n: int, lang: str) -> str:
+    """'3 fewer ahead of you: children enrolled in a kindergarten' and the like."""
+    label = t(CAUSES[cause], lang) if cause in CAUSES else t("cause.other", lang, event=cause)
+    if cause == "own_privilege":
+        return t("history.own", lang, change=f"{n:+d}", cause=label)
+    key = N_("history.fewer") if n < 0 else N_("history.more")
+    return t(key, lang, n=number(abs(n), lang), cause=label)
+
+
+def explain(day: dict, before: int | None, lang: str) -> str:
+    """One sentence: on that day the number went from A to B, because …"""
+    parts = "; ".join(cause_words(c, n, lang) for c, n in sorted(day["causes"].items(), key=lambda x: x[1]))
+    return t("history.why", lang, day=date(day["date"], lang), before=number(before, lang),
+             after=number(day["queue_number"], lang), causes=parts)
+
+
+def show(doc: dict, lang: str) -> None:
+    """The history of the looked-up application, up to the lookup's day."""
+    import datetime as dt
+
+    found = context.query(history, doc["application_number"], None, dt.date.fromisoformat(doc["as_of"]))
+    days = [d for d in found["days"] if d["queue_number"] is not None or d["change"]]
+    st.subheader(t("history.title", lang))
+    numbered = [d for d in found["days"] if d["queue_number"] is not None]
+    if len(numbered) < 1:
+        st.caption(t("history.none", lang))
+        return
+    chart = pd.DataFrame({"day": [d["date"] for d in numbered] + [doc["as_of"]],
+                          "queue_number": [d["queue_number"] for d in numbered] + [numbered[-1]["queue_number"]]})
+    fig = px.line(chart, x="day", y="queue_number", line_shape="hv", markers=True,
+                  labels={"day": t("column.date", lang), "queue_number": t("column.queue_number", lang)})
+    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_yaxes(tickformat=",d")
+    context.style_figure(fig, lang, height=260)
+    context.chart(fig, alt=t("history.chart_alt", lang))
+    changes = [(d, days[i - 1]["queue_number"] if i else None) for i, d in enumerate(days) if d["change"]]
+    if not changes:
+        st.caption(t("history.unchanged", lang))
+        return
+    by_day = {d["date"]: (d, before) for d, before in changes}
+    chosen = context.select(st, t("history.day", lang), list(reversed(by_day)), key=DAY, param="day",
+                            format_func=lambda v: date(v, lang))
+    day, before = by_day[chosen]
+    st.info(explain(day, before, lang), icon=":material/help:")
+    table = pd.DataFrame([{
+        "date": d["date"], "queue_number": d["queue_number"], "change": d["change"],
+        "causes": "; ".join(cause_words(c, n, lang) for c, n in sorted(d["causes"].items(), key=lambda x: x[1])),
+    } for d, _ in reversed(changes)])
+    st.dataframe(table, hide_index=True, column_config={
+        "date": t("column.date", lang),
+        "queue_number": st.column_config.NumberColumn(t("column.queue_number", lang), format="%d"),
+        "change": st.column_config.NumberColumn(t("column.change", lang), format="%+d"),
+        "causes": t("column.causes", lang),
+    })
+    every = pd.DataFrame([{"date": d["date"], "queue_number": d["queue_number"],
+                           "privileged_queue_number": d["privileged_queue_number"], "change": d["change"],
+                           **{f"cause_{c}": n for c, n in d["causes"].items()}} for d in found["days"]])
+    causes = [c for c in every.columns if c.startswith("cause_")]
+    every[causes] = every[causes].fillna(0).astype(int)  # 0: that cause did not move the number that day
+    context.download(every.astype({"queue_number": "Int64", "privileged_queue_number": "Int64"}),
+                     "queue_number_history.csv", lang)
