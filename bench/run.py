@@ -7,8 +7,10 @@ and the spread.
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset.
 
+- one application's two-year history (engine/history.py), in process, per preset.
+
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3]
-[--pages almaty,national] [--lookups almaty,national]`.
+[--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]`.
 """
 
 from __future__ import annotations
@@ -87,6 +89,38 @@ def bench_pages(preset: str, runs: int) -> dict:
     return {"preset": preset, "pages": figures}
 
 
+def bench_history(preset: str, count: int = 60, seed: int = 7) -> dict:
+    """One application's two-year history (engine/history.py), in process: random known
+    numbers plus the deepest application of the largest segment."""
+    import datetime as dt
+    import random
+
+    import pages
+    from engine import store
+    from engine.history import history
+    from engine.lookup import snapshot_as_of
+
+    con = store.open_snapshot(store.current(pages.published_home(preset)).path)
+    last = snapshot_as_of(con)
+    first = last.replace(year=last.year - 2)
+    numbers = [n for (n,) in con.execute("SELECT application_number FROM applications ORDER BY application_number").fetchall()]
+    chosen = random.Random(seed).sample(numbers, min(count, len(numbers)))
+    times, days = [], []
+    for number in chosen:
+        start = time.perf_counter()
+        doc = history(con, number, first, last)
+        times.append(time.perf_counter() - start)
+        days.append(len(doc["days"]))
+    con.close()
+    ms = sorted(t * 1000 for t in times)
+    figures = {"preset": preset, "applications": len(numbers), "histories": len(ms), "from": first.isoformat(),
+               "to": last.isoformat(), "median_ms": round(statistics.median(ms), 1),
+               "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1), "max_ms": round(ms[-1], 1),
+               "days_listed_median": statistics.median(days), "days_listed_max": max(days)}
+    print(f"history demo:{preset}: median {figures['median_ms']} ms, p95 {figures['p95_ms']} ms", flush=True)
+    return figures
+
+
 def bench_lookup(preset: str) -> dict:
     import api_lookup
     import pages
@@ -126,6 +160,14 @@ def write_table(results: dict) -> None:
                 cells.append(f"error: {r['error']}" if "error" in r else
                              f"{r.get('median_s', '—')} s ({r.get('min_s', '—')}–{r.get('max_s', '—')})")
             lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if results.get("histories"):
+        lines += ["", "One application's history over two years (`engine.history`, in process; random known",
+                  "numbers; the days listed are those on which the number changed):", "",
+                  "| preset | applications | histories | median | p95 | max | days listed (median / max) |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in results["histories"]:
+            lines.append(f"| {r['preset']} | {r['applications']} | {r['histories']} | {r['median_ms']} ms | "
+                         f"{r['p95_ms']} ms | {r['max_ms']} ms | {r['days_listed_median']} / {r['days_listed_max']} |")
     if results.get("lookups"):
         lines += ["", "Lookup of an application (random known numbers, sequential; HTTP on one keep-alive",
                   "connection to `kezek serve` on loopback):", "",
@@ -145,10 +187,19 @@ def main() -> None:
     ap.add_argument("--pages", default="almaty,national", help="presets whose pages are rendered ('' for none)")
     ap.add_argument("--page-runs", type=int, default=5)
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
+    ap.add_argument("--histories", default="almaty,national", help="presets whose histories are timed ('' for none)")
     args = ap.parse_args()
-    results = {"machine": machine(), "measurements": [bench_update(p, args.runs) for p in args.presets.split(",")],
-               "pages": [bench_pages(p, args.page_runs) for p in filter(None, args.pages.split(","))],
-               "lookups": [bench_lookup(p) for p in filter(None, args.lookups.split(","))]}
+    # A section not asked for keeps its figures from the last run (`--presets '' --pages ''
+    # --lookups '' --histories national` times only that).
+    results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    results["machine"] = machine()
+    sections = {"measurements": (args.presets, lambda p: bench_update(p, args.runs)),
+                "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
+                "lookups": (args.lookups, bench_lookup),
+                "histories": (args.histories, bench_history)}
+    for key, (presets, measure) in sections.items():
+        if presets:
+            results[key] = [measure(p) for p in presets.split(",")]
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_table(results)
     print(f"wrote {RESULTS.relative_to(ROOT)} and {TABLE.relative_to(ROOT)}")
