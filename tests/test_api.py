@@ -480,7 +480,7 @@ def test_sql_fragments_are_just_values(api, value):
 SAMPLES = [  # one valid request per route
     f"/applications/{G[8]}", "/kindergartens", "/kindergartens/K1", "/vacancies",
     "/stats/vacancies_by_birth_year", "/stats/queue_by_segment", "/queue?region=Астана&birth_year=2016",
-    "/findings", "/stats/findings", f"/applications/{G[8]}/history",
+    "/findings", "/stats/findings", f"/applications/{G[8]}/history", "/stats/segment_movement",
 ]
 # This dataset breaks no rule, so one finding is fetched where the data has some; and a
 # publication without an audit (made before it existed) is made there too.
@@ -626,6 +626,7 @@ RESPONSES = [
     ("/stats/findings", 200), ("/stats/findings?type=x", 400),
     (f"/applications/{C}/history", 200), (f"/applications/{C}/history?from=2018-03-01&to=2018-07-01", 200),
     ("/applications/УО.2099.000001.1/history", 404), ("/applications/x'y/history", 400),
+    ("/stats/segment_movement?birth_year=2016&limit=3", 200), ("/stats/segment_movement?from=x", 400),
 ]
 
 

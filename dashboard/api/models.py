@@ -319,6 +319,31 @@ class FindingSummary(Document):
         description="Published minus recomputed queue number → applications, when the data carry published numbers.")
 
 
+class SegmentWeek(Document):
+    """One queue's week (named by its Monday; the last ends with the snapshot's day)."""
+
+    region: str
+    locality: str
+    birth_year: BirthYear
+    week: Date
+    queue_length: Count = Field(description="Numbered applications at the end of the week (Q2).")
+    new_applications: Count
+    privileged_insertions: Count = Field(description="Registered with a privilege, or granted one (Q3 places them ahead).")
+    notifications: Count
+    referrals_priority: Count = Field(description="Referrals in queue order (A1).")
+    referrals_free_choice: Count = Field(description="After the priority window (A3).")
+    referrals_staff_child: Count = Field(description="Children of staff (A9).")
+    referrals_private_state_order: Count = Field(description="Private kindergartens with a state order (A6).")
+    enrolments: Count
+    front_registered_at: LocalDateTime | None = Field(
+        description="The latest registration among the applications referred in queue order that week: "
+                    "how far the front of the queue has reached; null in a week without such referrals.")
+
+
+class SegmentWeekPage(Page):
+    items: list[SegmentWeek]
+
+
 # --- query parameters ---------------------------------------------------------------------
 
 class Parameters(BaseModel):
@@ -395,6 +420,14 @@ class FindingFilters(Parameters):
 
 class FindingParameters(FindingFilters, Paging):
     pass
+
+
+class SegmentWeekParameters(Paging):
+    region: str | None = None
+    locality: str | None = None
+    birth_year: BirthYear | None = None
+    from_: Date | None = Field(None, alias="from", description="Weeks from the one holding this day.")
+    to: Date | None = Field(None, description="Weeks up to the one holding this day.")
 
 
 class NoParameters(Parameters):

@@ -196,3 +196,22 @@ ORDER BY region, locality, birth_year
 
 def queue_by_segment(cur, *, region=None, locality=None, birth_year=None) -> list[dict]:
     return rows(cur, QUEUE_BY_SEGMENT, {"region": region, "locality": locality, "birth_year": birth_year})
+
+
+# --- how each queue moved -----------------------------------------------------------------------
+
+SEGMENT_MOVEMENT = """
+SELECT * FROM segment_movement
+WHERE ($region IS NULL OR region = $region)
+  AND ($locality IS NULL OR locality = $locality)
+  AND ($birth_year IS NULL OR birth_year = $birth_year)
+  AND ($first IS NULL OR week >= CAST(date_trunc('week', CAST($first AS DATE)) AS DATE))
+  AND ($last IS NULL OR week <= $last)
+"""
+
+
+def segment_movement(cur: duckdb.DuckDBPyConnection, *, region=None, locality=None, birth_year=None, first=None,
+                     last=None, limit: int, offset: int):
+    """(total, one page) of the weeks of the segments asked for."""
+    params = {"region": region, "locality": locality, "birth_year": birth_year, "first": first, "last": last}
+    return page(cur, SEGMENT_MOVEMENT, params, "region, locality, birth_year, week", limit, offset)

@@ -104,6 +104,14 @@ def application_history(cur, p: models.HistoryParameters, number: str) -> dict:
     return doc
 
 
+def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
+    if p.from_ and p.to and p.from_ > p.to:
+        raise BadRequest("to", "`to` is before `from`")
+    total, items = queries.segment_movement(cur, region=p.region, locality=p.locality, birth_year=p.birth_year,
+                                            first=p.from_, last=p.to, limit=p.limit, offset=p.offset)
+    return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
+
+
 def kindergartens(cur, p: models.KindergartenParameters) -> dict:
     total, items = queries.kindergartens(cur, **p.model_dump())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
@@ -240,6 +248,15 @@ OPERATIONS: tuple[Operation, ...] = (
         "Numbered applications per region, locality and birth year (rule Q1), by privilege "
         "class, at the snapshot's date.",
         models.SegmentParameters, list[models.QueueBySegment], queue_by_segment,
+        errors=(400,), tags=("stats", "queue"),
+    ),
+    Operation(
+        "/stats/segment_movement", "segmentMovement", "How each queue moved, week by week",
+        "Per segment (region, locality, birth year; rule Q1) and week: queue length at the end of "
+        "the week, new applications, privileged insertions, notifications, referrals by channel, "
+        "enrolments, and how far the front reached. Computed at publication; ordered by region, "
+        "locality, birth year and week; paged.",
+        models.SegmentWeekParameters, models.SegmentWeekPage, segment_movement,
         errors=(400,), tags=("stats", "queue"),
     ),
     Operation(

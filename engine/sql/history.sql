@@ -5,47 +5,18 @@
 -- $registered_at (its place in each list, with $number as the tie-break), $first, $last,
 -- $a, $g, $starts_first (Q3: a first-priority, then g general, the cycle starting with
 -- first-priority when $starts_first).
-WITH apps AS (                                                      -- Q1: the segment
-    SELECT application_number, registered_at, privilege, status, status_at, has_privilege_change,
-           (registered_at, application_number) < ($registered_at, $number) AS ahead   -- Q3 list order
-    FROM applications
-    WHERE region = $region AND locality = $locality AND birth_year = $birth_year
-),
-points AS (                                                         -- where an application's state may change
-    SELECT application_number, registered_at AS "at", -2 AS seq, 'registered' AS event,
-           CAST(NULL AS VARCHAR) AS status_after, CAST(NULL AS VARCHAR) AS privilege_after
-    FROM apps
-    UNION ALL                                                       -- the register's status takes effect
-    SELECT application_number, greatest(status_at, registered_at), -1, 'register_status', NULL, NULL
-    FROM apps WHERE status_at IS NOT NULL
-    UNION ALL
-    SELECT e.application_number, greatest(e."at", a.registered_at), e.seq, e.event, e.status_after,
-           CASE WHEN e.event IN ('registered', 'privilege_changed') THEN e.privilege END
-    FROM events AS e JOIN apps AS a USING (application_number)
-),
-states AS (                                                         -- the state after each point
-    SELECT p.application_number, p."at", p.seq, p.event, a.ahead,
-           coalesce(last_value(p.status_after IGNORE NULLS) OVER w,
-                    CASE WHEN a.status_at IS NULL OR a.status_at <= p."at" THEN a.status ELSE 'queued' END) AS status,
-           coalesce(last_value(p.privilege_after IGNORE NULLS) OVER w,
-                    CASE WHEN a.has_privilege_change THEN 'none' ELSE a.privilege END) AS privilege
-    FROM points AS p JOIN apps AS a USING (application_number)
-    WINDOW w AS (PARTITION BY p.application_number ORDER BY p."at", p.seq ROWS UNBOUNDED PRECEDING)
-),
-spans AS (                                                          -- Q2: numbered from s until u, in one list
-    SELECT application_number, ahead, "at" AS s, event AS start_event,
-           lead("at") OVER w AS u, lead(event) OVER w AS end_event,
-           CASE WHEN status IN ('queued', 'notified', 'referred', 'stop_list') THEN privilege END AS list
-    FROM states
-    WINDOW w AS (PARTITION BY application_number ORDER BY "at", seq)
-),
+WITH spans AS ({spans}),
 -- A span counts at the end of day d when date(s) <= d < date(u): +1 on date(s), -1 on date(u).
+placed_spans AS (                                                   -- Q3: each list in registration order
+    SELECT *, (registered_at, application_number) < ($registered_at, $number) AS ahead
+    FROM spans WHERE list IS NOT NULL
+),
 steps AS (
     SELECT application_number, ahead, list, CAST(s AS DATE) AS day, 1 AS delta, start_event AS cause
-    FROM spans WHERE list IS NOT NULL
+    FROM placed_spans
     UNION ALL
     SELECT application_number, ahead, list, CAST(u AS DATE), -1, end_event
-    FROM spans WHERE list IS NOT NULL AND u IS NOT NULL
+    FROM placed_spans WHERE u IS NOT NULL
 ),
 days AS (
     SELECT CAST(d AS DATE) AS day FROM range($first - INTERVAL 1 DAY, $last + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
