@@ -370,7 +370,7 @@ def test_lookup_explains_why_the_number_changed(published, monkeypatch, download
     assert [plain(i.value) for i in at.info][-1] == plain(why)
     assert i18n.t("cause.enrolled", lang) in why and ("1" in why)
     table = at.dataframe[-1].value
-    assert table[["date", "queue_number", "change"]].values.tolist() == [["2018-08-01", 2, -1]]
+    assert table[["date", "queue_number", "change"]].values.tolist() == [[d("2018-08-01", lang), 2, -1]]
     chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert chart["data"][0]["line"]["shape"] == "hv"  # the number holds until it changes
     files = dict(downloads)

@@ -73,7 +73,7 @@ def show(doc: dict, lang: str) -> None:
     day, before = by_day[chosen]
     st.info(explain(day, before, lang), icon=":material/help:")
     table = pd.DataFrame([{
-        "date": d["date"], "queue_number": d["queue_number"], "change": d["change"],
+        "date": date(d["date"], lang), "queue_number": d["queue_number"], "change": d["change"],
         "causes": "; ".join(cause_words(c, n, lang) for c, n in sorted(d["causes"].items(), key=lambda x: x[1])),
     } for d, _ in reversed(changes)])
     st.dataframe(table, hide_index=True, column_config={
