@@ -51,7 +51,7 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     first = first or registered_at.date()
     if first > last:
         raise ValueError("the first day is after the last")
-    rows = con.execute(numbering.sql("history").replace("{spans}", numbering.sql("spans")), {
+    rows = con.execute(numbering.with_spans("history"), {
         "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
         "registered_at": registered_at, "first": first, "last": last,
         "a": interleaving.first_per_cycle, "g": interleaving.general_per_cycle,

@@ -9,19 +9,11 @@ import duckdb
 
 from engine import numbering
 
-COLUMNS = ("region", "locality", "birth_year", "week", "queue_length", "new_applications", "privileged_insertions",
-           "notifications", "referrals_priority", "referrals_free_choice", "referrals_staff_child",
-           "referrals_private_state_order", "enrolments", "front_registered_at")
-
-
-def segment_movement_sql() -> str:
-    return numbering.sql("segment_movement").replace("{spans}", numbering.sql("spans"))
-
 
 def create_segment_movement(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "segment_movement") -> None:
     """The table of every segment's weeks up to the end of `as_of`, in a stable order."""
     con.execute(
-        f"CREATE TABLE {table} AS SELECT * FROM ({segment_movement_sql()}) "
+        f"CREATE TABLE {table} AS SELECT * FROM ({numbering.with_spans('segment_movement')}) "
         "ORDER BY region, locality, birth_year, week",
         {"until": numbering.end_of_day(as_of), "region": None, "locality": None, "birth_year": None},
     )

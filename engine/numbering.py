@@ -28,6 +28,11 @@ def sql(name: str) -> str:
     return resources.files("engine").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
 
 
+def with_spans(name: str) -> str:
+    """The query `name`, which reads the numbered spans of sql/spans.sql as `{spans}`."""
+    return sql(name).replace("{spans}", sql("spans"))
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """A date D means the end of day D: after every event stamped on D (exclusive bound)."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())

@@ -27,7 +27,7 @@ from engine.application_number import normalise_sql
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
 from ingest import archive
-from ingest.load import Ingest, sql_str
+from ingest.load import DATE_FORMATS, DATETIME_FORMATS, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.sources import SourceReport, ingest_source
@@ -177,32 +177,36 @@ def _metadata(source_reports: list[SourceReport]) -> dict:
     return merged
 
 
-def _exported_at(metadata: dict) -> dt.datetime | None:
-    """The export instant of dataset.json, if it gives one: the audit's end of the data."""
+def _read_exported_at(metadata: dict) -> tuple[dt.datetime, bool] | None:
+    """dataset.json's `exported_at` in any format the ingest reads: (instant, whether it
+    was a bare date); None when absent or unreadable."""
     text = metadata.get("exported_at")
-    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M"):
+    for fmt in DATETIME_FORMATS if text else ():
         try:
-            return dt.datetime.strptime(text, fmt) if text else None
-        except ValueError:
-            continue
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y"):  # a bare date: the end of that day
-        try:
-            return dt.datetime.strptime(text, fmt) + dt.timedelta(days=1)
+            return dt.datetime.strptime(text, fmt), fmt in DATE_FORMATS
         except ValueError:
             continue
     return None
 
 
+def _exported_at(metadata: dict) -> dt.datetime | None:
+    """The export instant of dataset.json, if it gives one: the audit's end of the data
+    (a bare date: the end of that day)."""
+    read = _read_exported_at(metadata)
+    if read is None:
+        return None
+    at, bare_date = read
+    return at + dt.timedelta(days=1) if bare_date else at
+
+
 def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
     """The day the data describes: the export date, else the day of its last record."""
     if "exported_at" in metadata:
-        text = metadata["exported_at"]
-        for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%d.%m.%Y %H:%M:%S", "%d.%m.%Y"):
-            try:
-                return dt.datetime.strptime(text, fmt).date()
-            except ValueError:
-                continue
-        raise BadInput([Problem("dataset.json", None, "exported_at", f"cannot read {text!r} as a date and time")])
+        read = _read_exported_at(metadata)
+        if read is None:
+            raise BadInput([Problem("dataset.json", None, "exported_at",
+                                    f"cannot read {metadata['exported_at']!r} as a date and time")])
+        return read[0].date()
     last = con.execute(
         """SELECT CAST(max(t) AS DATE) FROM (
                SELECT max(registered_at) AS t FROM snap.applications

@@ -193,12 +193,11 @@ def findings_summary(cur, p: models.FindingFilters) -> dict:
     chosen = _finding_filters(p)
     by_type = dict(audit.counts(cur, "type", **chosen))
     channels = audit.legitimate_counts(cur, **{k: chosen[k] for k in ("region", "district", "month")})
-    offsets = cur.execute('SELECT "offset", applications FROM audit_position_offsets ORDER BY "offset"').fetchall()
     return {"findings": sum(by_type.values()),
             "by_type": {t: by_type.get(t, 0) for t in (FINDING_TYPES if p.type is None else (p.type,))},
             "by_month": dict(audit.counts(cur, "month", **chosen)),
             "legitimate": channels,
-            "position_offsets": {str(o): n for o, n in offsets}}
+            "position_offsets": audit.position_offsets(cur)}
 
 
 OPERATIONS: tuple[Operation, ...] = (

@@ -88,9 +88,8 @@ def table_of(findings: list[dict], lang: str) -> pd.DataFrame:
                                    "kindergarten_id", "kindergarten", "region", "district", "explanation", "evidence"])
 
 
-def by_type(chosen: dict[str, str], lang: str) -> None:
+def by_type(chosen: dict[str, str], counts: dict[str, int], lang: str) -> None:
     st.subheader(t("audit.by_type", lang))
-    counts = dict(context.query(report.counts, "type", **chosen))
     shown = [code for code in FINDING_TYPES if not chosen["type"] or code == chosen["type"]]
     per_type = pd.DataFrame({"finding": [type_label(c, lang) for c in shown],
                              "findings": [counts.get(c, 0) for c in shown]})
@@ -238,13 +237,14 @@ def main() -> None:
         return
     st.caption(t("audit.caution", lang))
     chosen = filters(lang)
-    findings_total = sum(n for _, n in context.query(report.counts, "type", **chosen))
+    per_type = dict(context.query(report.counts, "type", **chosen))
+    findings_total = sum(per_type.values())
     where = {k: chosen[k] for k in ("region", "district", "month")}  # what legitimate referrals have
     lawful = context.query(report.legitimate_counts, **where)
     left, right = st.columns(2)
     left.metric(t("audit.findings", lang), number(findings_total, lang))
     right.metric(t("audit.legitimate_total", lang), number(sum(lawful.values()), lang))
-    by_type(chosen, lang)
+    by_type(chosen, per_type, lang)
     if findings_total:
         by_place_and_month(chosen, lang)
     findings = finding_list(chosen, lang)

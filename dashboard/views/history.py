@@ -37,11 +37,16 @@ def cause_words(cause: str, n: int, lang: str) -> str:
     return t(key, lang, n=number(abs(n), lang), cause=label)
 
 
-def explain(day: dict, before: int | None, lang: str) -> str:
+def causes_words(causes: dict[str, int], lang: str) -> str:
+    """Every cause of a day's change, those that lowered the number first."""
+    return "; ".join(cause_words(c, n, lang) for c, n in sorted(causes.items(), key=lambda x: x[1]))
+
+
+def explain(day: dict, lang: str) -> str:
     """One sentence: on that day the number went from A to B, because …"""
-    parts = "; ".join(cause_words(c, n, lang) for c, n in sorted(day["causes"].items(), key=lambda x: x[1]))
+    before = day["queue_number"] - day["change"]
     return t("history.why", lang, day=date(day["date"], lang), before=number(before, lang),
-             after=number(day["queue_number"], lang), causes=parts)
+             after=number(day["queue_number"], lang), causes=causes_words(day["causes"], lang))
 
 
 def show(doc: dict, lang: str) -> None:
@@ -49,7 +54,6 @@ def show(doc: dict, lang: str) -> None:
     import datetime as dt
 
     found = context.query(history, doc["application_number"], None, dt.date.fromisoformat(doc["as_of"]))
-    days = [d for d in found["days"] if d["queue_number"] is not None or d["change"]]
     st.subheader(t("history.title", lang))
     numbered = [d for d in found["days"] if d["queue_number"] is not None]
     if len(numbered) < 1:
@@ -63,19 +67,17 @@ def show(doc: dict, lang: str) -> None:
     fig.update_yaxes(tickformat=",d")
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("history.chart_alt", lang))
-    changes = [(d, days[i - 1]["queue_number"] if i else None) for i, d in enumerate(days) if d["change"]]
+    changes = {d["date"]: d for d in reversed(found["days"]) if d["change"]}  # newest first
     if not changes:
         st.caption(t("history.unchanged", lang))
         return
-    by_day = {d["date"]: (d, before) for d, before in changes}
-    chosen = context.select(st, t("history.day", lang), list(reversed(by_day)), key=DAY, param="day",
+    chosen = context.select(st, t("history.day", lang), list(changes), key=DAY, param="day",
                             format_func=lambda v: date(v, lang))
-    day, before = by_day[chosen]
-    st.info(explain(day, before, lang), icon=":material/help:")
+    st.info(explain(changes[chosen], lang), icon=":material/help:")
     table = pd.DataFrame([{
         "date": date(d["date"], lang), "queue_number": d["queue_number"], "change": d["change"],
-        "causes": "; ".join(cause_words(c, n, lang) for c, n in sorted(d["causes"].items(), key=lambda x: x[1])),
-    } for d, _ in reversed(changes)])
+        "causes": causes_words(d["causes"], lang),
+    } for d in changes.values()])
     st.dataframe(table, hide_index=True, column_config={
         "date": t("column.date", lang),
         "queue_number": st.column_config.NumberColumn(t("column.queue_number", lang), format="%d"),

@@ -32,9 +32,14 @@ def document(con: duckdb.DuckDBPyConnection, type_: str | None = None) -> dict |
     if "legitimate" in tables:
         doc["legitimate"] = dict(con.execute("SELECT channel, count(*) FROM legitimate GROUP BY channel ORDER BY channel").fetchall())
     if "audit_position_offsets" in tables:
-        doc["position_offsets"] = {str(o): n for o, n in con.execute(
-            'SELECT "offset", applications FROM audit_position_offsets ORDER BY "offset"').fetchall()}
+        doc["position_offsets"] = position_offsets(con)
     return doc
+
+
+def position_offsets(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Published minus recomputed queue number → applications (position_mismatch, Q4)."""
+    return {str(o): n for o, n in con.execute(
+        'SELECT "offset", applications FROM audit_position_offsets ORDER BY "offset"').fetchall()}
 
 
 # --- findings where they happened: for the Audit page and /api/v1/findings ----------------
