@@ -675,3 +675,19 @@ def table_rows(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def has_events(cur: duckdb.DuckDBPyConnection) -> bool:
     """Whether the snapshot holds a status log (the optional `events` table)."""
     return bool(cur.execute("SELECT EXISTS (SELECT 1 FROM events)").fetchone()[0])
+
+
+def forecast_backtest(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """How often this publication's forecasts, made from its own earlier history, came true
+    (engine/forecast.py); empty for a snapshot published before forecasts existed."""
+    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'forecast_backtest'").fetchone()[0]
+    if not exists:
+        return pd.DataFrame()
+    return cur.execute("SELECT * FROM forecast_backtest ORDER BY horizon_weeks").df()
+
+
+def queue_birth_years(cur: duckdb.DuckDBPyConnection, region: str, locality: str) -> list[int]:
+    """The birth years with a published queue in one settlement, youngest first."""
+    return [y for (y,) in cur.execute(
+        "SELECT DISTINCT birth_year FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality "
+        "ORDER BY birth_year DESC", {"region": region, "locality": locality}).fetchall()]

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import audit, movement, numbering
+from engine import audit, forecast, movement, numbering
 from engine.application_number import normalise_sql
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
@@ -135,6 +135,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         numbering.queue_params(as_of),
     )
     movement.create_segment_movement(con, as_of, "snap.segment_movement")
+    forecast.create_backtest(con, as_of, "snap.forecast_backtest")
     published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
     meta = {
         "snapshot": snapshot,

@@ -39,6 +39,20 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("serve")
     home = root / "home"
     run_kezek("update", "--source", str(dataset(root / "ds")), home=home, check=True)
+    yield from serve(home)
+
+
+@pytest.fixture(scope="module")
+def almaty_server(tmp_path_factory):
+    """The Almaty demo: a year of allocations, enough history for forecasts."""
+    home = tmp_path_factory.mktemp("serve-almaty") / "home"
+    run_kezek("update", "--source", "demo:almaty", home=home, check=True)
+    for url in serve(home):
+        yield url, home
+
+
+def serve(home):
+    """`kezek serve` on a free loopback port until the tests are done; yields its address."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -239,3 +253,28 @@ def test_lookup_shows_why_the_number_moved(server, page, lang):
     why = i18n.t("history.why", lang, day=day, before="3", after="2", causes=history.cause_words("enrolled", -1, lang))
     page.get_by_text(why).wait_for(timeout=WAIT)
     page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)  # the chart of the number, drawn
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru", "en"])
+def test_lookup_shows_the_forecast_range(almaty_server, page, lang):
+    import duckdb
+
+    from dashboard import i18n
+    from engine import forecast
+
+    url, home = almaty_server
+    (snapshot,) = (home / "snapshots").glob("*.duckdb")
+    with duckdb.connect(str(snapshot), read_only=True) as con:
+        (number,) = con.execute("""SELECT application_number FROM queue
+                                   WHERE birth_year = 2016 AND status = 'queued' AND privilege = 'none'
+                                   ORDER BY queue_number LIMIT 1 OFFSET 1500""").fetchone()
+        expected = forecast.forecast(con, number)
+    page.goto(f"{url}/lookup?app={number}&lang={lang}")
+    page.get_by_role("heading", name=i18n.t("forecast.title", lang)).wait_for(timeout=WAIT)
+    page.get_by_role("heading", name=i18n.t("history.title", lang)).wait_for(timeout=WAIT)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)  # the history chart, drawn
+    body = page.inner_text("body")
+    for key in ("p10", "p50", "p90"):  # the range as the visitor's language writes dates
+        assert i18n.date(expected[key], lang) in body
+    assert i18n.t("forecast.assumptions", lang) in body
+    assert i18n.t("forecast.waiting", lang, n=i18n.number(expected["waiting_ahead"], lang)) in body

@@ -367,7 +367,10 @@ def test_lookup_explains_why_the_number_changed(published, monkeypatch, download
     assert i18n.t("history.title", lang) in [h.value for h in at.subheader]
     why = i18n.t("history.why", lang, day=d("2018-08-01", lang), before=n(3, lang), after=n(2, lang),
                  causes=history.cause_words("enrolled", -1, lang))
-    assert [plain(i.value) for i in at.info][-1] == plain(why)
+    infos = [plain(i.value) for i in at.info]
+    # The change explained, then (two weeks of allocations in these data) why there is no forecast.
+    too_short = plain(i18n.t("forecast.too_little_history", lang, weeks=2, needed=20))
+    assert infos[-2:] == [plain(why), too_short]
     assert i18n.t("cause.enrolled", lang) in why and ("1" in why)
     table = at.dataframe[-1].value
     assert table[["date", "queue_number", "change"]].values.tolist() == [[d("2018-08-01", lang), 2, -1]]

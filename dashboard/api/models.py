@@ -335,6 +335,8 @@ class SegmentWeek(Document):
     referrals_staff_child: Count = Field(description="Children of staff (A9).")
     referrals_private_state_order: Count = Field(description="Private kindergartens with a state order (A6).")
     enrolments: Count
+    departures: Count = Field(description="Left the queue without a place: withdrawn, removed, aged out or "
+                                          "deactivated (Q5).")
     front_registered_at: LocalDateTime | None = Field(
         description="The latest registration among the applications referred in queue order that week: "
                     "how far the front of the queue has reached; null in a week without such referrals.")

@@ -115,6 +115,37 @@ def parameters(meta: dict[str, str], lang: str) -> None:
         context.download(table, f"ruleset_{found.name}.csv", lang)
 
 
+def forecasts(lang: str) -> None:
+    """The forecast's method and its backtest on this publication's own history."""
+    from engine.forecast import MODEL
+
+    st.subheader(t("about.forecast_title", lang))
+    st.markdown(t("about.forecast_method", lang, years=MODEL.years, paths=number(MODEL.paths, lang),
+                  recent=MODEL.recent))
+    table = context.query(queries.forecast_backtest)
+    judged = int(table["judged"].sum()) if not table.empty else 0
+    if not judged:
+        st.info(t("about.forecast_untested", lang))
+        return
+    st.markdown(t("about.forecast_coverage", lang, inside=number(int(table["inside"].sum()), lang),
+                  judged=number(judged, lang), share=f"{100 * table['inside'].sum() / judged:.0f}"))
+    shown = table.assign(cutoff=table["cutoff"].map(lambda d: date(d, lang)),
+                         coverage=(100 * table["coverage"]).round(0))
+    st.dataframe(shown, hide_index=True, column_config={
+        "horizon_weeks": st.column_config.NumberColumn(t("column.horizon_weeks", lang), format="%d"),
+        "cutoff": t("column.cutoff", lang),
+        "forecasts": st.column_config.NumberColumn(t("column.forecasts", lang), format="%d"),
+        "judged": st.column_config.NumberColumn(t("column.judged", lang), format="%d"),
+        "inside": st.column_config.NumberColumn(t("column.inside", lang), format="%d"),
+        "early": st.column_config.NumberColumn(t("column.early", lang), format="%d"),
+        "late": st.column_config.NumberColumn(t("column.late", lang), format="%d"),
+        "left_queue": st.column_config.NumberColumn(t("column.left_queue", lang), format="%d"),
+        "coverage": st.column_config.NumberColumn(t("column.coverage", lang), format="%d %%"),
+    })
+    st.caption(t("about.forecast_judged", lang))
+    context.download(table, "forecast_backtest.csv", lang)
+
+
 def sources(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.sources", lang))
     try:
@@ -167,6 +198,7 @@ def main() -> None:
     meta = context.header(t("about.title", lang), t("about.intro", lang), lang)
     publication(meta, lang)
     rules(meta, lang)
+    forecasts(lang)
     sources(meta, lang)
     reuse(meta, lang)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.views import history
+from dashboard.views import forecast, history
 from dashboard.i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup, snapshot_as_of
@@ -57,6 +57,7 @@ def show(doc: dict, lang: str) -> None:
         who_is_ahead(doc, lang)
     st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
     history.show(doc, lang)
+    forecast.show(doc, lang)
 
 
 def who_is_ahead(doc: dict, lang: str) -> None:

@@ -11,8 +11,10 @@ import streamlit as st
 
 from dashboard import context, queries
 from dashboard.i18n import N_, date, number, t
+from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"
+WHAT_IF_YEAR, WHAT_IF_PLACES = "movement:what_if_year", "movement:what_if_places"
 PERIODS = {"13": N_("movement.weeks_13"), "26": N_("movement.weeks_26"), "52": N_("movement.weeks_52"),
            "all": N_("movement.weeks_all")}
 FLOWS = {
@@ -105,6 +107,46 @@ def summary(length: pd.DataFrame, flows: pd.DataFrame, lang: str, day: dt.date) 
     ))
 
 
+def what_if_tool(region: str, locality: str, lang: str) -> None:
+    """N more places for one birth year in one settlement: who would get them (A1) and how
+    far the front of the queue would move."""
+    st.subheader(t("movement.what_if_title", lang))
+    st.caption(t("movement.what_if_intro", lang))
+    places = context.query(queries.places)
+    if not (region and locality):
+        if len(places) != 1:
+            st.info(t("movement.what_if_choose_place", lang))
+            return
+        region, locality = places[0]
+    years = context.query(queries.queue_birth_years, region, locality)
+    if not years:
+        st.info(t("movement.no_queue", lang))
+        return
+    left, right = st.columns(2)
+    year = context.select(left, t("column.birth_year", lang), years, key=WHAT_IF_YEAR, param="what_if_year",
+                          default=str(years[0]))
+    if WHAT_IF_PLACES not in st.session_state:
+        typed = context.url_choice("what_if_places")
+        st.session_state[WHAT_IF_PLACES] = int(typed) if typed and typed.isdigit() else 100
+    seats = right.number_input(t("movement.what_if_places", lang), min_value=1, max_value=100_000, step=10,
+                               key=WHAT_IF_PLACES)
+    context.keep_in_url("what_if_places", str(int(seats)))
+    result = context.query(what_if, region, locality, int(year), int(seats))
+    st.markdown(t("movement.what_if_result", lang, places=number(int(seats), lang), birth_year=year,
+                  place=context.md(locality), placed=number(result["placed"], lang),
+                  extraordinary=number(result["extraordinary"], lang), first=number(result["first"], lang),
+                  general=number(result["general"], lang)))
+    if result["front_after"] is not None:
+        st.markdown(t("movement.what_if_front", lang, before=number(result["front_before"], lang),
+                      after=number(result["front_after"], lang)))
+    if result["general_reached"] is not None:
+        st.markdown(t("movement.what_if_general", lang, day=date(result["general_reached"], lang)))
+    if result["placed"] < int(seats):
+        st.markdown(t("movement.what_if_free", lang, waiting=number(result["waiting"], lang),
+                      free=number(int(seats) - result["placed"], lang)))
+    st.caption(t("movement.what_if_note", lang))
+
+
 def main() -> None:
     lang = context.language()
     meta = context.header(t("movement.title", lang), t("movement.intro", lang), lang)
@@ -145,6 +187,7 @@ def main() -> None:
             **{k: st.column_config.NumberColumn(t(v, lang), format="%d") for k, v in FLOWS.items()},
         })
     context.download(flows.assign(week=flows["week"].dt.date), "flows_by_week.csv", lang)
+    what_if_tool(region, locality, lang)
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it draws nothing

@@ -6,6 +6,7 @@
 --   notifications          offers of a place (A1)
 --   referrals_*            referrals by channel (A1-A3, A6, A9)
 --   enrolments             children enrolled (A8)
+--   departures             left without a place: withdrawn, removed, aged out or deactivated (Q5)
 --   front_registered_at    the latest registration among the applications referred in queue
 --                          order (channel priority) that week: how far the front has reached
 WITH spans AS ({spans}),
@@ -35,11 +36,12 @@ happened AS (
            CASE WHEN e.event = 'notified' THEN 'notifications'
                 WHEN e.event = 'enrolled' THEN 'enrolments'
                 WHEN e.event = 'referral_issued' THEN 'referrals_' || coalesce(e.channel, 'priority')
+                WHEN e.event IN ('withdrawn', 'removed', 'aged_out', 'deactivated') THEN 'departures'
                 ELSE 'privileged_insertions' END,
            CASE WHEN e.event = 'referral_issued' AND coalesce(e.channel, 'priority') = 'priority' THEN a.registered_at END
     FROM events AS e JOIN applications AS a USING (application_number)
     WHERE e."at" < $until
-      AND (e.event IN ('notified', 'enrolled', 'referral_issued')
+      AND (e.event IN ('notified', 'enrolled', 'referral_issued', 'withdrawn', 'removed', 'aged_out', 'deactivated')
            OR (e.event IN ('registered', 'privilege_changed') AND e.privilege IN ('first', 'extraordinary')))
 ),
 flows AS (
@@ -52,6 +54,7 @@ flows AS (
            count(*) FILTER (WHERE kind = 'referrals_staff_child') AS referrals_staff_child,
            count(*) FILTER (WHERE kind = 'referrals_private_state_order') AS referrals_private_state_order,
            count(*) FILTER (WHERE kind = 'enrolments') AS enrolments,
+           count(*) FILTER (WHERE kind = 'departures') AS departures,
            max(registered_at) AS front_registered_at
     FROM happened GROUP BY ALL
 )
@@ -66,6 +69,7 @@ SELECT s.region, s.locality, s.birth_year, w.week,
        coalesce(f.referrals_staff_child, 0) AS referrals_staff_child,
        coalesce(f.referrals_private_state_order, 0) AS referrals_private_state_order,
        coalesce(f.enrolments, 0) AS enrolments,
+       coalesce(f.departures, 0) AS departures,
        f.front_registered_at
 FROM segments AS s
 JOIN weeks AS w ON w.week >= s.first_week

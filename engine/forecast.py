@@ -1,0 +1,215 @@
+"""When a queue number is likely reached: a range (10th, 50th, 90th percentile) from the
+segment movement of the older cohorts, and a backtest that measures how often the real
+date fell inside the range (engine/sql/forecast.sql says the model in words)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+from engine import numbering
+
+WAITING = ("queued", "stop_list")  # numbered and still waiting for an offer (E3: stop-list only for a while)
+
+
+@dataclass(frozen=True)
+class Model:
+    """The simulation's parameters, with why they have these values."""
+
+    paths: int = 400  # simulated futures: the 10th and 90th percentiles move by under a week between seeds
+    years: int = 5  # horizon: beyond it, "not within 5 years" (a child leaves the queue at 6 or 7, E2)
+    sigma: float = 0.3  # year-to-year spread of places released; chosen with the backtest (methodology page)
+    sigma_unseen: float = 0.8  # the same for weeks of last year the data lack; chosen with the backtest
+    shift: int = 4  # bulletins may come up to four weeks earlier or later than last year
+    recent: int = 8  # weeks of recent pace standing in for weeks of last year the data lack
+    min_history: int = 20  # weeks of allocations needed before any forecast: with less, a few weeks
+    #                        of one season stand for the whole year (the backtest misses most then)
+    seed: int = 2017
+
+    @property
+    def weeks(self) -> int:
+        return 52 * self.years
+
+
+MODEL = Model()
+
+
+def history_until(as_of: dt.date) -> dt.date:
+    """The Monday that ends the history: the week holding `as_of` counts only when it is whole."""
+    day = as_of + dt.timedelta(days=1)
+    return day - dt.timedelta(days=day.weekday())
+
+
+def first_week(as_of: dt.date) -> dt.date:
+    """The Monday of the first simulated week: the week after `as_of`."""
+    return as_of + dt.timedelta(days=7 - as_of.weekday())
+
+
+def week_end(as_of: dt.date, j: int) -> dt.date:
+    """The Sunday that ends simulated week j (1-based)."""
+    return first_week(as_of) + dt.timedelta(days=7 * (j - 1) + 6)
+
+
+def targets_sql(queue: str) -> str:
+    """The targets of forecast.sql from a queue listing (the snapshot's `queue`, or the
+    numbering at an earlier day): every waiting application, with the applications ahead
+    that still wait for an offer (those notified or referred already have one)."""
+    statuses = ", ".join(f"'{s}'" for s in WAITING)
+    return f"""
+        SELECT application_number AS target, region, locality, birth_year,
+               count(*) FILTER (WHERE status IN ({statuses})) OVER (
+                   PARTITION BY region, locality, birth_year ORDER BY queue_number
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS waiting,
+               queue_number / segment_size AS share_ahead,
+               privilege = 'none' AS general, status
+        FROM ({queue})"""
+
+
+HISTORY_SQL = """
+SELECT count(DISTINCT week) FROM segment_movement
+WHERE week < $history_until
+  AND week >= (SELECT min(week) FROM segment_movement
+               WHERE notifications + referrals_priority + referrals_free_choice + referrals_staff_child
+                     + referrals_private_state_order + enrolments + departures > 0)
+"""
+
+
+def history_weeks(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
+    """Whole weeks of allocation history up to `as_of` (forecast.sql's `observed`)."""
+    return con.execute(HISTORY_SQL, {"history_until": history_until(as_of)}).fetchone()[0]
+
+
+def run(con: duckdb.DuckDBPyConnection, targets: str, as_of: dt.date, model: Model = MODEL,
+        weeks: int | None = None, params: dict | None = None) -> list[dict]:
+    """forecast.sql for the targets query `targets` (its parameters in `params`), with the
+    history up to `as_of`; weeks counted from the week after it."""
+    horizon = weeks or model.weeks
+    rows = con.execute(
+        numbering.sql("forecast").replace("{targets}", targets),
+        (params or {}) | {
+            "history_until": history_until(as_of), "paths": model.paths,
+            "weeks": horizon, "sigma": model.sigma, "sigma_unseen": model.sigma_unseen, "shift": model.shift, "recent": model.recent, "seed": model.seed,
+        },
+    ).fetchall()
+    out = []
+    for target, waiting, j10, j50, j90, offers, leavers, insertions in rows:
+        out.append({
+            "target": target,
+            "waiting": waiting,
+            "weeks": (j10, j50, j90),
+            "range": tuple(week_end(as_of, j) if j <= horizon else None for j in (j10, j50, j90)),
+            "offers_next_year": round(offers or 0),
+            "leavers_ahead_next_year": round(leavers or 0),
+            "insertions_ahead_next_year": round(insertions or 0),
+        })
+    return out
+
+
+def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Model = MODEL) -> dict | None:
+    """The forecast for one application of the published snapshot, or None when it is not
+    waiting (not numbered, or already offered a place)."""
+    from engine.lookup import snapshot_as_of
+
+    as_of = snapshot_as_of(con)
+    targets = (f"SELECT * FROM ({targets_sql('SELECT * FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality AND birth_year = $birth_year')}) "
+               f"WHERE target = $number AND status IN ({', '.join(repr(s) for s in WAITING)})")
+    segment = con.execute("SELECT region, locality, birth_year FROM queue WHERE application_number = $n",
+                          {"n": application_number}).fetchone()
+    if segment is None:
+        return None
+    weeks = history_weeks(con, as_of)
+    found = run(con, targets, as_of, model, params={"number": application_number, "region": segment[0],
+                                                    "locality": segment[1], "birth_year": segment[2]})
+    if not found:
+        return None
+    doc = found[0]
+    p10, p50, p90 = doc["range"] if weeks >= model.min_history else (None, None, None)
+    return {
+        "application_number": application_number,
+        "as_of": as_of.isoformat(),
+        "history_weeks": weeks,
+        "enough_history": weeks >= model.min_history,
+        "waiting_ahead": doc["waiting"] - 1,
+        "p10": p10 and p10.isoformat(),
+        "p50": p50 and p50.isoformat(),
+        "p90": p90 and p90.isoformat(),
+        "horizon_years": model.years,
+        "offers_next_year": doc["offers_next_year"],
+        "leavers_ahead_next_year": doc["leavers_ahead_next_year"],
+        "insertions_ahead_next_year": doc["insertions_ahead_next_year"],
+    }
+
+
+BACKTEST_HORIZONS = (13, 26, 39)  # weeks before the publication's day: a quarter, half a year, three quarters
+BACKTEST_SAMPLE = 3000  # waiting applications drawn (by a hash of their number) at each cutoff
+
+OUTCOME_SQL = """
+-- The real outcome of each backtest target after the cutoff: the first offer in queue order
+-- (A1: a notification, or a priority referral where the data have no notifications), and
+-- the first departure by another way (A3, A6, A9 referrals; Q5 departures; enrolment).
+SELECT e.application_number AS target,
+       min(CAST(e."at" AS DATE)) FILTER (WHERE e.event = 'notified'
+           OR (e.event = 'referral_issued' AND coalesce(e.channel, 'priority') = 'priority')) AS turn,
+       min(CAST(e."at" AS DATE)) FILTER (WHERE (e.event = 'referral_issued'
+                                                AND coalesce(e.channel, 'priority') <> 'priority')
+           OR e.event IN ('withdrawn', 'removed', 'aged_out', 'deactivated', 'enrolled')) AS left_queue
+FROM events AS e
+WHERE e."at" >= $after AND e.application_number IN (SELECT unnest($targets))
+GROUP BY ALL
+"""
+
+
+def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODEL,
+             horizons: tuple[int, ...] = BACKTEST_HORIZONS, sample: int = BACKTEST_SAMPLE) -> list[dict]:
+    """For each horizon H: forecast, with only the history before a cutoff H weeks back, the
+    applications waiting at the cutoff, and count how often the real week of their offer fell
+    in the 10-90 range. Only forecasts whose 90th percentile falls before `as_of` can be
+    judged (choosing them uses the forecast, not the outcome)."""
+    results = []
+    statuses = ", ".join(f"'{s}'" for s in WAITING)
+    for horizon in horizons:
+        day = as_of - dt.timedelta(days=7 * horizon)
+        cutoff = day - dt.timedelta(days=(day.weekday() + 1) % 7)  # the Sunday on or before
+        if history_weeks(con, cutoff) < model.min_history:  # no forecast is shown then: none to judge
+            results.append({"horizon_weeks": horizon, "cutoff": cutoff.isoformat(), "forecasts": 0, "judged": 0,
+                            "inside": 0, "early": 0, "late": 0, "left_queue": 0, "coverage": None})
+            continue
+        targets = (f"SELECT * FROM ({targets_sql(numbering.queue_sql())}) WHERE status IN ({statuses}) "
+                   f"ORDER BY hash(target, $seed), target LIMIT {int(sample)}")
+        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.queue_params(cutoff))
+        judged = [f for f in forecasts if f["weeks"][2] <= horizon]
+        outcomes = {
+            target: (turn, left)
+            for target, turn, left in con.execute(
+                OUTCOME_SQL, {"after": numbering.end_of_day(cutoff), "targets": [f["target"] for f in judged]}
+            ).fetchall()
+        }
+        counts = {"inside": 0, "early": 0, "late": 0, "left_queue": 0}
+        start = first_week(cutoff)
+        for f in judged:  # at most `sample` rows: the judging is per forecast, not per application
+            turn, left = outcomes.get(f["target"], (None, None))
+            if left is not None and (turn is None or left < turn):
+                counts["left_queue"] += 1
+                continue
+            week = (turn - start).days // 7 + 1 if turn is not None else horizon + 1
+            j10, _, j90 = f["weeks"]
+            counts["early" if week < j10 else "late" if week > j90 else "inside"] += 1
+        evaluated = counts["inside"] + counts["early"] + counts["late"]
+        results.append({
+            "horizon_weeks": horizon, "cutoff": cutoff.isoformat(), "forecasts": len(forecasts),
+            "judged": evaluated, **counts,
+            "coverage": round(counts["inside"] / evaluated, 3) if evaluated else None,
+        })
+    return results
+
+
+def create_backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "forecast_backtest") -> None:
+    """The backtest of this publication's own history, kept with it (the methodology page)."""
+    rows = backtest(con, as_of)
+    con.execute(f"""CREATE TABLE {table} (horizon_weeks INTEGER, cutoff DATE, forecasts INTEGER, judged INTEGER,
+                    inside INTEGER, early INTEGER, late INTEGER, left_queue INTEGER, coverage DOUBLE)""")
+    con.executemany(f"INSERT INTO {table} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [[r[k] for k in ("horizon_weeks", "cutoff", "forecasts", "judged", "inside", "early", "late",
+                                     "left_queue", "coverage")] for r in rows])
