@@ -5,12 +5,13 @@ and the spread.
 - `kezek update --source demo:PRESET`: wall time and peak memory of the whole process, and
   the median time of each stage the update reports (ingest, recompute, audit, publish);
 - server-side render time of every dashboard page (bench/pages.py), per preset;
-- lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset.
-
-- one application's two-year history (engine/history.py), in process, per preset.
+- lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
+- one application's two-year history (engine/history.py), in process, per preset;
+- one application's forecast (engine/forecast.py), in process, and the publication's backtest.
 
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3]
-[--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]`.
+[--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
+[--forecasts almaty,national]`.
 """
 
 from __future__ import annotations
@@ -121,6 +122,33 @@ def bench_history(preset: str, count: int = 60, seed: int = 7) -> dict:
     return figures
 
 
+def bench_forecast(preset: str, count: int = 40) -> dict:
+    """One application's forecast (engine/forecast.py), in process, for waiting applications
+    drawn by a hash of their number; and the backtest the publication keeps."""
+    import pages
+    from engine import store
+    from engine.forecast import WAITING, forecast
+
+    con = store.open_snapshot(store.current(pages.published_home(preset, fresh=True)).path)  # this code's
+    statuses = ", ".join(repr(s) for s in WAITING)
+    numbers = [n for (n,) in con.execute(
+        f"SELECT application_number FROM queue WHERE status IN ({statuses}) "
+        "ORDER BY hash(application_number), application_number LIMIT $count", {"count": count}).fetchall()]
+    times = []
+    for number in numbers:
+        start = time.perf_counter()
+        forecast(con, number)
+        times.append(time.perf_counter() - start)
+    inside, judged = con.execute("SELECT sum(inside), sum(judged) FROM forecast_backtest").fetchone()
+    con.close()
+    ms = sorted(t * 1000 for t in times)
+    figures = {"preset": preset, "forecasts": len(ms), "median_ms": round(statistics.median(ms), 1),
+               "p95_ms": round(ms[int(0.95 * (len(ms) - 1))], 1), "max_ms": round(ms[-1], 1),
+               "backtest_judged": int(judged or 0), "backtest_inside": int(inside or 0)}
+    print(f"forecast demo:{preset}: median {figures['median_ms']} ms, backtest {inside}/{judged}", flush=True)
+    return figures
+
+
 def bench_lookup(preset: str) -> dict:
     import api_lookup
     import pages
@@ -171,6 +199,15 @@ def write_table(results: dict) -> None:
                        [[r["preset"], r["applications"], r["histories"], f"{r['median_ms']} ms", f"{r['p95_ms']} ms",
                          f"{r['max_ms']} ms", f"{r['days_listed_median']} / {r['days_listed_max']}"]
                         for r in results["histories"]])
+    if results.get("forecasts"):
+        lines += table(["One application's forecast (`engine.forecast`, in process; waiting applications drawn by",
+                        "a hash of their number), and the backtest kept with the publication: how many judged",
+                        "forecasts had the real date of the offer inside their 10–90 range:"],
+                       ["preset", "forecasts", "median", "p95", "max", "backtest: inside / judged"],
+                       [[r["preset"], r["forecasts"], f"{r['median_ms']} ms", f"{r['p95_ms']} ms", f"{r['max_ms']} ms",
+                         f"{r['backtest_inside']} / {r['backtest_judged']}"
+                         + (f" ({100 * r['backtest_inside'] / r['backtest_judged']:.0f} %)" if r["backtest_judged"] else "")]
+                        for r in results["forecasts"]])
     if results.get("lookups"):
         lines += table(["Lookup of an application (random known numbers, sequential; HTTP on one keep-alive",
                         "connection to `kezek serve` on loopback):"],
@@ -191,6 +228,7 @@ def main() -> None:
     ap.add_argument("--page-runs", type=int, default=5)
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
     ap.add_argument("--histories", default="almaty,national", help="presets whose histories are timed ('' for none)")
+    ap.add_argument("--forecasts", default="almaty,national", help="presets whose forecasts are timed ('' for none)")
     args = ap.parse_args()
     # A section not asked for keeps its figures from the last run (`--presets '' --pages ''
     # --lookups '' --histories national` times only that).
@@ -199,7 +237,8 @@ def main() -> None:
     sections = {"measurements": (args.presets, lambda p: bench_update(p, args.runs)),
                 "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
                 "lookups": (args.lookups, bench_lookup),
-                "histories": (args.histories, bench_history)}
+                "histories": (args.histories, bench_history),
+                "forecasts": (args.forecasts, bench_forecast)}
     for key, (presets, measure) in sections.items():
         if presets:
             results[key] = [measure(p) for p in presets.split(",")]

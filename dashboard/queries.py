@@ -691,3 +691,21 @@ def queue_birth_years(cur: duckdb.DuckDBPyConnection, region: str, locality: str
     return [y for (y,) in cur.execute(
         "SELECT DISTINCT birth_year FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality "
         "ORDER BY birth_year DESC", {"region": region, "locality": locality}).fetchall()]
+
+
+# How far the front of each queue reached (engine/sql/segment_movement.sql): per week and
+# birth year of one settlement, the latest registration among the applications referred in
+# queue order that week (A1). Weeks without such referrals are left out.
+FRONT_BY_WEEK = """
+SELECT week, birth_year, front_registered_at AS front
+FROM segment_movement
+WHERE week >= CAST($start AS DATE) AND week < CAST($until AS DATE)
+  AND front_registered_at IS NOT NULL
+  AND region = $region AND locality IS NOT DISTINCT FROM $locality
+ORDER BY birth_year, week
+"""
+
+
+def front_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None, region: str, locality: str) -> pd.DataFrame:
+    """Per week (named by its Monday) and birth year: the registration the front reached."""
+    return cur.execute(FRONT_BY_WEEK, _weeks(day, weeks, cur) | {"region": region, "locality": locality}).df()

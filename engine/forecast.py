@@ -107,38 +107,38 @@ def run(con: duckdb.DuckDBPyConnection, targets: str, as_of: dt.date, model: Mod
     return out
 
 
-def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Model = MODEL) -> dict | None:
-    """The forecast for one application of the published snapshot, or None when it is not
-    waiting (not numbered, or already offered a place)."""
+def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Model = MODEL) -> dict:
+    """The forecast document of one application of the published snapshot (the API's
+    `/applications/{number}/forecast`): `waiting` is false, and there are no dates, when it is
+    not numbered or already has an offer of a place; no dates either with too little history."""
     from engine.lookup import snapshot_as_of
 
     as_of = snapshot_as_of(con)
-    targets = (f"SELECT * FROM ({targets_sql('SELECT * FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality AND birth_year = $birth_year')}) "
-               f"WHERE target = $number AND status IN ({', '.join(repr(s) for s in WAITING)})")
-    segment = con.execute("SELECT region, locality, birth_year FROM queue WHERE application_number = $n",
-                          {"n": application_number}).fetchone()
-    if segment is None:
-        return None
     weeks = history_weeks(con, as_of)
-    found = run(con, targets, as_of, model, params={"number": application_number, "region": segment[0],
-                                                    "locality": segment[1], "birth_year": segment[2]})
-    if not found:
-        return None
-    doc = found[0]
-    p10, p50, p90 = doc["range"] if weeks >= model.min_history else (None, None, None)
-    return {
-        "application_number": application_number,
-        "as_of": as_of.isoformat(),
-        "history_weeks": weeks,
-        "enough_history": weeks >= model.min_history,
-        "waiting_ahead": doc["waiting"] - 1,
-        "p10": p10 and p10.isoformat(),
-        "p50": p50 and p50.isoformat(),
-        "p90": p90 and p90.isoformat(),
-        "horizon_years": model.years,
-        "offers_next_year": doc["offers_next_year"],
-        "leavers_ahead_next_year": doc["leavers_ahead_next_year"],
-        "insertions_ahead_next_year": doc["insertions_ahead_next_year"],
+    doc = {
+        "application_number": application_number, "as_of": as_of.isoformat(), "waiting": False,
+        "history_weeks": weeks, "enough_history": weeks >= model.min_history, "horizon_years": model.years,
+        "waiting_ahead": None, "p10": None, "p50": None, "p90": None,
+        "offers_next_year": None, "leavers_ahead_next_year": None, "insertions_ahead_next_year": None,
+    }
+    statuses = ", ".join(repr(s) for s in WAITING)
+    segment = con.execute(f"SELECT region, locality, birth_year FROM queue WHERE application_number = $n "
+                          f"AND status IN ({statuses})", {"n": application_number}).fetchone()
+    if segment is None:
+        return doc
+    one_segment = ("SELECT * FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality "
+                   "AND birth_year = $birth_year")
+    (found,) = run(con, f"SELECT * FROM ({targets_sql(one_segment)}) WHERE target = $number", as_of, model,
+                   params={"number": application_number, "region": segment[0], "locality": segment[1],
+                           "birth_year": segment[2]})
+    dates = found["range"] if doc["enough_history"] else (None, None, None)
+    return doc | {
+        "waiting": True,
+        "waiting_ahead": found["waiting"] - 1,
+        **{k: d and d.isoformat() for k, d in zip(("p10", "p50", "p90"), dates)},
+        "offers_next_year": found["offers_next_year"],
+        "leavers_ahead_next_year": found["leavers_ahead_next_year"],
+        "insertions_ahead_next_year": found["insertions_ahead_next_year"],
     }
 
 

@@ -35,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
                    help="with --history: first day (default: the day of registration)")
     p.add_argument("--to", dest="last", type=dt.date.fromisoformat, metavar="DATE",
                    help="with --history: last day (default: --as-of, else latest)")
+    p.add_argument("--forecast", action="store_true",
+                   help="when the number is likely reached: 10/50/90 %% dates and what they rest on (latest snapshot)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     _home_arg(p)
 
@@ -108,17 +110,24 @@ def _lookup(args, home: Path) -> int:
         return EXIT_FAILURE
     if args.history:
         return _history(args, con)
+    if args.forecast:
+        return _forecast(args, con)
     doc = lookup(con, args.number, args.as_of) if is_well_formed(args.number) else None
     if doc is None:
         when = f" on {args.as_of}" if args.as_of else ""
         print(f"kezek lookup: application {args.number!r} not found{when}", file=sys.stderr)
         return EXIT_NOT_FOUND
-    if args.json:
+    _print_document(doc, args.json)
+    return EXIT_OK
+
+
+def _print_document(doc: dict, as_json: bool) -> None:
+    """One JSON document, or a `key: value` line per field."""
+    if as_json:
         print(json.dumps(doc, ensure_ascii=False))
     else:
         for key, value in doc.items():
             print(f"{key}: {'' if value is None else value}")
-    return EXIT_OK
 
 
 def _history(args, con) -> int:
@@ -140,6 +149,20 @@ def _history(args, con) -> int:
         causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())
         number = "—" if day["queue_number"] is None else day["queue_number"]
         print(f"{day['date']}  {number}  ({day['change']:+d}{': ' + causes if causes else ''})")
+    return EXIT_OK
+
+
+def _forecast(args, con) -> int:
+    from engine.application_number import is_well_formed
+    from engine.forecast import forecast
+    from engine.lookup import find
+
+    row = find(con, args.number) if is_well_formed(args.number) else None
+    if row is None:
+        print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
+        return EXIT_NOT_FOUND
+    doc = forecast(con, row[0])
+    _print_document(doc, args.json)
     return EXIT_OK
 
 

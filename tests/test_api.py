@@ -481,6 +481,7 @@ SAMPLES = [  # one valid request per route
     f"/applications/{G[8]}", "/kindergartens", "/kindergartens/K1", "/vacancies",
     "/stats/vacancies_by_birth_year", "/stats/queue_by_segment", "/queue?region=Астана&birth_year=2016",
     "/findings", "/stats/findings", f"/applications/{G[8]}/history", "/stats/segment_movement",
+    f"/applications/{G[8]}/forecast",
 ]
 # This dataset breaks no rule, so one finding is fetched where the data has some; and a
 # publication without an audit (made before it existed) is made there too.
@@ -627,6 +628,9 @@ RESPONSES = [
     (f"/applications/{C}/history", 200), (f"/applications/{C}/history?from=2018-03-01&to=2018-07-01", 200),
     ("/applications/УО.2099.000001.1/history", 404), ("/applications/x'y/history", 400),
     ("/stats/segment_movement?birth_year=2016&limit=3", 200), ("/stats/segment_movement?from=x", 400),
+    (f"/applications/{G[8]}/forecast", 200), (f"/applications/{X}/forecast", 200),
+    ("/applications/УО.2099.000001.1/forecast", 404), ("/applications/x'y/forecast", 400),
+    (f"/applications/{G[8]}/forecast?x=1", 400),
 ]
 
 

@@ -125,7 +125,8 @@ def test_deeper_in_the_same_queue_means_no_earlier_turn(almaty_snapshot):
 def test_an_application_already_offered_a_place_gets_no_forecast(almaty_snapshot):
     (number,) = almaty_snapshot.execute(
         "SELECT application_number FROM queue WHERE status = 'referred' ORDER BY application_number LIMIT 1").fetchone()
-    assert forecast.forecast(almaty_snapshot, number) is None
+    doc = forecast.forecast(almaty_snapshot, number)
+    assert doc["waiting"] is False and (doc["p10"], doc["p50"], doc["p90"], doc["waiting_ahead"]) == (None,) * 4
 
 
 def test_the_backtest_of_the_publication_is_kept_with_it(almaty_snapshot):
@@ -198,3 +199,46 @@ def test_the_lookup_page_shows_the_forecast_and_the_about_page_its_backtest(alma
     about = texts(visit(almaty_home, monkeypatch, "about", lang))
     assert t("about.forecast_coverage", lang, inside=number(rows[0], lang), judged=number(rows[1], lang),
              share=f"{100 * rows[0] / rows[1]:.0f}") in about
+
+
+def test_the_api_gives_the_same_forecast_for_a_number_typed_any_way(almaty_home, almaty_snapshot):
+    from test_api import PREFIX, client_for
+
+    (number,) = almaty_snapshot.execute("""SELECT application_number FROM queue
+        WHERE birth_year = 2016 AND status = 'queued' AND privilege = 'none'
+        ORDER BY queue_number LIMIT 1 OFFSET 1500""").fetchone()
+    api = client_for(almaty_home)
+    body = api.get(f"{PREFIX}/applications/{number.lower().replace('УО', 'уо')}/forecast").json()
+    assert body == forecast.forecast(almaty_snapshot, number)
+    assert body["waiting"] and body["p10"] <= body["p50"] <= body["p90"]
+
+
+def test_the_movement_page_shows_how_far_the_front_reached(almaty_home, almaty_snapshot, monkeypatch):
+    import json
+
+    from test_dashboard import values, visit
+
+    from dashboard.i18n import t
+
+    at = visit(almaty_home, monkeypatch, "movement", "en")
+    charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    (front,) = [c for c in charts if c["layout"]["yaxis"]["title"]["text"] == t("column.front", "en")]
+    trace = next(d for d in front["data"] if d["name"] == "2016")
+    week, reached = almaty_snapshot.execute("""SELECT week, front_registered_at FROM segment_movement
+        WHERE birth_year = 2016 AND front_registered_at IS NOT NULL ORDER BY week DESC LIMIT 1""").fetchone()
+    assert str(values(trace["x"])[-1])[:10] == week.isoformat()
+    assert str(values(trace["y"])[-1])[:19].replace("T", " ") == reached.isoformat(sep=" ")
+
+
+def test_kezek_lookup_forecast_prints_the_api_document(almaty_home, almaty_snapshot):
+    import json
+
+    from conftest import run_kezek
+
+    (number,) = almaty_snapshot.execute("""SELECT application_number FROM queue
+        WHERE birth_year = 2017 AND status = 'queued' AND privilege = 'first'
+        ORDER BY queue_number LIMIT 1 OFFSET 300""").fetchone()
+    done = run_kezek("lookup", number, "--forecast", "--json", home=almaty_home, check=True)
+    assert json.loads(done.stdout) == forecast.forecast(almaty_snapshot, number)
+    missing = run_kezek("lookup", "УО.2099.000001.1", "--forecast", home=almaty_home)
+    assert missing.returncode != 0 and "not found" in missing.stderr

@@ -145,6 +145,30 @@ class History(Document):
                                                 "entered or left the queue, oldest first.")
 
 
+class Forecast(Document):
+    """When the application's number is likely reached: a range, not a promise (engine/forecast.py;
+    the method and its backtest are on the dashboard's About page)."""
+
+    application_number: str
+    as_of: Date = Field(description="The snapshot's date; the simulation starts the week after it.")
+    waiting: bool = Field(description="Numbered and still waiting for an offer (queued or in the stop list); "
+                                      "false: no forecast (not numbered, or a place is already offered).")
+    history_weeks: int = Field(description="Whole weeks of allocation history in the data.")
+    enough_history: bool = Field(description="At least the weeks a forecast needs; false: no dates.")
+    horizon_years: int = Field(description="Dates beyond it are null: not within that many years.")
+    waiting_ahead: int | None = Field(description="Applications ahead still waiting for an offer.")
+    p10: Date | None = Field(description="10 % of the simulated futures reach the number by this Sunday.")
+    p50: Date | None = Field(description="Half of them by this Sunday; null: not within the horizon.")
+    p90: Date | None = Field(description="90 % by this Sunday; null: not within the horizon.")
+    offers_next_year: int | None = Field(description="Expected offers in queue order in the segment over the "
+                                                     "next 52 weeks (A1).")
+    leavers_ahead_next_year: int | None = Field(description="Expected to leave from ahead by other ways over the "
+                                                            "next 52 weeks (A3, A6, A9, Q5).")
+    insertions_ahead_next_year: int | None = Field(description="Expected privileged applications slotted ahead "
+                                                               "over the next 52 weeks (Q3; 0 for a privileged "
+                                                               "application).")
+
+
 # --- kindergartens -------------------------------------------------------------------------
 
 class Kindergarten(Document):
@@ -366,6 +390,10 @@ class ApplicationParameters(Parameters):
 class HistoryParameters(Parameters):
     from_: Date | None = Field(None, alias="from", description="First day (default: the day of registration).")
     to: Date | None = Field(None, description="Last day (default: the snapshot's date).")
+
+
+class ForecastParameters(Parameters):
+    pass
 
 
 class KindergartenParameters(Paging):

@@ -104,6 +104,17 @@ def application_history(cur, p: models.HistoryParameters, number: str) -> dict:
     return doc
 
 
+def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict:
+    from engine.forecast import forecast
+    from engine.lookup import find
+
+    _well_formed(number, "number")
+    row = find(cur, number)
+    if row is None:
+        raise NotFound
+    return forecast(cur, row[0])
+
+
 def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
     if p.from_ and p.to and p.from_ > p.to:
         raise BadRequest("to", "`to` is before `from`")
@@ -216,6 +227,16 @@ OPERATIONS: tuple[Operation, ...] = (
         "entered or left the queue, each with the change split by cause (rules Q1-Q4; the "
         "causes add up to the change). 404 when the number is unknown; 400 when malformed.",
         models.HistoryParameters, models.History, application_history,
+        path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
+    ),
+    Operation(
+        "/applications/{number}/forecast", "getApplicationForecast", "When the number is likely reached",
+        "The 10th, 50th and 90th percentile dates by which the application is likely offered a "
+        "place in queue order, from the segment movement of the older cohorts (rules A1, Q3, Q5), "
+        "with the expected offers, departures and insertions ahead it rests on. `waiting` is false "
+        "for an application that is not numbered or already has an offer; dates are null with too "
+        "little history or beyond the horizon. 404 when the number is unknown; 400 when malformed.",
+        models.ForecastParameters, models.Forecast, application_forecast,
         path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
     ),
     Operation(

@@ -31,6 +31,7 @@ RULES = (
 
 API = """GET /api/v1/applications/{number}?as_of=YYYY-MM-DD
 GET /api/v1/applications/{number}/history
+GET /api/v1/applications/{number}/forecast
 GET /api/v1/kindergartens
 GET /api/v1/vacancies
 GET /api/v1/stats/…

@@ -19,7 +19,7 @@ def show(doc: dict, lang: str) -> None:
         st.info(t("forecast.has_offer", lang))
         return
     found = context.query(forecast, doc["application_number"])
-    if found is None:
+    if not found["waiting"]:
         return
     p10, p50, p90 = (found[k] and date(found[k], lang) for k in ("p10", "p50", "p90"))
     years = found["horizon_years"]

@@ -107,17 +107,51 @@ def summary(length: pd.DataFrame, flows: pd.DataFrame, lang: str, day: dt.date) 
     ))
 
 
+def one_place(region: str, locality: str, lang: str) -> tuple[str, str] | None:
+    """The settlement chosen, or the only one in the data; None (and a word asking to
+    choose one) when there are several."""
+    if region and locality:
+        return region, locality
+    places = context.query(queries.places)
+    if len(places) == 1:
+        return places[0]
+    st.info(t("movement.what_if_choose_place", lang))
+    return None
+
+
+def front_chart(day: dt.date, weeks: int | None, region: str, locality: str, lang: str) -> None:
+    """How far the front of each birth year's queue reached, week by week (A1)."""
+    st.subheader(t("movement.front_title", lang))
+    st.caption(t("movement.front_note", lang))
+    place = one_place(region, locality, lang)
+    if place is None:
+        return
+    front = context.cached(queries.front_by_week, day, weeks, *place)
+    if front.empty:
+        st.info(t("movement.front_none", lang))
+        return
+    chart = front.assign(year=front["birth_year"].astype(str))
+    fig = px.line(chart, x="week", y="front", color="year", markers=True,
+                  color_discrete_map=context.year_colours(chart["year"]),
+                  category_orders={"year": sorted(chart["year"].unique(), reverse=True)},
+                  labels={"week": t("column.week", lang), "front": t("column.front", lang),
+                          "year": t("column.birth_year", lang)})
+    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_yaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    context.style_figure(fig, lang, height=360)
+    context.chart(fig, alt=t("movement.front_alt", lang))
+    context.download(front.assign(week=front["week"].dt.date), "front_by_week.csv", lang)
+
+
 def what_if_tool(region: str, locality: str, lang: str) -> None:
     """N more places for one birth year in one settlement: who would get them (A1) and how
     far the front of the queue would move."""
     st.subheader(t("movement.what_if_title", lang))
     st.caption(t("movement.what_if_intro", lang))
-    places = context.query(queries.places)
-    if not (region and locality):
-        if len(places) != 1:
-            st.info(t("movement.what_if_choose_place", lang))
-            return
-        region, locality = places[0]
+    place = one_place(region, locality, lang)
+    if place is None:
+        return
+    region, locality = place
     years = context.query(queries.queue_birth_years, region, locality)
     if not years:
         st.info(t("movement.no_queue", lang))
@@ -187,6 +221,7 @@ def main() -> None:
             **{k: st.column_config.NumberColumn(t(v, lang), format="%d") for k, v in FLOWS.items()},
         })
     context.download(flows.assign(week=flows["week"].dt.date), "flows_by_week.csv", lang)
+    front_chart(day, weeks, region, locality, lang)
     what_if_tool(region, locality, lang)
 
 
