@@ -47,10 +47,15 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     if row is None:
         return None
     application_number, region, locality, birth_year, registered_at = row
-    last = last or snapshot_as_of(con)
-    first = first or registered_at.date()
-    if first > last:
+    if first and last and first > last:
         raise ValueError("the first day is after the last")
+    # Nothing changes before the registration or after the data end: the days computed
+    # stay within them, however wide the range asked for (a year 9999 costs nothing).
+    as_of = snapshot_as_of(con)
+    last = min(last or as_of, as_of)
+    first = max(first or registered_at.date(), registered_at.date())
+    if first > last:
+        return {"application_number": application_number, "days": []}
     rows = con.execute(numbering.with_spans("history"), {
         "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
         "registered_at": registered_at, "first": first, "last": last,

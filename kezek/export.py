@@ -1,61 +1,76 @@
-"""`kezek export`: the published tables as open data (CSV and Parquet).
+"""`kezek export`: the published tables as open data (kezek/resources.py).
 
-The canonical tables go out with personal data removed (birth year instead of birth date,
-no privilege category per application) and `queue` is the public queue list of
-interfaces.md. Output is deterministic for one snapshot: fixed column order, rows ordered
-by each table's key.
+    DIR/datapackage.json                 Frictionless Data Package: Table Schemas, sources, licence
+    DIR/csv/TABLE.csv                    UTF-8, a header row, ISO dates (the package's resources)
+    DIR/parquet/TABLE.parquet            the same rows in Parquet
+    DIR/parquet/TABLE/region=R/birth_year=Y/data_0.parquet   the large tables, hive style
+
+Personal data never leaves: birth year instead of birth date, no privilege category per
+application. The output is deterministic for one snapshot: fixed column order, rows in each
+table's key order, one writer thread.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import duckdb
 
-from engine.schema import TABLES
+from kezek.package import descriptor
+from kezek.resources import RESOURCES, Resource
 
 FORMATS = ("csv", "parquet")
-
-QUEUE_COLUMNS = (
-    "application_number", "region", "locality", "birth_year", "registered_at",
-    "privilege", "status", "queue_number", "privileged_queue_number",
-)
+CSV_OPTIONS = "FORMAT csv, HEADER true, DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S'"
 
 
-def _columns(name: str) -> tuple[list[str], list[str]]:
-    """Published columns and the order of rows of each exported table."""
-    if name == "queue":
-        return list(QUEUE_COLUMNS), ["region", "locality", "birth_year", "queue_number"]
-    spec = TABLES[name]
-    columns = [c.name for c in spec.columns if not c.personal and c.name != "privilege_category"]
-    if name == "applications":
-        columns.insert(columns.index("locality") + 1, "birth_year")
-    order = list(spec.primary_key) or ["application_number", '"at"', "seq"]
-    return columns, order
+def quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
-EXPORTED = ("kindergartens", "groups", "vacancies", "applications", "events", "positions", "queue")
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def query(resource: Resource) -> str:
+    columns = ", ".join(quoted(c) for c in resource.column_names)
+    source = resource.source or f"SELECT * FROM {quoted(resource.name)}"
+    return f"SELECT {columns} FROM ({source}) ORDER BY {', '.join(quoted(c) for c in resource.order)}"
 
 
 def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str]) -> list[Path]:
+    """Write every resource the snapshot holds (a snapshot published before the audit has
+    no findings) and datapackage.json; returns the files written."""
+    con.execute("SET threads = 1")  # one writer: the same bytes for the same snapshot
     out.mkdir(parents=True, exist_ok=True)
-    written, resources = [], []
-    for name in EXPORTED:
-        columns, order = _columns(name)
-        select = ", ".join(f'"{c}"' for c in columns)
-        query = f"SELECT {select} FROM {name} ORDER BY {', '.join(order)}"
-        for fmt in formats:
-            path = out / f"{name}.{fmt}"
-            options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
-            con.execute(f"COPY ({query}) TO '{path}' ({options})")
+    written: list[Path] = []
+    exported: dict[str, Path] = {}
+    for resource in RESOURCES.values():
+        if not has_table(con, resource.name):
+            continue
+        sql = query(resource)
+        if "csv" in formats:
+            path = out / "csv" / f"{resource.name}.csv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con.execute(f"COPY ({sql}) TO '{path}' ({CSV_OPTIONS})")
             written.append(path)
-            resources.append({"name": f"{name}-{fmt}", "path": path.name, "format": fmt})
-    package = {
-        "profile": "data-package",
-        "name": "kezek",
-        "title": dict(con.execute("SELECT key, value FROM meta").fetchall()).get("title", "Kezek"),
-        "resources": resources,
-    }
-    (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
-    return written
+            exported[resource.name] = path
+        if "parquet" in formats:
+            written += parquet(con, resource, sql, out / "parquet")
+    package = descriptor(con, out, exported)
+    (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return [*written, out / "datapackage.json"]
+
+
+def parquet(con: duckdb.DuckDBPyConnection, resource: Resource, sql: str, folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    if not resource.partition:
+        path = folder / f"{resource.name}.parquet"
+        con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet)")
+        return [path]
+    target = folder / resource.name
+    shutil.rmtree(target, ignore_errors=True)  # a partition left by an older export would mislead
+    con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, "
+                f"PARTITION_BY ({', '.join(quoted(c) for c in resource.partition)}))")
+    return sorted(target.rglob("*.parquet"))

@@ -646,9 +646,17 @@ KEY_USE = re.compile(r"""\b(?:t|N_)\(\s*["']([^"']+)["']""")
 
 
 def used_keys() -> set[str]:
+    """Keys written in the code, and those the open-data package names for each published
+    resource and column (kezek/resources.py)."""
+    from kezek.resources import RESOURCES
+
     found = set()
-    for path in (ROOT / "dashboard").rglob("*.py"):
-        found |= set(KEY_USE.findall(path.read_text(encoding="utf-8")))
+    for folder in ("dashboard", "kezek"):
+        for path in (ROOT / folder).rglob("*.py"):
+            found |= set(KEY_USE.findall(path.read_text(encoding="utf-8")))
+    for resource in RESOURCES.values():
+        found |= {f"resource.{resource.name}", f"resource.{resource.name}_description"}
+        found |= {f"column.{name}" for name in resource.column_names}
     return found
 
 

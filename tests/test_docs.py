@@ -14,6 +14,13 @@ def test_format_dictionary_is_current():
         "docs/format.md is stale: run `.venv/bin/python -m engine.dictionary > docs/format.md`")
 
 
+def test_open_data_dictionary_is_current():
+    from kezek import dictionary as open_data
+
+    assert (ROOT / "docs" / "open-data.md").read_text(encoding="utf-8") == open_data.markdown(), (
+        "docs/open-data.md is stale: run `.venv/bin/python -m kezek.dictionary > docs/open-data.md`")
+
+
 def test_every_column_has_a_description():
     undocumented = [f"{t.name}.{c.name}" for t in TABLES.values() for c in t.columns if len(c.description) < 8]
     assert undocumented == []

@@ -141,6 +141,19 @@ def test_the_document_lists_the_days_of_change_only(demo):
     assert listed[-1]["queue_number"] == lookup(con, number)["queue_number"]
 
 
+def test_a_range_beyond_the_data_is_the_range_of_the_data(demo):
+    """Nothing changes before the registration or after the snapshot's day: asking for
+    year 1 to year 9999 gives the same days as asking for nothing, and later days none."""
+    home, con = demo
+    number = con.execute("SELECT application_number FROM queue ORDER BY queue_number DESC, application_number "
+                         "LIMIT 1").fetchone()[0]
+    whole = history(con, number)
+    assert whole["days"] and history(con, number, dt.date(1, 1, 1), dt.date(9999, 12, 31)) == whole
+    assert history(con, number, dt.date(9000, 1, 1), dt.date(9999, 12, 31))["days"] == []
+    with pytest.raises(ValueError):
+        history(con, number, dt.date(2019, 2, 1), dt.date(2019, 1, 1))
+
+
 def test_cli_prints_the_api_document(demo):
     home, con = demo
     number = con.execute("SELECT application_number FROM queue ORDER BY queue_number DESC, application_number "

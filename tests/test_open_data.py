@@ -1,0 +1,149 @@
+"""`kezek export` as a data portal publishes it: a Frictionless Data Package that the
+reference validator accepts, deterministic files, partitioned Parquet, and no personal data
+(kezek/export.py, kezek/package.py, kezek/resources.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pyarrow.dataset as ds
+import pytest
+from conftest import run_kezek
+
+from dashboard.i18n import LANGUAGES, catalog
+from kezek.resources import RESOURCES
+
+PRESETS = ("astana-2017", "almaty")
+FRICTIONLESS = Path(sys.executable).with_name("frictionless")
+
+
+@pytest.fixture(scope="module", params=PRESETS)
+def exported(request, tmp_path_factory) -> tuple[str, Path, Path]:
+    """(preset, home, export folder)."""
+    root = tmp_path_factory.mktemp(f"export-{request.param}")
+    run_kezek("update", "--source", f"demo:{request.param}", home=root / "home", check=True)
+    run_kezek("export", "--out", str(root / "out"), "--format", "csv,parquet", home=root / "home", check=True)
+    return request.param, root / "home", root / "out"
+
+
+def validate(folder: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([str(FRICTIONLESS), "validate", "--json", "datapackage.json"], cwd=folder,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_the_reference_validator_accepts_the_package(exported):
+    _, _, out = exported
+    done = validate(out)
+    report = json.loads(done.stdout)
+    errors = [e for task in report["tasks"] for e in task["errors"]]
+    assert done.returncode == 0 and report["valid"], errors[:5]
+    assert sorted(task["name"] for task in report["tasks"]) == sorted(RESOURCES)
+
+
+def test_the_validator_catches_a_broken_table(exported, tmp_path):
+    """The package's constraints bite: a duplicated queue row breaks the primary key."""
+    _, _, out = exported
+    broken = tmp_path / "broken"
+    (broken / "csv").mkdir(parents=True)
+    for path in (out / "csv").iterdir():
+        (broken / "csv" / path.name).write_bytes(path.read_bytes())
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    for resource in package["resources"]:
+        resource.pop("hash"), resource.pop("bytes")  # the edit below changes them
+    (broken / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
+    lines = (broken / "csv" / "queue.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (broken / "csv" / "queue.csv").write_text("".join(lines + lines[1:2]), encoding="utf-8")
+    report = json.loads(validate(broken).stdout)
+    errors = [e["type"] for task in report["tasks"] if task["name"] == "queue" for e in task["errors"]]
+    assert not report["valid"] and "primary-key" in errors
+
+
+def test_every_column_is_described_in_three_languages(exported):
+    _, _, out = exported
+    package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    assert set(package["kezek:titles"]) == set(LANGUAGES) and package["licenses"] and package["sources"]
+    assert {s["kezek:table"] for s in package["sources"]} >= {"applications", "kindergartens", "vacancies"}
+    for resource in package["resources"]:
+        with open(out / resource["path"], encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh))
+        fields = resource["schema"]["fields"]
+        assert header == [f["name"] for f in fields], resource["name"]  # the published order
+        assert all(resource["kezek:titles"][lang] and resource["kezek:descriptions"][lang] for lang in LANGUAGES)
+        for f in fields:
+            assert f["description"] and all(f["kezek:titles"][lang] for lang in LANGUAGES), (resource["name"], f)
+            assert f["kezek:titles"]["kk"] != f["name"] and f["kezek:titles"]["ru"] != f["name"]
+
+
+def test_the_same_snapshot_gives_the_same_bytes(exported, tmp_path):
+    _, home, out = exported
+    run_kezek("export", "--out", str(tmp_path / "again"), "--format", "csv,parquet", home=home, check=True)
+    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    assert [name for name in first if first[name] != second[name]] == []
+
+
+def test_large_tables_are_partitioned_by_region_and_birth_year(exported):
+    _, _, out = exported
+    for name in ("applications", "events", "queue"):
+        folders = sorted(p.relative_to(out / "parquet" / name).parent.as_posix()
+                         for p in (out / "parquet" / name).rglob("*.parquet"))
+        assert folders and all(f.startswith("region=") and "/birth_year=" in f for f in folders), name
+        table = ds.dataset(out / "parquet" / name, format="parquet", partitioning="hive").to_table()
+        with duckdb.connect() as con:
+            rows = con.execute(f"SELECT count(*) FROM read_csv('{out / 'csv' / name}.csv')").fetchone()[0]
+        assert table.num_rows == rows, name
+
+
+def test_no_birth_date_or_personal_column_leaves(exported):
+    """The demo generator knows every child's birth date: none is in the row of its application."""
+    from ingest.demo import generate
+
+    preset, _, out = exported
+    from ingest.privacy import is_personal
+
+    truth = generate(preset).tables["applications"].select(["application_number", "birth_date"])
+    with duckdb.connect() as con:
+        con.register("truth", truth)
+        for resource in RESOURCES.values():
+            path = out / "csv" / f"{resource.name}.csv"
+            columns = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM read_csv('{path}', all_varchar=true)").fetchall()]
+            assert columns == list(resource.column_names)
+            if "application_number" not in columns:
+                continue  # the register of kindergartens: institutional names, phones and addresses
+            assert [c for c in columns if is_personal(c) or c == "privilege_category"] == []
+            # a column of the row equal to the child's birth date, or evidence quoting it
+            evidence = ("OR position(strftime(t.birth_date, '%Y-%m-%d') IN r.evidence) > 0"
+                        if "evidence" in columns else "")
+            hits = con.execute(f"""
+                SELECT count(*) FROM read_csv('{path}', all_varchar=true) AS r JOIN truth AS t USING (application_number)
+                WHERE list_has_any([{', '.join(f'r."{c}"' for c in columns)}],
+                                   [strftime(t.birth_date, '%Y-%m-%d'), strftime(t.birth_date, '%d.%m.%Y')])
+                      {evidence}""").fetchone()[0]
+            assert hits == 0, resource.name
+
+
+def test_every_published_column_has_a_catalog_title():
+    known = set(catalog("en"))
+    missing = {f"column.{c}" for r in RESOURCES.values() for c in r.column_names} - known
+    assert missing == set()
+
+
+def test_the_sources_carry_the_checksums_of_the_files_read(tmp_path):
+    import hashlib
+
+    from test_dashboard import dataset
+
+    folder = dataset(tmp_path / "ds")
+    run_kezek("update", "--source", str(folder), home=tmp_path / "home", check=True)
+    run_kezek("export", "--out", str(tmp_path / "out"), home=tmp_path / "home", check=True)
+    package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir() if p.suffix == ".csv"}
+    listed = {Path(s["kezek:file"]).name: s["kezek:sha256"] for s in package["sources"]}
+    assert listed == files
+    assert validate(tmp_path / "out").returncode == 0
