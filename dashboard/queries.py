@@ -10,6 +10,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from engine import disclosure
+
 META = "SELECT key, value FROM meta ORDER BY key"
 
 
@@ -145,8 +147,10 @@ def kindergarten_names(cur: duckdb.DuckDBPyConnection, lang: str) -> dict[str, s
     return dict(cur.execute(KINDERGARTEN_NAMES, {"lang": lang}).fetchall())
 
 
-GROUPS_OF = """
-SELECT group_id, name, birth_year, language, capacity, enrolled, program
+# `enrolled` as text: "<5" where a small count would single out children in a group for
+# special educational needs (engine/disclosure.py).
+GROUPS_OF = f"""
+SELECT group_id, name, birth_year, language, capacity, {disclosure.enrolled_sql()} AS enrolled, program
 FROM groups
 WHERE kindergarten_id = $id
 ORDER BY birth_year DESC, language, group_id

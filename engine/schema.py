@@ -83,6 +83,7 @@ class Column:
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     personal: bool = False  # used inside the engine, never published as such
+    pattern: str | None = None  # a published text column's form (regular expression)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,19 @@ from kezek.export import __doc__ as LAYOUT
 from kezek.resources import FIELD_TYPE, RESOURCES
 
 
+def cell(text: str) -> str:
+    """Text inside a Markdown table cell: its pipes escaped."""
+    return text.replace("|", "\\|")
+
+
 def constraints(column) -> str:
     parts = ["required" if column.required else "optional"]
     if column.enum:
         parts.append("one of " + ", ".join(f"`{v}`" for v in column.enum))
     if column.minimum is not None:
         parts.append(f"≥ {column.minimum}")
+    if column.pattern:
+        parts.append(f"matches `{column.pattern}`")
     return "; ".join(parts)
 
 
@@ -34,7 +41,7 @@ def markdown() -> str:
         if r.partition:
             out.append(f"Parquet partitioned by {', '.join(f'`{c}`' for c in r.partition)}.")
         out += ["", "| column | type | constraints | meaning | русский | қазақша |", "|---|---|---|---|---|---|"]
-        out += [f"| `{c.name}` | {FIELD_TYPE[c.type]} | {constraints(c)} | {c.description.replace('|', '&#124;')} | "
+        out += [f"| `{c.name}` | {FIELD_TYPE[c.type]} | {cell(constraints(c))} | {cell(c.description)} | "
                 f"{t(f'column.{c.name}', 'ru')} | {t(f'column.{c.name}', 'kk')} |" for c in r.columns]
         out.append("")
     return "\n".join(out)

@@ -36,6 +36,8 @@ def field(column: Column) -> dict:
         constraints["enum"] = list(column.enum)
     if column.minimum is not None:
         constraints["minimum"] = column.minimum
+    if column.pattern:
+        constraints["pattern"] = column.pattern
     if constraints:
         out["constraints"] = constraints
     return out

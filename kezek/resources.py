@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine import disclosure
 from engine.schema import PRIVILEGE, STATUS, TABLES, Column, Table
 
 C = Column
@@ -125,9 +126,16 @@ EVENTS = canonical(
 EVENTS = Resource(EVENTS.name, EVENTS.columns + OF_THE_APPLICATION, EVENTS.order, EVENTS.primary_key,
                   EVENTS.foreign_keys, EVENTS.partition, EVENTS.source)
 
+GROUPS = canonical(TABLES["groups"], source=f"SELECT * REPLACE ({disclosure.enrolled_sql()} AS enrolled) FROM groups")
+GROUPS = Resource(GROUPS.name, tuple(
+    C("enrolled", "string", False, 'Children enrolled; "<5" in a group for special educational needs with '
+                                   'fewer than 5 (engine/disclosure.py).', pattern=r"^(\d+|<5)$")
+    if c.name == "enrolled" else c for c in GROUPS.columns), GROUPS.order, GROUPS.primary_key,
+    GROUPS.foreign_keys, GROUPS.partition, GROUPS.source)
+
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     canonical(TABLES["kindergartens"]),
-    canonical(TABLES["groups"]),
+    GROUPS,
     canonical(TABLES["vacancies"]),
     canonical(TABLES["applications"], partition=("region", "birth_year")),
     EVENTS,

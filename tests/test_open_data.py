@@ -147,3 +147,16 @@ def test_the_sources_carry_the_checksums_of_the_files_read(tmp_path):
     listed = {Path(s["kezek:file"]).name: s["kezek:sha256"] for s in package["sources"]}
     assert listed == files
     assert validate(tmp_path / "out").returncode == 0
+
+
+def test_no_small_sensitive_count_is_published(exported):
+    """Every group for special educational needs with under 5 children shows "<5"."""
+    from engine.disclosure import SENSITIVE_PROGRAMME, SMALL
+
+    _, _, out = exported
+    with duckdb.connect() as con:
+        left = con.execute(f"""
+            SELECT count(*) FROM read_csv('{out / 'csv' / 'groups.csv'}', all_varchar=true)
+            WHERE regexp_matches(lower(coalesce(program, '')), '{SENSITIVE_PROGRAMME}')
+              AND TRY_CAST(enrolled AS INTEGER) < {SMALL}""").fetchone()[0]
+    assert left == 0

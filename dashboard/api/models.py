@@ -198,7 +198,9 @@ class Group(Document):
     birth_year: BirthYear
     language: str
     capacity: Count
-    enrolled: int | None
+    enrolled: int | Literal["<5"] | None = Field(
+        description="Children enrolled; \"<5\" in a group for special educational needs with fewer than 5 "
+                    "(small counts single children out; engine/disclosure.py).")
     program: str | None
 
 

@@ -14,6 +14,7 @@ import duckdb
 
 from dashboard import queries
 from engine import numbering
+from engine.disclosure import SUPPRESSED
 from engine.application_number import normalise
 
 
@@ -104,7 +105,10 @@ def kindergarten(cur, kindergarten_id: str) -> dict | None:
     if not found:
         return None
     doc = found[0]
-    doc["groups"] = rows(cur, queries.GROUPS_OF, {"id": kindergarten_id})
+    doc["groups"] = [  # a count as a number; a withheld small count stays "<5" (engine/disclosure.py)
+        g | {"enrolled": g["enrolled"] if g["enrolled"] in (None, SUPPRESSED) else int(g["enrolled"])}
+        for g in rows(cur, queries.GROUPS_OF, {"id": kindergarten_id})
+    ]
     doc["vacancies"] = rows(
         cur,
         f"SELECT * FROM ({VACANCIES}) WHERE kindergarten_id = $id ORDER BY announced_at, bulletin_id",

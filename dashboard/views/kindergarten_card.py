@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from dashboard.i18n import date, number, t
+from engine.disclosure import SUPPRESSED
 
 
 def ratio(value: float | None, lang: str) -> str:
@@ -46,9 +47,12 @@ def groups(kindergarten_id: str, lang: str) -> None:
         st.caption(t("card.no_groups", lang))
         return
     enrolled = found["enrolled"].dropna()
+    counted = enrolled[enrolled != SUPPRESSED].astype("int64")
+    total = number(int(counted.sum()), lang) if len(enrolled) else "—"
+    if len(counted) < len(enrolled):  # an exact total would give away the count withheld as "<5"
+        total = f"≥ {total}"
     st.markdown(t("card.groups_total", lang, groups=number(len(found), lang),
-                  capacity=number(found["capacity"].sum(), lang),
-                  enrolled=number(enrolled.sum(), lang) if len(enrolled) else "—"))
+                  capacity=number(found["capacity"].sum(), lang), enrolled=total))
     view = found.assign(language=found["language"].map(lambda v: labels.language(v, lang)),
                         program=found["program"].fillna(""), name=found["name"].fillna(""))
     st.dataframe(view, hide_index=True, column_order=["name", "birth_year", "language", "capacity", "enrolled", "program"],
@@ -57,7 +61,7 @@ def groups(kindergarten_id: str, lang: str) -> None:
                      "birth_year": st.column_config.NumberColumn(t("column.birth_year", lang), format="%d"),
                      "language": t("column.language", lang),
                      "capacity": st.column_config.NumberColumn(t("column.group_capacity", lang), format="%d"),
-                     "enrolled": st.column_config.NumberColumn(t("column.enrolled", lang), format="%d"),
+                     "enrolled": t("column.enrolled", lang),  # text: "<5" for a small sensitive cell
                      "program": t("column.program", lang),
                  })
 
