@@ -713,3 +713,9 @@ ORDER BY birth_year, week
 def front_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None, region: str, locality: str) -> pd.DataFrame:
     """Per week (named by its Monday) and birth year: the registration the front reached."""
     return cur.execute(FRONT_BY_WEEK, _weeks(day, weeks, cur) | {"region": region, "locality": locality}).df()
+
+
+def published_rows(cur: duckdb.DuckDBPyConnection, table: str) -> int:
+    """Rows of a published table; 0 when the snapshot predates it."""
+    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]
+    return cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if exists else 0

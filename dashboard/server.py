@@ -15,7 +15,7 @@ import duckdb
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context
+from dashboard import api, context, open_data
 from engine.store import SnapshotUnavailable
 
 SCRIPT = Path(__file__).with_name("app.py")
@@ -73,8 +73,10 @@ def health(home: str | Path | None = None) -> JSONResponse:
 
 
 def routes(home: str | Path) -> list[BaseRoute]:
-    """Kezek's own routes, served beside the pages: /healthz and the HTTP API (/api/v1)."""
-    return [Route("/healthz", lambda request: health(home), methods=["GET"]), *api.routes(home)]
+    """Kezek's own routes, served beside the pages: /healthz, the HTTP API (/api/v1) and the
+    open-data files of the published snapshots (/open-data)."""
+    return [Route("/healthz", lambda request: health(home), methods=["GET"]), *api.routes(home),
+            *open_data.routes(home)]
 
 
 def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):

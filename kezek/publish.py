@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 
@@ -32,8 +33,49 @@ def publish(home: Path, snapshot: str, published_at: str) -> Path:
         os.fsync(fh.fileno())
     os.replace(building, final)
     store.write_pointer(home, snapshot, published_at)
+    record(home, final)
     prune(home, snapshot)
     return final
+
+
+LOG = "publications.jsonl"  # the changelog of the data: a line per publication, never rewritten
+
+
+def record(home: Path, path: Path) -> None:
+    """Append the publication to HOME/publications.jsonl: when, the data's date, the rows
+    of each table and the files read with their checksums."""
+    from kezek.resources import RESOURCES
+
+    con = store.open_snapshot(path)
+    try:
+        meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+        tables = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+        rows = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in RESOURCES if name in tables}
+        sources = [{"file": f, "table": t, "rows": n, "sha256": h} for f, t, n, h in con.execute(
+            "SELECT file, table_name, rows, sha256 FROM sources ORDER BY table_name, file").fetchall()]
+    finally:
+        con.close()
+    line = {"snapshot": meta.get("snapshot"), "published_at": meta.get("published_at"), "as_of": meta.get("as_of"),
+            "rows": rows, "sources": sources}
+    with open(home / LOG, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def publications(home: Path) -> list[dict]:
+    """The changelog, newest first (a line cut short by a crash is skipped)."""
+    try:
+        lines = (home / LOG).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    out = []
+    for line in lines:
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out[::-1]
 
 
 def prune(home: Path, current: str) -> None:

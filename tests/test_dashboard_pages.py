@@ -279,8 +279,9 @@ def test_kindergarten_card_from_a_shared_link(published, monkeypatch, downloads,
     assert at.selectbox(key="kg").value == "K1" and at.query_params["kg"] == "K1"
     assert at.subheader[0].value == CARD_NAME[lang]
     groups, bulletins, pressure, register = (at.dataframe[i].value for i in range(4))
+    # enrolled is text: a small count in a group for special needs would read "<5" (engine/disclosure.py)
     assert list(zip(groups["group_id"], groups["birth_year"], groups["capacity"], groups["enrolled"])) == [
-        ("G1", 2016, 25, 24), ("G2", 2015, 30, 30)]
+        ("G1", 2016, 25, "24"), ("G2", 2015, 30, "30")]
     assert set(groups["program"]) == {"Біртұтас тәрбие"}
     assert bulletins["bulletin_id"].tolist() == ["B1", "B3", "B8", "B9"]  # oldest first
     assert bulletins["seats"].tolist() == [1000, 2000, 2, 1]

@@ -160,3 +160,97 @@ def test_no_small_sensitive_count_is_published(exported):
             WHERE regexp_matches(lower(coalesce(program, '')), '{SENSITIVE_PROGRAMME}')
               AND TRY_CAST(enrolled AS INTEGER) < {SMALL}""").fetchone()[0]
     assert left == 0
+
+
+# --- served: /open-data/SNAPSHOT/… and the Open data page -----------------------------------
+
+def current_snapshot(home: Path) -> str:
+    return json.loads((home / "published.json").read_text(encoding="utf-8"))["snapshot"]
+
+
+def test_the_server_gives_the_package_and_its_zip(exported, tmp_path):
+    import io
+    import zipfile
+
+    from test_api import client_for
+
+    _, home, out = exported
+    snapshot, api = current_snapshot(home), client_for(home)
+    package = api.get(f"/open-data/{snapshot}/datapackage.json")
+    assert package.status_code == 200 and "immutable" in package.headers["cache-control"]
+    assert package.json() == json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    csv_file = api.get(f"/open-data/{snapshot}/csv/queue.csv")
+    assert csv_file.content == (out / "csv" / "queue.csv").read_bytes()
+    archive = api.get(f"/open-data/{snapshot}.zip")
+    assert archive.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
+        z.extractall(tmp_path / "unzipped")
+        assert sorted(z.namelist()) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert validate(tmp_path / "unzipped").returncode == 0  # the archive is the package
+    for wrong in (f"/open-data/{snapshot}/../published.json", f"/open-data/{snapshot}/%2e%2e/published.json",
+                  "/open-data/20990101T000000-deadbeef/datapackage.json", "/open-data/x/datapackage.json",
+                  f"/open-data/{snapshot}/csv/nothing.csv"):
+        assert api.get(wrong).status_code == 404, wrong
+
+
+def test_every_publication_is_in_the_changelog(tmp_path):
+    from kezek.publish import publications
+    from test_dashboard import dataset
+
+    folder = dataset(tmp_path / "ds")
+    for _ in range(2):
+        run_kezek("update", "--source", str(folder), home=tmp_path / "home", check=True)
+    log = publications(tmp_path / "home")
+    assert len(log) == 2 and log[0]["snapshot"] == current_snapshot(tmp_path / "home")
+    assert log[0]["rows"]["applications"] == log[1]["rows"]["applications"] > 0
+    assert {s["sha256"] for s in log[0]["sources"]} == {s["sha256"] for s in log[1]["sources"]} != {None}
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_open_data_page_links_this_snapshot_and_explains_every_column(exported, monkeypatch, lang):
+    from test_dashboard import texts, visit
+
+    from dashboard.i18n import t
+
+    _, home, _ = exported
+    snapshot = current_snapshot(home)
+    at = visit(home, monkeypatch, "open_data", lang, table="applications")
+    shown = texts(at)
+    assert f"(/open-data/{snapshot}.zip)" in shown and f"(/open-data/{snapshot}/datapackage.json)" in shown
+    tables, columns, changes = (df.value for df in at.dataframe)
+    assert set(tables["table"]) <= set(RESOURCES) and f"/open-data/{snapshot}/csv/queue.csv" in set(tables["csv"])
+    assert list(columns["column"]) == list(RESOURCES["applications"].column_names)
+    assert list(columns["title"]) == [t(f"column.{c}", lang) for c in RESOURCES["applications"].column_names]
+    assert list(changes["snapshot"])[0] == snapshot
+
+
+def test_no_answer_about_an_application_shows_its_birth_date(exported, monkeypatch):
+    """The API's answers about an application, and its Lookup page, never carry the child's
+    birth date (known to the demo generator), in either style."""
+    import random
+
+    from ingest.demo import generate
+    from test_api import PREFIX, client_for
+    from test_dashboard import texts, visit
+
+    preset, home, _ = exported
+    truth = generate(preset).tables["applications"].select(["application_number", "birth_date"]).to_pylist()
+    born = {r["application_number"]: r["birth_date"] for r in truth}
+    (snapshot,) = (home / "snapshots").glob("*.duckdb")
+    with duckdb.connect(str(snapshot), read_only=True) as con:  # registered on another day than born:
+        registered = dict(con.execute(  # the registration date is public, and would match
+            "SELECT application_number, CAST(registered_at AS DATE) FROM queue").fetchall())
+    numbers = sorted(n for n, day in registered.items() if day != born[n])
+    api = client_for(home)
+    for number in random.Random(3).sample(numbers, 12):
+        styles = (born[number].isoformat(), born[number].strftime("%d.%m.%Y"))
+        for path in ("", "/history", "/forecast"):
+            body = api.get(f"{PREFIX}/applications/{number}{path}").text
+            assert not any(s in body for s in styles), (number, path)
+        page = api.get(f"{PREFIX}/queue", params={"number": number, "limit": 1}).json()["items"][0]
+        assert page["application_number"] == number and not any(s in json.dumps(page) for s in styles)
+    number = numbers[len(numbers) // 2]
+    at = visit(home, monkeypatch, "lookup", "ru", app=number)
+    shown = texts(at) + "".join(df.value.to_csv() for df in at.dataframe)
+    assert number.replace(".", "\\.") in shown or number in shown  # the page is about it (markdown escapes dots)
+    assert born[number].strftime("%d.%m.%Y") not in shown

@@ -1,0 +1,108 @@
+"""Open data: the whole publication to download (a ZIP with datapackage.json, each table as
+CSV and Parquet), the data dictionary, the licence, and the changelog of publications with
+their row counts and the checksums of the files read (kezek/resources.py, dashboard/open_data.py)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import context, queries
+from dashboard.i18n import date, number, t
+from dashboard.open_data import zip_name
+from engine import store
+from kezek.publish import publications
+from kezek.resources import FIELD_TYPE, RESOURCES
+
+TABLE = "open_data:table"  # widget key; URL parameter ?table=NAME: the table whose columns are shown
+
+
+def downloads(meta: dict, lang: str) -> None:
+    snapshot = meta["snapshot"]
+    base = f"/open-data/{snapshot}"
+    st.subheader(t("open_data.downloads", lang))
+    st.markdown(t("open_data.package", lang, zip=f"{base}.zip", name=zip_name(snapshot),
+                  datapackage=f"{base}/datapackage.json"))
+    table = pd.DataFrame([{
+        "table": name,
+        "title": t(f"resource.{name}", lang),
+        "rows": context.query(queries.published_rows, name),
+        "csv": f"{base}/csv/{name}.csv",
+        # a partitioned table is a folder of files: it comes in the archive
+        "parquet": f"{base}.zip" if resource.partition else f"{base}/parquet/{name}.parquet",
+    } for name, resource in RESOURCES.items()])
+    table = table[table["rows"] > 0]
+    st.dataframe(table, hide_index=True, column_config={
+        "table": t("column.table", lang),
+        "title": t("column.name", lang),
+        "rows": st.column_config.NumberColumn(t("column.rows", lang), format="%d"),
+        "csv": st.column_config.LinkColumn("CSV", display_text="CSV"),
+        "parquet": st.column_config.LinkColumn("Parquet", display_text="Parquet"),
+    })
+    st.caption(t("open_data.parquet_note", lang))
+    st.markdown(t("about.reuse_license", lang, license=context.md(meta.get("license") or "—"),
+                  publisher=context.md(meta.get("publisher") or "—")))
+
+
+def dictionary(lang: str) -> None:
+    st.subheader(t("open_data.dictionary", lang))
+    name = context.select(st, t("column.table", lang), list(RESOURCES), key=TABLE, param="table",
+                          default="queue", format_func=lambda n: f"{t(f'resource.{n}', lang)} ({n})")
+    resource = RESOURCES[name]
+    st.markdown(t(f"resource.{name}_description", lang))
+    columns = pd.DataFrame([{
+        "column": c.name,
+        "title": t(f"column.{c.name}", lang),
+        "type": FIELD_TYPE[c.type],
+        "required": c.required,
+        "values": ", ".join(c.enum) if c.enum else (c.pattern or ""),
+        "description": c.description,
+    } for c in resource.columns])
+    st.dataframe(columns, hide_index=True, column_config={
+        "column": t("column.column", lang),
+        "title": t("column.name", lang),
+        "type": t("column.type", lang),
+        "required": st.column_config.CheckboxColumn(t("column.required", lang)),
+        "values": t("column.values", lang),
+        "description": t("column.description", lang),
+    })
+    if resource.primary_key:
+        st.caption(t("open_data.key", lang, columns=", ".join(resource.primary_key)))
+
+
+def changelog(meta: dict, lang: str) -> None:
+    st.subheader(t("open_data.changelog", lang))
+    found = publications(store.resolve_home(None))
+    if not found:
+        st.info(t("open_data.no_changelog", lang))
+        return
+    table = pd.DataFrame([{
+        "published": context.published({**meta, "published_at": p.get("published_at")}, lang),
+        "as_of": date(p["as_of"], lang) if p.get("as_of") else "—",
+        "snapshot": p.get("snapshot"),
+        **{f"rows_{n}": p.get("rows", {}).get(n) for n in ("applications", "queue", "vacancies", "kindergartens")},
+        "sources": "; ".join(f"{s['file']} ({s['sha256'][:12]}…)" if s.get("sha256") else s["file"]
+                             for s in p.get("sources", [])),
+    } for p in found])
+    st.dataframe(table, hide_index=True, column_config={
+        "published": t("about.published", lang),
+        "as_of": t("about.as_of", lang),
+        "snapshot": t("about.snapshot", lang),
+        **{f"rows_{n}": st.column_config.NumberColumn(t(f"resource.{n}", lang), format="%d")
+           for n in ("applications", "queue", "vacancies", "kindergartens")},
+        "sources": t("about.source", lang),
+    })
+    context.download(table, "publications.csv", lang)
+    st.caption(t("open_data.changelog_note", lang, n=number(len(found), lang)))
+
+
+def main() -> None:
+    lang = context.language()
+    meta = context.header(t("open_data.title", lang), t("open_data.intro", lang), lang)
+    downloads(meta, lang)
+    dictionary(lang)
+    changelog(meta, lang)
+
+
+if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it draws nothing
+    main()
