@@ -27,7 +27,11 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
     if source.startswith("demo:"):
         return _demo(ingest, source)
     if source.startswith(("http://", "https://")):
-        raise BadInput([Problem(source, None, None, "HTTP sources are not supported by this version; download the dataset and give its folder or .zip")])
+        from ingest.remote import fetch_dataset
+
+        local = fetch_dataset(source, workdir / f"remote-{len(list(workdir.glob('remote-*')))}")
+        folder = _unzip(local, workdir) if local.suffix == ".zip" else local
+        return _folder(ingest, folder, mapping, source)
     path = Path(source)
     if path.is_dir():
         return _folder(ingest, path, mapping, source)

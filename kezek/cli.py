@@ -71,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _update(args, home: Path) -> int:
     from ingest.problems import BadInput
+    from ingest.remote import RemoteError
     from kezek.pipeline import UpdateRunning, update
 
     try:
@@ -81,6 +82,9 @@ def _update(args, home: Path) -> int:
         return EXIT_BAD_INPUT
     except UpdateRunning as exc:
         print(f"kezek update: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except RemoteError as exc:
+        print(f"kezek update: could not fetch the source, nothing published: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except Exception as exc:  # one clear line, never a traceback; the previous snapshot stays
         if os.environ.get("KEZEK_DEBUG"):

@@ -1,0 +1,149 @@
+"""Datasets on a web server: a dataset folder's URL (the tables as files under it) or the
+URL of a .zip. Every file is streamed to a temporary file with its SHA-256 computed on the
+way, under a size cap, with connect and read timeouts; connection errors, 429 and 5xx are
+retried with exponential backoff and jitter (honouring Retry-After); a redirect to another
+host is refused; a body shorter than announced, or an HTML page where a table was expected,
+is an error. Nothing is published from a failed download: the caller raises BadInput or
+RemoteError and the previous publication stays."""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import os
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from engine.schema import TABLES
+
+
+class RemoteError(Exception):
+    """A source could not be fetched: the network, the server, or what it sent."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    connect_timeout: float = float(os.environ.get("KEZEK_HTTP_CONNECT_TIMEOUT", 10))
+    read_timeout: float = float(os.environ.get("KEZEK_HTTP_READ_TIMEOUT", 60))
+    attempts: int = int(os.environ.get("KEZEK_HTTP_ATTEMPTS", 5))
+    backoff: float = float(os.environ.get("KEZEK_HTTP_BACKOFF", 1.0))  # seconds before the 2nd attempt; doubles
+    max_wait: float = 60.0  # the longest pause between attempts, Retry-After included
+    max_bytes: int = int(os.environ.get("KEZEK_HTTP_MAX_BYTES", 4 << 30))
+    max_redirects: int = 5
+
+
+RETRY_STATUS = {429, 500, 502, 503, 504}
+CHUNK = 1 << 20
+
+
+@dataclass
+class Downloaded:
+    url: str
+    path: Path | None  # None: the file is not on the server (404)
+    sha256: str = ""
+    bytes: int = 0
+
+
+def retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    if value.strip().isdigit():
+        return float(value)
+    when = email.utils.parsedate_to_datetime(value)
+    return max(0.0, when.timestamp() - time.time()) if when else None
+
+
+def looks_like_html(head: bytes) -> bool:
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool = False) -> Downloaded:
+    """Stream `url` into `dest`. 404 with `missing_ok`: Downloaded(path=None)."""
+    last, pause = "", 0.0
+    for attempt in range(policy.attempts):
+        if attempt:
+            time.sleep(min(policy.max_wait, pause))
+        try:
+            response = _get(url, policy)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            last = f"{type(exc).__name__}: {exc}"
+            pause = policy.backoff * 2 ** attempt * (0.5 + random.random())
+            continue
+        with response:
+            if response.status_code in RETRY_STATUS:
+                last = f"HTTP {response.status_code}"
+                told = retry_after(response)
+                pause = told if told is not None else policy.backoff * 2 ** attempt * (0.5 + random.random())
+                continue
+            if response.status_code == 404 and missing_ok:
+                return Downloaded(url, None)
+            if response.status_code != 200:
+                raise RemoteError(f"{url}: HTTP {response.status_code}")
+            if "text/html" in response.headers.get("Content-Type", "").lower():
+                raise RemoteError(f"{url}: the server sent an HTML page, not a data file")
+            try:
+                return _save(url, response, dest, policy)
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                last = "the file was cut short: the connection ended before all its bytes came"
+                pause = policy.backoff * 2 ** attempt * (0.5 + random.random())
+                continue
+    raise RemoteError(f"{url}: gave up after {policy.attempts} attempts; last: {last}")
+
+
+def _get(url: str, policy: Policy) -> requests.Response:
+    """GET following redirects on the same host only (a dataset does not move abroad)."""
+    host = urlsplit(url).netloc
+    for _ in range(policy.max_redirects + 1):
+        response = requests.get(url, stream=True, allow_redirects=False,
+                                timeout=(policy.connect_timeout, policy.read_timeout),
+                                headers={"Accept-Encoding": "identity", "User-Agent": "kezek"})
+        if response.status_code not in (301, 302, 303, 307, 308):
+            return response
+        target = urljoin(url, response.headers.get("Location", ""))
+        response.close()
+        if urlsplit(target).netloc != host:
+            raise RemoteError(f"{url}: redirected to another host ({urlsplit(target).netloc}); refused")
+        url = target
+    raise RemoteError(f"{url}: too many redirects")
+
+
+def _save(url: str, response: requests.Response, dest: Path, policy: Policy) -> Downloaded:
+    announced = response.headers.get("Content-Length")
+    if announced and announced.isdigit() and int(announced) > policy.max_bytes:
+        raise RemoteError(f"{url}: {announced} bytes, over the limit of {policy.max_bytes}")
+    digest, size = hashlib.sha256(), 0
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    with open(dest, "wb") as fh:
+        for chunk in response.iter_content(CHUNK):
+            if size == 0 and looks_like_html(chunk[:512]):
+                raise RemoteError(f"{url}: the server sent an HTML page, not a data file")
+            size += len(chunk)
+            if size > policy.max_bytes:
+                raise RemoteError(f"{url}: over the limit of {policy.max_bytes} bytes; download stopped")
+            digest.update(chunk)
+            fh.write(chunk)
+    if announced and announced.isdigit() and size != int(announced):
+        raise RemoteError(f"{url}: the file is cut short ({size} of {announced} bytes)")
+    return Downloaded(url, dest, digest.hexdigest(), size)
+
+
+def fetch_dataset(url: str, folder: Path, policy: Policy = Policy()) -> Path:
+    """A dataset folder's URL: dataset.json and each table as TABLE.csv (else TABLE.parquet),
+    those not on the server skipped; or a .zip URL: the archive. Returns the local path."""
+    if urlsplit(url).path.lower().endswith(".zip"):
+        return fetch(url, folder / "dataset.zip", policy).path
+    base = url if url.endswith("/") else url + "/"
+    folder.mkdir(parents=True, exist_ok=True)
+    fetch(base + "dataset.json", folder / "dataset.json", policy, missing_ok=True)
+    for table in TABLES:
+        for fmt in ("csv", "parquet"):
+            if fetch(base + f"{table}.{fmt}", folder / f"{table}.{fmt}", policy, missing_ok=True).path:
+                break
+    return folder

@@ -1,0 +1,160 @@
+"""`kezek update --source http://…`: a dataset folder or a .zip on a real HTTP server on
+loopback, and the ways a server fails (ingest/remote.py). In every failure: exit status 1,
+one clear line, nothing published, the previous snapshot still served; the next good run
+publishes."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from conftest import run_kezek
+from test_dashboard import dataset
+
+FAST = {"KEZEK_HTTP_BACKOFF": "0.01", "KEZEK_HTTP_READ_TIMEOUT": "1", "KEZEK_HTTP_ATTEMPTS": "3"}
+
+
+class Server:
+    """Serves files from a folder under /dataset/; `script[path]` lists what the next
+    requests for a path get instead: a status, "html", "truncate", "slow" or "reset"."""
+
+    def __init__(self, folder: Path):
+        self.folder, self.script, self.hits = folder, {}, []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                outer.hits.append(self.path)
+                plan = outer.script.get(self.path, [])
+                action = plan.pop(0) if plan else None
+                if isinstance(action, int):
+                    self.send_response(action)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if isinstance(action, tuple) and action[0] == "redirect":
+                    self.send_response(302)
+                    self.send_header("Location", action[1])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                name = self.path.removeprefix("/dataset/")
+                file = outer.folder / name
+                if action == "html" or not (name and file.is_file()):
+                    body = b"<!DOCTYPE html><html><body>Not found</body></html>"
+                    self.send_response(200 if action == "html" else 404)
+                    self.send_header("Content-Type", "text/plain")  # a server that lies about it
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                    return
+                body = file.read_bytes()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if action == "slow":
+                    time.sleep(3)
+                if action in ("truncate", "reset"):
+                    self.wfile.write(body[: len(body) // 2])
+                    self.wfile.flush()
+                    if action == "reset":
+                        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    self.close_connection = True
+                    return
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def server(tmp_path):
+    s = Server(dataset(tmp_path / "ds"))
+    yield s
+    s.httpd.shutdown()
+
+
+def snapshot_of(home: Path) -> str:
+    return json.loads((home / "published.json").read_text(encoding="utf-8"))["snapshot"]
+
+
+def tables(home: Path) -> dict:
+    (path,) = [p for p in (home / "snapshots").glob("*.duckdb") if p.stem == snapshot_of(home)]
+    with duckdb.connect(str(path), read_only=True) as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+                for t in ("applications", "events", "kindergartens", "vacancies", "groups", "queue")}
+
+
+def update(url: str, home: Path, monkeypatch, **env):
+    for key, value in {**FAST, **env}.items():
+        monkeypatch.setenv(key, value)
+    return run_kezek("update", "--source", url, home=home)
+
+
+def test_a_dataset_folder_on_a_web_server_publishes_what_the_folder_on_disk_does(server, tmp_path, monkeypatch):
+    run_kezek("update", "--source", str(server.folder), home=tmp_path / "disk", check=True)
+    done = update(f"{server.url}/dataset/", tmp_path / "web", monkeypatch)
+    assert done.returncode == 0, done.stderr
+    assert tables(tmp_path / "web") == tables(tmp_path / "disk")
+
+
+def test_a_zip_on_a_web_server(server, tmp_path, monkeypatch):
+    with zipfile.ZipFile(server.folder / "export.zip", "w") as z:
+        for p in sorted(server.folder.glob("*.csv")) + [server.folder / "dataset.json"]:
+            if p.exists():
+                z.write(p, f"export/{p.name}")
+    run_kezek("update", "--source", str(server.folder), home=tmp_path / "disk", check=True)
+    done = update(f"{server.url}/dataset/export.zip", tmp_path / "web", monkeypatch)
+    assert done.returncode == 0, done.stderr
+    assert tables(tmp_path / "web") == tables(tmp_path / "disk")
+
+
+def test_a_server_that_fails_twice_then_answers_publishes_on_the_same_run(server, tmp_path, monkeypatch):
+    server.script["/dataset/applications.csv"] = [500, 503]
+    done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch)
+    assert done.returncode == 0, done.stderr
+    assert server.hits.count("/dataset/applications.csv") == 3
+
+
+@pytest.mark.parametrize("trouble, says", [
+    ("truncate", "cut short"),
+    ("reset", "cut short"),
+    ("html", "HTML page"),
+    ("slow", "gave up after 3 attempts"),
+])
+def test_a_bad_download_publishes_nothing_and_the_next_good_run_does(server, tmp_path, monkeypatch, trouble, says):
+    home = tmp_path / "home"
+    assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
+    before = snapshot_of(home)
+    server.script["/dataset/applications.csv"] = [trouble] * 3
+    done = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert done.returncode == 1 and says in done.stderr and "nothing published" in done.stderr, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert snapshot_of(home) == before  # the previous publication is still the one served
+    server.script.clear()  # the server recovers
+    again = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert again.returncode == 0 and snapshot_of(home) != before
+
+
+def test_a_body_over_the_size_cap_is_refused(server, tmp_path, monkeypatch):
+    done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch, KEZEK_HTTP_MAX_BYTES="200")
+    assert done.returncode == 1 and "over the limit of 200" in done.stderr
+    assert not (tmp_path / "home" / "published.json").exists()
+
+
+def test_a_redirect_to_another_host_is_refused(server, tmp_path, monkeypatch):
+    other = server.url.replace("127.0.0.1", "localhost")
+    server.script["/dataset/applications.csv"] = [("redirect", f"{other}/dataset/applications.csv")]
+    done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch)
+    assert done.returncode == 1 and "redirected to another host" in done.stderr
