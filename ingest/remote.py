@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import email.utils
 import hashlib
+import json
 import os
 import random
+import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,54 @@ class Downloaded:
     path: Path | None  # None: the file is not on the server (404)
     sha256: str = ""
     bytes: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    not_modified: bool = False  # 304: the copy kept from the last publication was used
+
+
+class State:
+    """What the last publication fetched: each URL's validators (ETag, Last-Modified) and a
+    copy of its file, under HOME/remote/. A conditional request that answers 304 reuses the
+    copy; `commit` records a run's downloads once they are published, never before."""
+
+    def __init__(self, home: Path):
+        self.folder = home / "remote"
+        try:
+            self.known: dict = json.loads((self.folder / "state.json").read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            self.known = {}
+
+    def copy_of(self, url: str) -> Path:
+        return self.folder / "cache" / hashlib.sha256(url.encode()).hexdigest()
+
+    def validators(self, url: str) -> dict[str, str]:
+        entry = self.known.get(url)
+        if not entry or not self.copy_of(url).is_file():
+            return {}
+        headers = {}
+        if entry.get("etag"):
+            headers["If-None-Match"] = entry["etag"]
+        if entry.get("last_modified"):
+            headers["If-Modified-Since"] = entry["last_modified"]
+        return headers
+
+    def commit(self, downloads: list[Downloaded]) -> None:
+        (self.folder / "cache").mkdir(parents=True, exist_ok=True)
+        known = {}
+        for d in downloads:
+            if d.path is None or not (d.etag or d.last_modified):
+                continue
+            if not d.not_modified:
+                tmp = self.copy_of(d.url).with_suffix(".tmp")
+                shutil.copyfile(d.path, tmp)
+                os.replace(tmp, self.copy_of(d.url))
+            known[d.url] = {"etag": d.etag, "last_modified": d.last_modified, "sha256": d.sha256}
+        tmp = self.folder / "state.json.tmp"
+        tmp.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, self.folder / "state.json")
+        for stale in (self.folder / "cache").iterdir():  # copies of URLs no longer fetched
+            if stale.name not in {self.copy_of(u).name for u in known}:
+                stale.unlink(missing_ok=True)
 
 
 def retry_after(response: requests.Response) -> float | None:
@@ -64,14 +114,17 @@ def looks_like_html(head: bytes) -> bool:
     return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
-def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool = False) -> Downloaded:
-    """Stream `url` into `dest`. 404 with `missing_ok`: Downloaded(path=None)."""
+def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool = False,
+          state: State | None = None) -> Downloaded:
+    """Stream `url` into `dest`. 404 with `missing_ok`: Downloaded(path=None). With `state`,
+    a conditional request: 304 copies the file kept from the last publication."""
+    conditional = state.validators(url) if state else {}
     last, pause = "", 0.0
     for attempt in range(policy.attempts):
         if attempt:
             time.sleep(min(policy.max_wait, pause))
         try:
-            response = _get(url, policy)
+            response = _get(url, policy, conditional)
         except (requests.ConnectionError, requests.Timeout) as exc:
             last = f"{type(exc).__name__}: {exc}"
             pause = policy.backoff * 2 ** attempt * (0.5 + random.random())
@@ -82,6 +135,12 @@ def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool =
                 told = retry_after(response)
                 pause = told if told is not None else policy.backoff * 2 ** attempt * (0.5 + random.random())
                 continue
+            if response.status_code == 304 and conditional:
+                entry = state.known[url]
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(state.copy_of(url), dest)
+                return Downloaded(url, dest, entry.get("sha256", ""), dest.stat().st_size, entry.get("etag"),
+                                  entry.get("last_modified"), not_modified=True)
             if response.status_code == 404 and missing_ok:
                 return Downloaded(url, None)
             if response.status_code != 200:
@@ -97,13 +156,13 @@ def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool =
     raise RemoteError(f"{url}: gave up after {policy.attempts} attempts; last: {last}")
 
 
-def _get(url: str, policy: Policy) -> requests.Response:
+def _get(url: str, policy: Policy, conditional: dict[str, str]) -> requests.Response:
     """GET following redirects on the same host only (a dataset does not move abroad)."""
     host = urlsplit(url).netloc
     for _ in range(policy.max_redirects + 1):
         response = requests.get(url, stream=True, allow_redirects=False,
                                 timeout=(policy.connect_timeout, policy.read_timeout),
-                                headers={"Accept-Encoding": "identity", "User-Agent": "kezek"})
+                                headers={"Accept-Encoding": "identity", "User-Agent": "kezek", **conditional})
         if response.status_code not in (301, 302, 303, 307, 308):
             return response
         target = urljoin(url, response.headers.get("Location", ""))
@@ -131,19 +190,30 @@ def _save(url: str, response: requests.Response, dest: Path, policy: Policy) -> 
             fh.write(chunk)
     if announced and announced.isdigit() and size != int(announced):
         raise RemoteError(f"{url}: the file is cut short ({size} of {announced} bytes)")
-    return Downloaded(url, dest, digest.hexdigest(), size)
+    return Downloaded(url, dest, digest.hexdigest(), size, response.headers.get("ETag"),
+                      response.headers.get("Last-Modified"))
 
 
-def fetch_dataset(url: str, folder: Path, policy: Policy = Policy()) -> Path:
+def fetch_dataset(url: str, folder: Path, policy: Policy = Policy(),
+                  state: State | None = None) -> tuple[Path, list[Downloaded]]:
     """A dataset folder's URL: dataset.json and each table as TABLE.csv (else TABLE.parquet),
-    those not on the server skipped; or a .zip URL: the archive. Returns the local path."""
+    those not on the server skipped; or a .zip URL: the archive. Returns the local path and
+    what each request gave."""
     if urlsplit(url).path.lower().endswith(".zip"):
-        return fetch(url, folder / "dataset.zip", policy).path
+        got = fetch(url, folder / "dataset.zip", policy, state=state)
+        return got.path, [got]
     base = url if url.endswith("/") else url + "/"
     folder.mkdir(parents=True, exist_ok=True)
-    fetch(base + "dataset.json", folder / "dataset.json", policy, missing_ok=True)
+    got = [fetch(base + "dataset.json", folder / "dataset.json", policy, missing_ok=True, state=state)]
     for table in TABLES:
         for fmt in ("csv", "parquet"):
-            if fetch(base + f"{table}.{fmt}", folder / f"{table}.{fmt}", policy, missing_ok=True).path:
+            got.append(fetch(base + f"{table}.{fmt}", folder / f"{table}.{fmt}", policy, missing_ok=True, state=state))
+            if got[-1].path:
                 break
-    return folder
+    return folder, got
+
+
+def unchanged(downloads: list[Downloaded]) -> bool:
+    """Every file the server has answered 304, and it has no file the last run lacked."""
+    present = [d for d in downloads if d.path is not None]
+    return bool(present) and all(d.not_modified for d in present)

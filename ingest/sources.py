@@ -23,14 +23,21 @@ class SourceReport:
     ignored: list[str] = field(default_factory=list)
 
 
-def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path) -> SourceReport:
+def is_remote(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path,
+                  fetched: Path | None = None) -> SourceReport:
+    """Load one source; a remote one (ingest/remote.py) from `fetched`, where it was downloaded."""
     if source.startswith("demo:"):
         return _demo(ingest, source)
-    if source.startswith(("http://", "https://")):
-        from ingest.remote import fetch_dataset
+    if is_remote(source):
+        if fetched is None:
+            from ingest.remote import fetch_dataset
 
-        local = fetch_dataset(source, workdir / f"remote-{len(list(workdir.glob('remote-*')))}")
-        folder = _unzip(local, workdir) if local.suffix == ".zip" else local
+            fetched, _ = fetch_dataset(source, workdir / f"remote-{len(list(workdir.glob('remote-*')))}")
+        folder = _unzip(fetched, workdir) if fetched.suffix == ".zip" else fetched
         return _folder(ingest, folder, mapping, source)
     path = Path(source)
     if path.is_dir():

@@ -26,11 +26,11 @@ from engine import audit, forecast, movement, numbering
 from engine.application_number import normalise_sql
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
-from ingest import archive
+from ingest import archive, remote
 from ingest.load import DATE_FORMATS, DATETIME_FORMATS, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
-from ingest.sources import SourceReport, ingest_source
+from ingest.sources import SourceReport, ingest_source, is_remote
 from kezek import publish
 
 
@@ -47,8 +47,11 @@ class Report:
     ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
+    unchanged: bool = False  # every remote file answered 304: nothing published
 
     def lines(self) -> list[str]:
+        if self.unchanged:
+            return ["source unchanged since the last publication: nothing downloaded, nothing published"]
         out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
         out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
         found = {k: v for k, v in self.findings.items() if v}
@@ -101,6 +104,18 @@ SPILL_LIMIT = "16GB"
 
 def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
     report, clock = Report(), time.perf_counter()
+    # Remote sources first, with conditional requests: when every file of every source is
+    # unchanged since the last publication, there is nothing to publish.
+    state, downloads, fetched = remote.State(home), [], {}
+    for i, source in enumerate(sources):
+        if is_remote(source):
+            fetched[source], got = remote.fetch_dataset(source, workdir / f"remote-{i}", state=state)
+            downloads += got
+    if fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
+            and {d.url for d in downloads if d.path} == set(state.known):
+        report.unchanged = True
+        return report
+
     # A national update needs about 3 GB and no spill; one that would spill more than
     # SPILL_LIMIT has gone wrong: it fails (the previous publication stays) rather than fill
     # the server's disk.
@@ -111,7 +126,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     ingest = Ingest(con, workdir)
     source_reports: list[SourceReport] = []
     for source in sources:
-        source_reports.append(ingest_source(ingest, source, mapping, workdir))
+        source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
     report.rows = ingest.finish()
     metadata = _metadata(source_reports)
     report.ignored = [i for s in source_reports for i in s.ignored]
@@ -165,6 +180,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     archive.write(home, con, ingest.files)
     con.close()
     publish.publish(home, snapshot, published_at)
+    if downloads:  # only now: a failed run must not mark its files as seen
+        state.commit(downloads)
     report.timings["publish"] = time.perf_counter() - clock
     report.snapshot, report.as_of = snapshot, as_of.isoformat()
     return report

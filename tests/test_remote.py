@@ -5,6 +5,7 @@ publishes."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import socket
 import threading
@@ -26,7 +27,7 @@ class Server:
     requests for a path get instead: a status, "html", "truncate", "slow" or "reset"."""
 
     def __init__(self, folder: Path):
-        self.folder, self.script, self.hits = folder, {}, []
+        self.folder, self.script, self.hits, self.answers = folder, {}, [], []
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -59,8 +60,17 @@ class Server:
                     self.wfile.write(body)
                     return
                 body = file.read_bytes()
+                tag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+                if self.headers.get("If-None-Match") == tag and action is None:
+                    outer.answers.append((self.path, 304))
+                    self.send_response(304)
+                    self.send_header("ETag", tag)
+                    self.end_headers()
+                    return
+                outer.answers.append((self.path, 200))
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
+                self.send_header("ETag", tag)
                 self.end_headers()
                 if action == "slow":
                     time.sleep(3)
@@ -135,8 +145,12 @@ def test_a_server_that_fails_twice_then_answers_publishes_on_the_same_run(server
 ])
 def test_a_bad_download_publishes_nothing_and_the_next_good_run_does(server, tmp_path, monkeypatch, trouble, says):
     home = tmp_path / "home"
+    vacancies = server.folder / "vacancies.csv"
+    full = vacancies.read_text(encoding="utf-8")
+    vacancies.write_text("\n".join(full.splitlines()[:-1]) + "\n", encoding="utf-8")  # yesterday: one less
     assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
     before = snapshot_of(home)
+    vacancies.write_text(full, encoding="utf-8")  # today's export, which fails to download
     server.script["/dataset/applications.csv"] = [trouble] * 3
     done = update(f"{server.url}/dataset/", home, monkeypatch)
     assert done.returncode == 1 and says in done.stderr and "nothing published" in done.stderr, done.stderr
@@ -158,3 +172,30 @@ def test_a_redirect_to_another_host_is_refused(server, tmp_path, monkeypatch):
     server.script["/dataset/applications.csv"] = [("redirect", f"{other}/dataset/applications.csv")]
     done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch)
     assert done.returncode == 1 and "redirected to another host" in done.stderr
+
+
+def test_an_unchanged_source_is_neither_downloaded_nor_published_again(server, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
+    before, published = snapshot_of(home), (home / "publications.jsonl").read_text(encoding="utf-8")
+    server.answers.clear()
+    done = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert done.returncode == 0 and "nothing downloaded, nothing published" in done.stdout, done.stdout
+    assert {status for _, status in server.answers} == {304}  # every file asked for conditionally
+    assert snapshot_of(home) == before and (home / "publications.jsonl").read_text(encoding="utf-8") == published
+
+
+def test_one_changed_file_is_downloaded_and_the_rest_come_from_the_kept_copies(server, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
+    before = snapshot_of(home)
+    vacancies = server.folder / "vacancies.csv"
+    lines = vacancies.read_text(encoding="utf-8").splitlines()
+    vacancies.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # one bulletin less
+    server.answers.clear()
+    done = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert done.returncode == 0 and snapshot_of(home) != before, done.stderr
+    assert dict(server.answers)["/dataset/vacancies.csv"] == 200
+    assert dict(server.answers)["/dataset/applications.csv"] == 304
+    run_kezek("update", "--source", str(server.folder), home=tmp_path / "disk", check=True)
+    assert tables(home) == tables(tmp_path / "disk")  # the same as the changed folder read from disk
