@@ -40,6 +40,8 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         folder = _unzip(fetched, workdir) if fetched.suffix == ".zip" else fetched
         return _folder(ingest, folder, mapping, source)
     path = Path(source)
+    if path.is_file() and path.suffix.lower() == ".toml":
+        return _source_file(ingest, path, mapping, workdir)
     if path.is_dir():
         return _folder(ingest, path, mapping, source)
     if path.is_file() and path.suffix.lower() == ".zip":
@@ -115,3 +117,25 @@ def _unzip(path: Path, workdir: Path) -> Path:
     except zipfile.BadZipFile as exc:
         raise BadInput([Problem(path.name, None, None, f"not a valid zip file: {exc}")]) from None
     return out
+
+
+def _source_file(ingest: Ingest, path: Path, mapping: Mapping | None, workdir: Path) -> SourceReport:
+    """Every source a definition file names (ingest/source_file.py), loaded side by side."""
+    import os
+
+    from ingest import portal, source_file
+
+    report = SourceReport(str(path))
+    for i, entry in enumerate(source_file.load(path)):
+        folder = workdir / f"sources-{i}"
+        entry_mapping = load_mapping(path.parent / entry.mapping) if entry.mapping else mapping
+        if entry.type == "portal":
+            portal.fetch_table(entry.base, entry.api, entry.version, os.environ[entry.key_env], entry.table,
+                               folder, entry.page_size)
+            part = _folder(ingest, folder, entry_mapping, f"{entry.base}/api/v4/{entry.api}/{entry.version}")
+        else:
+            where = entry.url or str(path.parent / entry.path)
+            part = ingest_source(ingest, where, entry_mapping, workdir)
+        report.metadata = report.metadata or part.metadata
+        report.ignored += part.ignored
+    return report
