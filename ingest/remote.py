@@ -37,6 +37,9 @@ class Policy:
     max_wait: float = 60.0  # the longest pause between attempts, Retry-After included
     max_bytes: int = int(os.environ.get("KEZEK_HTTP_MAX_BYTES", 4 << 30))
     max_redirects: int = 5
+    # hosts a redirect may lead to besides the source's own (host or host:port, comma-separated)
+    allowed_hosts: tuple[str, ...] = tuple(h.strip() for h in os.environ.get("KEZEK_HTTP_ALLOW_HOSTS", "").split(",")
+                                           if h.strip())
 
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -167,8 +170,11 @@ def _get(url: str, policy: Policy, conditional: dict[str, str]) -> requests.Resp
             return response
         target = urljoin(url, response.headers.get("Location", ""))
         response.close()
-        if urlsplit(target).netloc != host:
-            raise RemoteError(f"{url}: redirected to another host ({urlsplit(target).netloc}); refused")
+        other = urlsplit(target)
+        if other.netloc != host and other.netloc not in policy.allowed_hosts \
+                and other.hostname not in policy.allowed_hosts:
+            raise RemoteError(f"{url}: redirected to another host ({other.netloc}); refused "
+                              "(KEZEK_HTTP_ALLOW_HOSTS lists the hosts allowed)")
         url = target
     raise RemoteError(f"{url}: too many redirects")
 

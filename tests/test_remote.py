@@ -199,3 +199,11 @@ def test_one_changed_file_is_downloaded_and_the_rest_come_from_the_kept_copies(s
     assert dict(server.answers)["/dataset/applications.csv"] == 304
     run_kezek("update", "--source", str(server.folder), home=tmp_path / "disk", check=True)
     assert tables(home) == tables(tmp_path / "disk")  # the same as the changed folder read from disk
+
+
+def test_a_redirect_to_a_host_allowed_is_followed(server, tmp_path, monkeypatch):
+    other = server.url.replace("127.0.0.1", "localhost")
+    server.script["/dataset/applications.csv"] = [("redirect", f"{other}/dataset/applications.csv")]
+    done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch, KEZEK_HTTP_ALLOW_HOSTS="localhost")
+    assert done.returncode == 0, done.stderr
+    assert server.hits.count("/dataset/applications.csv") == 2  # the redirect, then the file
