@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3
@@ -70,6 +71,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _update(args, home: Path) -> int:
+    from kezek.runlog import record
+
+    started = time.monotonic()
+    status, outcome = _run_update(args, home)
+    record(home, args.source, status, outcome, time.monotonic() - started)
+    return status
+
+
+def _run_update(args, home: Path) -> tuple[int, str]:
+    """(exit status, the outcome in a few words for the run log)."""
     from ingest.problems import BadInput
     from ingest.remote import RemoteError
     from kezek.pipeline import UpdateRunning, update
@@ -79,20 +90,24 @@ def _update(args, home: Path) -> int:
     except BadInput as exc:
         print(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):", file=sys.stderr)
         print(exc.report(), file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return EXIT_BAD_INPUT, f"bad input ({exc.total} problems), nothing published"
     except UpdateRunning as exc:
         print(f"kezek update: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_FAILURE, "another update was running"
     except RemoteError as exc:
         print(f"kezek update: could not fetch the source, nothing published: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+        return EXIT_FAILURE, f"could not fetch the source: {exc}"
     except Exception as exc:  # one clear line, never a traceback; the previous snapshot stays
         if os.environ.get("KEZEK_DEBUG"):
             raise
-        print(f"kezek update: failed, nothing published: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
-        return EXIT_FAILURE
+        line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        print(f"kezek update: failed, nothing published: {line}", file=sys.stderr)
+        return EXIT_FAILURE, f"failed: {line}"
     print("\n".join(report.lines()))
-    return EXIT_OK
+    if report.unchanged:
+        return EXIT_OK, "unchanged, nothing published"
+    rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
+    return EXIT_OK, f"published {report.snapshot} (data as of {report.as_of}; {rows})"
 
 
 def _open(home: Path):

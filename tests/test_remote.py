@@ -207,3 +207,18 @@ def test_a_redirect_to_a_host_allowed_is_followed(server, tmp_path, monkeypatch)
     done = update(f"{server.url}/dataset/", tmp_path / "home", monkeypatch, KEZEK_HTTP_ALLOW_HOSTS="localhost")
     assert done.returncode == 0, done.stderr
     assert server.hits.count("/dataset/applications.csv") == 2  # the redirect, then the file
+
+
+def test_every_run_leaves_one_line_in_the_update_log(server, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    update(f"{server.url}/dataset/", home, monkeypatch)
+    update(f"{server.url}/dataset/", home, monkeypatch)
+    server.script["/dataset/applications.csv"] = ["html"]
+    update(f"{server.url}/dataset/", home, monkeypatch)
+    update("http://user:pa55@127.0.0.1:9/none/", home, monkeypatch, KEZEK_HTTP_ATTEMPTS="1")
+    lines = (home / "update.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 4
+    assert "exit=0" in lines[0] and f"published {snapshot_of(home)}" in lines[0] and "applications" in lines[0]
+    assert "exit=0" in lines[1] and "unchanged, nothing published" in lines[1]
+    assert "exit=1" in lines[2] and "HTML page" in lines[2]
+    assert "exit=1" in lines[3] and "pa55" not in lines[3] and "user" not in lines[3]
