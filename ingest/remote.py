@@ -14,6 +14,7 @@ import json
 import os
 import random
 import shutil
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,12 +180,33 @@ def _get(url: str, policy: Policy, conditional: dict[str, str]) -> requests.Resp
     raise RemoteError(f"{url}: too many redirects")
 
 
+class Progress:
+    """A download's progress on one line of a terminal; nothing when stderr is not one (cron,
+    systemd), so that unattended runs log only their result."""
+
+    def __init__(self, name: str, total: int | None):
+        self.name, self.total, self.shown = name, total, sys.stderr.isatty()
+
+    def show(self, size: int) -> None:
+        if self.shown:
+            of = f" of {self.total / 1e6:.1f}" if self.total else ""
+            sys.stderr.write(f"\rdownloading {self.name}: {size / 1e6:.1f}{of} MB")
+            sys.stderr.flush()
+
+    def done(self, size: int) -> None:
+        if self.shown:
+            sys.stderr.write(f"\rdownloaded {self.name}: {size / 1e6:.1f} MB\n")
+            sys.stderr.flush()
+
+
 def _save(url: str, response: requests.Response, dest: Path, policy: Policy) -> Downloaded:
     announced = response.headers.get("Content-Length")
     if announced and announced.isdigit() and int(announced) > policy.max_bytes:
         raise RemoteError(f"{url}: {announced} bytes, over the limit of {policy.max_bytes}")
     digest, size = hashlib.sha256(), 0
     dest.parent.mkdir(parents=True, exist_ok=True)
+    progress = Progress(urlsplit(url).path.rsplit("/", 1)[-1] or url,
+                        int(announced) if announced and announced.isdigit() else None)
     with open(dest, "wb") as fh:
         for chunk in response.iter_content(CHUNK):
             if size == 0 and looks_like_html(chunk[:512]):
@@ -194,6 +216,8 @@ def _save(url: str, response: requests.Response, dest: Path, policy: Policy) -> 
                 raise RemoteError(f"{url}: over the limit of {policy.max_bytes} bytes; download stopped")
             digest.update(chunk)
             fh.write(chunk)
+            progress.show(size)
+    progress.done(size)
     if announced and announced.isdigit() and size != int(announced):
         raise RemoteError(f"{url}: the file is cut short ({size} of {announced} bytes)")
     return Downloaded(url, dest, digest.hexdigest(), size, response.headers.get("ETag"),

@@ -36,3 +36,19 @@ def test_every_cli_flag_has_help():
 def test_readme_opens_with_the_two_commands():
     head = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:8]
     assert any("make run" in line for line in head) and any("make test" in line for line in head)
+
+
+def test_the_unattended_setup_uses_only_commands_and_flags_that_exist():
+    """Every `kezek …` command in the systemd units and the docs parses with the real CLI."""
+    import shlex
+
+    commands = []
+    for path in [*(ROOT / "deploy" / "systemd").glob("*"), ROOT / "docs" / "unattended.md"]:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if "bin/kezek " in line:
+                words = shlex.split(line.split("bin/kezek ", 1)[1].split(">>")[0])
+                commands.append(words)
+    assert len(commands) >= 3
+    for words in commands:
+        parser().parse_args(words)  # an unknown flag or command exits with status 2
+    assert "unattended.md" in (ROOT / "README.md").read_text(encoding="utf-8")

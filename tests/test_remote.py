@@ -222,3 +222,30 @@ def test_every_run_leaves_one_line_in_the_update_log(server, tmp_path, monkeypat
     assert "exit=0" in lines[1] and "unchanged, nothing published" in lines[1]
     assert "exit=1" in lines[2] and "HTML page" in lines[2]
     assert "exit=1" in lines[3] and "pa55" not in lines[3] and "user" not in lines[3]
+
+
+def test_a_terminal_sees_the_downloads_progress_and_a_log_does_not(server, tmp_path, monkeypatch):
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    for key, value in FAST.items():
+        monkeypatch.setenv(key, value)
+    command = [sys.executable, "-m", "kezek", "update", "--source", f"{server.url}/dataset/", "--home"]
+    quiet = subprocess.run([*command, str(tmp_path / "quiet")], capture_output=True, text=True, timeout=120)
+    assert quiet.returncode == 0 and "downloading" not in quiet.stderr + quiet.stdout
+    leader, follower = pty.openpty()
+    run = subprocess.Popen([*command, str(tmp_path / "tty")], stdin=follower, stdout=follower, stderr=follower)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert run.wait(timeout=120) == 0
+    assert b"downloaded applications.csv" in seen and b"\r" in seen
