@@ -40,6 +40,8 @@ class Server:
                 action = plan.pop(0) if plan else None
                 if isinstance(action, int):
                     self.send_response(action)
+                    if action in (429, 503):
+                        self.send_header("Retry-After", "2")
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
@@ -249,3 +251,15 @@ def test_a_terminal_sees_the_downloads_progress_and_a_log_does_not(server, tmp_p
         seen += chunk
     assert run.wait(timeout=120) == 0
     assert b"downloaded applications.csv" in seen and b"\r" in seen
+
+
+def test_retry_after_is_honoured(server, tmp_path, monkeypatch):
+    """A 429 or 503 that says "Retry-After: 2" is waited for 2 seconds, not the backoff."""
+    from ingest import remote
+
+    waited = []
+    monkeypatch.setattr(remote.time, "sleep", waited.append)
+    server.script["/dataset/applications.csv"] = [429, 503]
+    got = remote.fetch(f"{server.url}/dataset/applications.csv", tmp_path / "a.csv", remote.Policy(backoff=0.01))
+    assert waited == [2.0, 2.0] and got.bytes == (server.folder / "applications.csv").stat().st_size
+    assert got.sha256 == hashlib.sha256((server.folder / "applications.csv").read_bytes()).hexdigest()
