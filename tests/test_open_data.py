@@ -53,6 +53,7 @@ def test_the_validator_catches_a_broken_table(exported, tmp_path):
     for path in (out / "csv").iterdir():
         (broken / "csv" / path.name).write_bytes(path.read_bytes())
     package = json.loads((out / "datapackage.json").read_text(encoding="utf-8"))
+    package["resources"] = [r for r in package["resources"] if r["name"] in ("queue", "applications")]
     for resource in package["resources"]:
         resource.pop("hash"), resource.pop("bytes")  # the edit below changes them
     (broken / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
@@ -168,7 +169,7 @@ def current_snapshot(home: Path) -> str:
     return json.loads((home / "published.json").read_text(encoding="utf-8"))["snapshot"]
 
 
-def test_the_server_gives_the_package_and_its_zip(exported, tmp_path):
+def test_the_server_gives_the_package_and_its_zip(exported):
     import io
     import zipfile
 
@@ -183,10 +184,9 @@ def test_the_server_gives_the_package_and_its_zip(exported, tmp_path):
     assert csv_file.content == (out / "csv" / "queue.csv").read_bytes()
     archive = api.get(f"/open-data/{snapshot}.zip")
     assert archive.status_code == 200
-    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:
-        z.extractall(tmp_path / "unzipped")
+    with zipfile.ZipFile(io.BytesIO(archive.content)) as z:  # the archive is the validated package
         assert sorted(z.namelist()) == sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert validate(tmp_path / "unzipped").returncode == 0  # the archive is the package
+        assert all(z.read(name) == (out / name).read_bytes() for name in z.namelist())
     for wrong in (f"/open-data/{snapshot}/../published.json", f"/open-data/{snapshot}/%2e%2e/published.json",
                   "/open-data/20990101T000000-deadbeef/datapackage.json", "/open-data/x/datapackage.json",
                   f"/open-data/{snapshot}/csv/nothing.csv"):
