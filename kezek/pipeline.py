@@ -149,6 +149,17 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         f"CREATE TABLE snap.queue AS {numbering.queue_sql()} ORDER BY region, locality, birth_year, queue_number",
         numbering.queue_params(as_of),
     )
+    # Each application's status and privilege at the snapshot's date (the state of the
+    # format, as the queue above used it), and point indexes: a lookup reads a few rows
+    # instead of scanning the country.
+    con.execute(
+        f"CREATE TABLE snap.states AS SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
+        "ORDER BY application_number",
+        {k: v for k, v in numbering.queue_params(as_of).items() if k in ("until", "region", "locality", "birth_year")},
+    )
+    for table, column in (("applications", "number_key"), ("queue", "application_number"),
+                          ("states", "application_number")):
+        con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
     movement.create_segment_movement(con, as_of, "snap.segment_movement")
     forecast.create_backtest(con, as_of, "snap.forecast_backtest")
     published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")

@@ -188,3 +188,18 @@ def test_cli_unknown_number(demo):
     home, _ = demo
     done = run_kezek("lookup", "УО.2099.000001.1", "--history", home=home)
     assert done.returncode == 3 and "not found" in done.stderr
+
+
+def test_the_states_kept_at_publication_are_the_states_at_its_date(demo):
+    """The lookup reads each application's status and privilege from `states` (kept at
+    publication); they must be exactly the state the format defines at the snapshot's day."""
+    from engine import numbering
+    from engine.lookup import snapshot_as_of
+
+    home, con = demo
+    params = {k: v for k, v in numbering.queue_params(snapshot_as_of(con)).items()
+              if k in ("until", "region", "locality", "birth_year")}
+    computed = con.execute(f"SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
+                           "ORDER BY application_number", params).fetchall()
+    kept = con.execute("SELECT application_number, status, privilege FROM states ORDER BY application_number").fetchall()
+    assert kept == computed and len(kept) == con.execute("SELECT count(*) FROM applications").fetchone()[0]
