@@ -127,12 +127,11 @@ def bench_forecast(preset: str, count: int = 40) -> dict:
     drawn by a hash of their number; and the backtest the publication keeps."""
     import pages
     from engine import store
-    from engine.forecast import WAITING, forecast
+    from engine.forecast import WAITING_SQL, forecast
 
     con = store.open_snapshot(store.current(pages.published_home(preset, fresh=True)).path)  # this code's
-    statuses = ", ".join(repr(s) for s in WAITING)
     numbers = [n for (n,) in con.execute(
-        f"SELECT application_number FROM queue WHERE status IN ({statuses}) "
+        f"SELECT application_number FROM queue WHERE status IN ({WAITING_SQL}) "
         "ORDER BY hash(application_number), application_number LIMIT $count", {"count": count}).fetchall()]
     times = []
     for number in numbers:

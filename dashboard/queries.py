@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from engine import disclosure
+from engine import disclosure, store
 
 META = "SELECT key, value FROM meta ORDER BY key"
 
@@ -684,8 +684,7 @@ def has_events(cur: duckdb.DuckDBPyConnection) -> bool:
 def forecast_backtest(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """How often this publication's forecasts, made from its own earlier history, came true
     (engine/forecast.py); empty for a snapshot published before forecasts existed."""
-    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'forecast_backtest'").fetchone()[0]
-    if not exists:
+    if not store.has_table(cur, "forecast_backtest"):
         return pd.DataFrame()
     return cur.execute("SELECT * FROM forecast_backtest ORDER BY horizon_weeks").df()
 
@@ -713,9 +712,3 @@ ORDER BY birth_year, week
 def front_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None, region: str, locality: str) -> pd.DataFrame:
     """Per week (named by its Monday) and birth year: the registration the front reached."""
     return cur.execute(FRONT_BY_WEEK, _weeks(day, weeks, cur) | {"region": region, "locality": locality}).df()
-
-
-def published_rows(cur: duckdb.DuckDBPyConnection, table: str) -> int:
-    """Rows of a published table; 0 when the snapshot predates it."""
-    exists = cur.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchone()[0]
-    return cur.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0] if exists else 0

@@ -12,6 +12,7 @@ import duckdb
 from engine import numbering
 
 WAITING = ("queued", "stop_list")  # numbered and still waiting for an offer (E3: stop-list only for a while)
+WAITING_SQL = ", ".join(f"'{s}'" for s in WAITING)  # for `status IN (…)`
 
 
 @dataclass(frozen=True)
@@ -56,10 +57,9 @@ def targets_sql(queue: str) -> str:
     """The targets of forecast.sql from a queue listing (the snapshot's `queue`, or the
     numbering at an earlier day): every waiting application, with the applications ahead
     that still wait for an offer (those notified or referred already have one)."""
-    statuses = ", ".join(f"'{s}'" for s in WAITING)
     return f"""
         SELECT application_number AS target, region, locality, birth_year,
-               count(*) FILTER (WHERE status IN ({statuses})) OVER (
+               count(*) FILTER (WHERE status IN ({WAITING_SQL})) OVER (
                    PARTITION BY region, locality, birth_year ORDER BY queue_number
                    ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS waiting,
                queue_number / segment_size AS share_ahead,
@@ -67,30 +67,35 @@ def targets_sql(queue: str) -> str:
         FROM ({queue})"""
 
 
-HISTORY_SQL = """
-SELECT count(DISTINCT week) FROM segment_movement
-WHERE week < $history_until
-  AND week >= (SELECT min(week) FROM segment_movement
-               WHERE notifications + referrals_priority + referrals_free_choice + referrals_staff_child
-                     + referrals_private_state_order + enrolments + departures > 0)
+FIRST_ALLOCATION_WEEK = """
+SELECT min(week) FROM segment_movement
+WHERE notifications + referrals_priority + referrals_free_choice + referrals_staff_child
+      + referrals_private_state_order + enrolments + departures > 0
 """
 
 
-def history_weeks(con: duckdb.DuckDBPyConnection, as_of: dt.date) -> int:
-    """Whole weeks of allocation history up to `as_of` (forecast.sql's `observed`)."""
-    return con.execute(HISTORY_SQL, {"history_until": history_until(as_of)}).fetchone()[0]
+def first_allocation_week(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The first week in which the data record any allocation: the history starts there."""
+    return con.execute(FIRST_ALLOCATION_WEEK).fetchone()[0]
+
+
+def history_weeks(first: dt.date | None, as_of: dt.date) -> int:
+    """Whole weeks of allocation history up to `as_of` (segment_movement has every week)."""
+    return max(0, (history_until(as_of) - first).days // 7) if first else 0
 
 
 def run(con: duckdb.DuckDBPyConnection, targets: str, as_of: dt.date, model: Model = MODEL,
-        weeks: int | None = None, params: dict | None = None) -> list[dict]:
+        weeks: int | None = None, params: dict | None = None, first: dt.date | None = None) -> list[dict]:
     """forecast.sql for the targets query `targets` (its parameters in `params`), with the
-    history up to `as_of`; weeks counted from the week after it."""
+    history from `first` (default: first_allocation_week) up to `as_of`; weeks counted from
+    the week after it."""
     horizon = weeks or model.weeks
     rows = con.execute(
         numbering.sql("forecast").replace("{targets}", targets),
         (params or {}) | {
-            "history_until": history_until(as_of), "paths": model.paths,
-            "weeks": horizon, "sigma": model.sigma, "sigma_unseen": model.sigma_unseen, "shift": model.shift, "recent": model.recent, "seed": model.seed,
+            "history_until": history_until(as_of), "first_allocation_week": first or first_allocation_week(con),
+            "paths": model.paths, "weeks": horizon, "sigma": model.sigma, "sigma_unseen": model.sigma_unseen,
+            "shift": model.shift, "recent": model.recent, "seed": model.seed,
         },
     ).fetchall()
     out = []
@@ -114,23 +119,23 @@ def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Mod
     from engine.lookup import snapshot_as_of
 
     as_of = snapshot_as_of(con)
-    weeks = history_weeks(con, as_of)
+    first = first_allocation_week(con)
+    weeks = history_weeks(first, as_of)
     doc = {
         "application_number": application_number, "as_of": as_of.isoformat(), "waiting": False,
         "history_weeks": weeks, "enough_history": weeks >= model.min_history, "horizon_years": model.years,
         "waiting_ahead": None, "p10": None, "p50": None, "p90": None,
         "offers_next_year": None, "leavers_ahead_next_year": None, "insertions_ahead_next_year": None,
     }
-    statuses = ", ".join(repr(s) for s in WAITING)
     segment = con.execute(f"SELECT region, locality, birth_year FROM queue WHERE application_number = $n "
-                          f"AND status IN ({statuses})", {"n": application_number}).fetchone()
+                          f"AND status IN ({WAITING_SQL})", {"n": application_number}).fetchone()
     if segment is None:
         return doc
     one_segment = ("SELECT * FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality "
                    "AND birth_year = $birth_year")
     (found,) = run(con, f"SELECT * FROM ({targets_sql(one_segment)}) WHERE target = $number", as_of, model,
                    params={"number": application_number, "region": segment[0], "locality": segment[1],
-                           "birth_year": segment[2]})
+                           "birth_year": segment[2]}, first=first)
     dates = found["range"] if doc["enough_history"] else (None, None, None)
     return doc | {
         "waiting": True,
@@ -167,18 +172,18 @@ def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODE
     applications waiting at the cutoff, and count how often the real week of their offer fell
     in the 10-90 range. Only forecasts whose 90th percentile falls before `as_of` can be
     judged (choosing them uses the forecast, not the outcome)."""
-    results = []
-    statuses = ", ".join(f"'{s}'" for s in WAITING)
+    results, first = [], first_allocation_week(con)
     for horizon in horizons:
         day = as_of - dt.timedelta(days=7 * horizon)
         cutoff = day - dt.timedelta(days=(day.weekday() + 1) % 7)  # the Sunday on or before
-        if history_weeks(con, cutoff) < model.min_history:  # no forecast is shown then: none to judge
+        if history_weeks(first, cutoff) < model.min_history:  # no forecast is shown then: none to judge
             results.append({"horizon_weeks": horizon, "cutoff": cutoff.isoformat(), "forecasts": 0, "judged": 0,
                             "inside": 0, "early": 0, "late": 0, "left_queue": 0, "coverage": None})
             continue
-        targets = (f"SELECT * FROM ({targets_sql(numbering.queue_sql())}) WHERE status IN ({statuses}) "
+        targets = (f"SELECT * FROM ({targets_sql(numbering.queue_sql())}) WHERE status IN ({WAITING_SQL}) "
                    f"ORDER BY hash(target, $seed), target LIMIT {int(sample)}")
-        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.queue_params(cutoff))
+        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.queue_params(cutoff),
+                        first=first)
         judged = [f for f in forecasts if f["weeks"][2] <= horizon]
         outcomes = {
             target: (turn, left)

@@ -6,7 +6,7 @@ import datetime as dt
 
 import duckdb
 
-from engine import numbering
+from engine import numbering, store
 from engine.application_number import normalise
 from engine.schema import NUMBERED_STATUSES
 
@@ -14,11 +14,6 @@ from engine.schema import NUMBERED_STATUSES
 def snapshot_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
     """The day a snapshot describes: the end of its data (table `meta`)."""
     return dt.date.fromisoformat(con.execute("SELECT value FROM meta WHERE key = 'as_of'").fetchone()[0])
-
-
-def has_states(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether the snapshot keeps the states at its date (snapshots published since it does)."""
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'states'").fetchone()[0])
 
 
 def find(con: duckdb.DuckDBPyConnection, number: str):
@@ -54,15 +49,14 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
             "WHERE application_number = $n",
             numbering.queue_params(day, (region, locality, birth_year)) | {"n": application_number},
         ).fetchone()
-    if day == latest and has_states(con):  # kept at publication (kezek/pipeline.py)
+    if day == latest and store.has_table(con, "states"):  # kept at publication (kezek/pipeline.py)
         status, privilege = con.execute(
             "SELECT status, privilege FROM states WHERE application_number = $n", {"n": application_number}
         ).fetchone()
     else:
         status, privilege = con.execute(
             f"SELECT status, privilege FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
-            {k: v for k, v in numbering.queue_params(day, (region, locality, birth_year)).items()
-             if k in ("until", "region", "locality", "birth_year")} | {"n": application_number},
+            numbering.state_params(day, (region, locality, birth_year)) | {"n": application_number},
         ).fetchone()
     in_queue = status in NUMBERED_STATUSES
     queue_number, privileged_queue_number, segment_size = numbers if numbers else (None, None, None)

@@ -38,9 +38,26 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
-def queue_sql() -> str:
-    """Numbers of the numbered applications; parameters: until, segment, interleaving."""
-    return f"WITH state AS ({sql('state_at')}) SELECT * FROM ({sql('numbering')})"
+def queue_sql(state: str | None = None) -> str:
+    """Numbers of the numbered applications; parameters: until, segment, interleaving
+    (queue_params). `state`: a query giving the state instead of state_at.sql (then the
+    interleaving's parameters only)."""
+    return f"WITH state AS ({state or sql('state_at')}) SELECT * FROM ({sql('numbering')})"
+
+
+def state_params(day: dt.date, segment: tuple[str, str, int] | None = None) -> dict:
+    """The parameters of state_at.sql: the end of `day`, and one segment or all (None)."""
+    region, locality, birth_year = segment or (None, None, None)
+    return {"until": end_of_day(day), "region": region, "locality": locality, "birth_year": birth_year}
+
+
+def interleaving_params(interleaving: Interleaving = DEFAULT_INTERLEAVING) -> dict:
+    """The parameters of numbering.sql: Q3's interleaving."""
+    return {
+        "first_per_cycle": interleaving.first_per_cycle,
+        "general_per_cycle": interleaving.general_per_cycle,
+        "starts_with_first": interleaving.starts_with_first,
+    }
 
 
 def queue_params(
@@ -48,16 +65,7 @@ def queue_params(
     segment: tuple[str, str, int] | None = None,
     interleaving: Interleaving = DEFAULT_INTERLEAVING,
 ) -> dict:
-    region, locality, birth_year = segment or (None, None, None)
-    return {
-        "until": end_of_day(day),
-        "region": region,
-        "locality": locality,
-        "birth_year": birth_year,
-        "first_per_cycle": interleaving.first_per_cycle,
-        "general_per_cycle": interleaving.general_per_cycle,
-        "starts_with_first": interleaving.starts_with_first,
-    }
+    return state_params(day, segment) | interleaving_params(interleaving)
 
 
 def queue_at(
@@ -76,5 +84,5 @@ def queue_at(
 def state_at(con: duckdb.DuckDBPyConnection, day: dt.date, segment=None):
     return con.execute(
         f"SELECT * FROM ({sql('state_at')}) ORDER BY application_number",
-        {k: v for k, v in queue_params(day, segment).items() if k in ("until", "region", "locality", "birth_year")},
+        state_params(day, segment),
     )

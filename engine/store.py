@@ -72,6 +72,22 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """Whether the snapshot holds the table (an older snapshot may lack a newer one)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
+
+
+def table_rows(con: duckdb.DuckDBPyConnection, names) -> dict[str, int]:
+    """Rows of each named table the snapshot holds, in the order given, in one query."""
+    present = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    held = [n for n in names if n in present]
+    if not held:
+        return {}
+    union = " UNION ALL ".join(f"SELECT {i} AS i, count(*) AS n FROM \"{n}\"" for i, n in enumerate(held))
+    counts = dict(con.execute(f"SELECT i, n FROM ({union})").fetchall())
+    return {n: counts[i] for i, n in enumerate(held)}
+
+
 class Reader:
     """One read-only connection per published snapshot, shared by threads.
 

@@ -38,6 +38,10 @@ class Policy:
     max_wait: float = 60.0  # the longest pause between attempts, Retry-After included
     max_bytes: int = int(os.environ.get("KEZEK_HTTP_MAX_BYTES", 4 << 30))
     max_redirects: int = 5
+
+    def backoff_after(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt `attempt` (0-based): doubling, with jitter."""
+        return self.backoff * 2 ** attempt * (0.5 + random.random())
     # hosts a redirect may lead to besides the source's own (host or host:port, comma-separated)
     allowed_hosts: tuple[str, ...] = tuple(h.strip() for h in os.environ.get("KEZEK_HTTP_ALLOW_HOSTS", "").split(",")
                                            if h.strip())
@@ -98,8 +102,9 @@ class State:
         tmp = self.folder / "state.json.tmp"
         tmp.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.folder / "state.json")
+        kept = {self.copy_of(url).name for url in known}
         for stale in (self.folder / "cache").iterdir():  # copies of URLs no longer fetched
-            if stale.name not in {self.copy_of(u).name for u in known}:
+            if stale.name not in kept:
                 stale.unlink(missing_ok=True)
 
 
@@ -131,13 +136,13 @@ def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool =
             response = _get(url, policy, conditional)
         except (requests.ConnectionError, requests.Timeout) as exc:
             last = f"{type(exc).__name__}: {exc}"
-            pause = policy.backoff * 2 ** attempt * (0.5 + random.random())
+            pause = policy.backoff_after(attempt)
             continue
         with response:
             if response.status_code in RETRY_STATUS:
                 last = f"HTTP {response.status_code}"
                 told = retry_after(response)
-                pause = told if told is not None else policy.backoff * 2 ** attempt * (0.5 + random.random())
+                pause = told if told is not None else policy.backoff_after(attempt)
                 continue
             if response.status_code == 304 and conditional:
                 entry = state.known[url]
@@ -153,9 +158,9 @@ def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool =
                 raise RemoteError(f"{url}: the server sent an HTML page, not a data file")
             try:
                 return _save(url, response, dest, policy)
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError):
                 last = "the file was cut short: the connection ended before all its bytes came"
-                pause = policy.backoff * 2 ** attempt * (0.5 + random.random())
+                pause = policy.backoff_after(attempt)
                 continue
     raise RemoteError(f"{url}: gave up after {policy.attempts} attempts; last: {last}")
 

@@ -162,7 +162,7 @@ def _history(args, con) -> int:
         print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
         return EXIT_NOT_FOUND
     if args.json:
-        print(json.dumps(doc, ensure_ascii=False))
+        _print_document(doc, as_json=True)
         return EXIT_OK
     for day in doc["days"]:
         causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import duckdb
 
+from engine import store
 from kezek.package import descriptor
 from kezek.resources import RESOURCES, Resource
 
@@ -27,10 +28,6 @@ CSV_OPTIONS = "FORMAT csv, HEADER true, DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
 
 
 def query(resource: Resource) -> str:
@@ -47,7 +44,7 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str]) -> lis
     written: list[Path] = []
     exported: dict[str, Path] = {}
     for resource in RESOURCES.values():
-        if not has_table(con, resource.name):
+        if not store.has_table(con, resource.name):
             continue
         sql = query(resource)
         if "csv" in formats:

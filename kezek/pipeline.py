@@ -101,6 +101,13 @@ def update(sources: list[str], home: Path, mapping_path: Path | None = None, now
 
 SPILL_LIMIT = "16GB"
 
+# The state of every application at the snapshot's date, as numbering.sql reads it, from
+# the `states` kept in the snapshot.
+KEPT_STATE = """
+SELECT a.application_number, a.region, a.locality, a.birth_year, a.registered_at, s.privilege, s.status
+FROM applications AS a JOIN states AS s USING (application_number)
+"""
+
 
 def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
     report, clock = Report(), time.perf_counter()
@@ -145,18 +152,19 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     con.execute(_derive_sql())
     con.execute("USE snap")  # the engine's queries read the tables they publish
     as_of = _as_of(con, metadata)
-    con.execute(
-        f"CREATE TABLE snap.queue AS {numbering.queue_sql()} ORDER BY region, locality, birth_year, queue_number",
-        numbering.queue_params(as_of),
-    )
     # Each application's status and privilege at the snapshot's date (the state of the
-    # format, as the queue above used it), and point indexes: a lookup reads a few rows
-    # instead of scanning the country.
+    # format), computed once: the queue is numbered from it, and a lookup reads it.
     con.execute(
         f"CREATE TABLE snap.states AS SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
         "ORDER BY application_number",
-        {k: v for k, v in numbering.queue_params(as_of).items() if k in ("until", "region", "locality", "birth_year")},
+        numbering.state_params(as_of),
     )
+    con.execute(
+        f"CREATE TABLE snap.queue AS {numbering.queue_sql(KEPT_STATE)} "
+        "ORDER BY region, locality, birth_year, queue_number",
+        numbering.interleaving_params(),
+    )
+    # Point indexes: a lookup reads a few rows instead of scanning the country.
     for table, column in (("applications", "number_key"), ("queue", "application_number"),
                           ("states", "application_number")):
         con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")

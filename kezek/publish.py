@@ -49,8 +49,7 @@ def record(home: Path, path: Path) -> None:
     con = store.open_snapshot(path)
     try:
         meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
-        tables = {n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
-        rows = {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in RESOURCES if name in tables}
+        rows = store.table_rows(con, RESOURCES)
         sources = [{"file": f, "table": t, "rows": n, "sha256": h} for f, t, n, h in con.execute(
             "SELECT file, table_name, rows, sha256 FROM sources ORDER BY table_name, file").fetchall()]
     finally:

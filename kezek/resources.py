@@ -30,6 +30,10 @@ class Resource:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    def meaning(self, column: str) -> str:
+        """A column's description (the API describes the same fields with it)."""
+        return next(c.description for c in self.columns if c.name == column)
+
 
 # Never published per application (open-data-format.md): the ground of a privilege says
 # more about a family than the queue needs; the birth date is personal data.
@@ -42,11 +46,15 @@ OF_THE_APPLICATION = (
 )
 
 
-def canonical(table: Table, **kw) -> Resource:
-    columns = [c for c in table.columns if not c.personal and c.name not in WITHHELD]
+def canonical(table: Table, extra: tuple[Column, ...] = (), published: dict[str, Column] | None = None,
+              **kw) -> Resource:
+    """A canonical table as published: without its personal and withheld columns, with the
+    `extra` columns after its own, and `published` columns in place of the format's."""
+    columns = [(published or {}).get(c.name, c) for c in table.columns
+               if not c.personal and c.name not in WITHHELD]
     if table.name == "applications":
         columns.insert([c.name for c in columns].index("locality") + 1, BIRTH_YEAR)
-    return Resource(table.name, tuple(columns), kw.pop("order", table.primary_key), table.primary_key,
+    return Resource(table.name, (*columns, *extra), kw.pop("order", table.primary_key), table.primary_key,
                     table.foreign_keys, **kw)
 
 
@@ -110,7 +118,8 @@ SEGMENT_MOVEMENT = Resource(
         C("departures", "int", True, "Left without a place: withdrawn, removed, aged out or deactivated (Q5).",
           minimum=0),
         C("front_registered_at", "datetime", False, "The latest registration among the applications referred "
-                                                    "in queue order that week: how far the front reached."),
+                                                    "in queue order that week: how far the front reached; "
+                                                    "empty in a week without such referrals."),
     ),
     order=("region", "locality", "birth_year", "week"),
     primary_key=("region", "locality", "birth_year", "week"),
@@ -119,19 +128,18 @@ SEGMENT_MOVEMENT = Resource(
 
 EVENTS = canonical(
     TABLES["events"],
+    extra=OF_THE_APPLICATION,
     order=("application_number", "at", "seq"),
     partition=("region", "birth_year"),
     source="SELECT e.*, a.region, a.birth_year FROM events AS e JOIN applications AS a USING (application_number)",
 )
-EVENTS = Resource(EVENTS.name, EVENTS.columns + OF_THE_APPLICATION, EVENTS.order, EVENTS.primary_key,
-                  EVENTS.foreign_keys, EVENTS.partition, EVENTS.source)
 
-GROUPS = canonical(TABLES["groups"], source=f"SELECT * REPLACE ({disclosure.enrolled_sql()} AS enrolled) FROM groups")
-GROUPS = Resource(GROUPS.name, tuple(
-    C("enrolled", "string", False, 'Children enrolled; "<5" in a group for special educational needs with '
-                                   'fewer than 5 (engine/disclosure.py).', pattern=r"^(\d+|<5)$")
-    if c.name == "enrolled" else c for c in GROUPS.columns), GROUPS.order, GROUPS.primary_key,
-    GROUPS.foreign_keys, GROUPS.partition, GROUPS.source)
+GROUPS = canonical(
+    TABLES["groups"],
+    published={"enrolled": C("enrolled", "string", False, 'Children enrolled; "<5" in a group for special '
+                             'educational needs with fewer than 5 (engine/disclosure.py).', pattern=r"^(\d+|<5)$")},
+    source=f"SELECT * REPLACE ({disclosure.enrolled_sql()} AS enrolled) FROM groups",
+)
 
 RESOURCES: dict[str, Resource] = {r.name: r for r in (
     canonical(TABLES["kindergartens"]),

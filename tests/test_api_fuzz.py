@@ -11,25 +11,15 @@ import sys
 from pathlib import Path
 
 import duckdb
-import pytest
-from conftest import run_kezek
-from test_browser import serve
+from test_browser import almaty_server  # noqa: F401 - a fixture: the Almaty demo served on loopback
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_headers_conformance", "response_schema_conformance")
 
 
-@pytest.fixture(scope="module")
-def almaty(tmp_path_factory):
-    home = tmp_path_factory.mktemp("fuzz") / "home"
-    run_kezek("update", "--source", "demo:almaty", home=home, check=True)
-    for url in serve(home):
-        yield url, home
-
-
-def test_schemathesis_finds_no_failure(almaty, tmp_path):
-    url, home = almaty
+def test_schemathesis_finds_no_failure(almaty_server, tmp_path):
+    url, home = almaty_server
     (snapshot,) = (home / "snapshots").glob("*.duckdb")
     with duckdb.connect(str(snapshot), read_only=True) as con:  # a number that is in the queue
         (number,) = con.execute("SELECT application_number FROM queue ORDER BY queue_number, application_number "

@@ -197,8 +197,7 @@ def test_the_states_kept_at_publication_are_the_states_at_its_date(demo):
     from engine.lookup import snapshot_as_of
 
     home, con = demo
-    params = {k: v for k, v in numbering.queue_params(snapshot_as_of(con)).items()
-              if k in ("until", "region", "locality", "birth_year")}
+    params = numbering.state_params(snapshot_as_of(con))
     computed = con.execute(f"SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
                            "ORDER BY application_number", params).fetchall()
     kept = con.execute("SELECT application_number, status, privilege FROM states ORDER BY application_number").fetchall()

@@ -22,6 +22,7 @@ from pydantic import (
 
 from engine import schema
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+from kezek.resources import RESOURCES
 
 # --- value types --------------------------------------------------------------------------
 
@@ -345,27 +346,28 @@ class FindingSummary(Document):
         description="Published minus recomputed queue number → applications, when the data carry published numbers.")
 
 
+WEEK = RESOURCES["segment_movement"].meaning
+
+
 class SegmentWeek(Document):
     """One queue's week (named by its Monday; the last ends with the snapshot's day)."""
 
+    # The meanings are those of the open-data table `segment_movement` (kezek/resources.py).
     region: str
     locality: str
     birth_year: BirthYear
-    week: Date
-    queue_length: Count = Field(description="Numbered applications at the end of the week (Q2).")
-    new_applications: Count
-    privileged_insertions: Count = Field(description="Registered with a privilege, or granted one (Q3 places them ahead).")
-    notifications: Count
-    referrals_priority: Count = Field(description="Referrals in queue order (A1).")
-    referrals_free_choice: Count = Field(description="After the priority window (A3).")
-    referrals_staff_child: Count = Field(description="Children of staff (A9).")
-    referrals_private_state_order: Count = Field(description="Private kindergartens with a state order (A6).")
-    enrolments: Count
-    departures: Count = Field(description="Left the queue without a place: withdrawn, removed, aged out or "
-                                          "deactivated (Q5).")
-    front_registered_at: LocalDateTime | None = Field(
-        description="The latest registration among the applications referred in queue order that week: "
-                    "how far the front of the queue has reached; null in a week without such referrals.")
+    week: Date = Field(description=WEEK("week"))
+    queue_length: Count = Field(description=WEEK("queue_length"))
+    new_applications: Count = Field(description=WEEK("new_applications"))
+    privileged_insertions: Count = Field(description=WEEK("privileged_insertions"))
+    notifications: Count = Field(description=WEEK("notifications"))
+    referrals_priority: Count = Field(description=WEEK("referrals_priority"))
+    referrals_free_choice: Count = Field(description=WEEK("referrals_free_choice"))
+    referrals_staff_child: Count = Field(description=WEEK("referrals_staff_child"))
+    referrals_private_state_order: Count = Field(description=WEEK("referrals_private_state_order"))
+    enrolments: Count = Field(description=WEEK("enrolments"))
+    departures: Count = Field(description=WEEK("departures"))
+    front_registered_at: LocalDateTime | None = Field(description=WEEK("front_registered_at"))
 
 
 class SegmentWeekPage(Page):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import context
 from dashboard.i18n import date, number, t
 from dashboard.open_data import zip_name
 from engine import store
@@ -23,15 +23,15 @@ def downloads(meta: dict, lang: str) -> None:
     st.subheader(t("open_data.downloads", lang))
     st.markdown(t("open_data.package", lang, zip=f"{base}.zip", name=zip_name(snapshot),
                   datapackage=f"{base}/datapackage.json"))
+    rows = context.query(store.table_rows, RESOURCES)  # the tables this snapshot holds
     table = pd.DataFrame([{
         "table": name,
         "title": t(f"resource.{name}", lang),
-        "rows": context.query(queries.published_rows, name),
+        "rows": rows[name],
         "csv": f"{base}/csv/{name}.csv",
         # a partitioned table is a folder of files: it comes in the archive
         "parquet": f"{base}.zip" if resource.partition else f"{base}/parquet/{name}.parquet",
-    } for name, resource in RESOURCES.items()])
-    table = table[table["rows"] > 0]
+    } for name, resource in RESOURCES.items() if rows.get(name)])
     st.dataframe(table, hide_index=True, column_config={
         "table": t("column.table", lang),
         "title": t("column.name", lang),

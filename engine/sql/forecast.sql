@@ -23,17 +23,12 @@
 -- (path, year ahead, $seed): the same data give the same forecast.
 --
 -- Parameters: $history_until (Monday; weeks before it are the history; the first simulated
--- week is the one after the publication's day), $paths, $weeks (the horizon), $sigma, $sigma_unseen, $shift,
--- $recent, $seed.
+-- week is the one after the publication's day), $first_allocation_week (the first week the data record
+-- allocations at all: engine/forecast.py, first_allocation_week), $paths, $weeks (the
+-- horizon), $sigma, $sigma_unseen, $shift, $recent, $seed.
 WITH targets AS MATERIALIZED ({targets}),
 offer_event AS (                         -- data with a notification step count offers, else referrals
     SELECT coalesce(sum(notifications), 0) > 0 AS notified FROM segment_movement
-),
-observed AS (                            -- weeks since the data record allocations at all
-    SELECT min(week) AS first_week FROM segment_movement
-    WHERE week < $history_until
-      AND notifications + referrals_priority + referrals_free_choice + referrals_staff_child
-          + referrals_private_state_order + enrolments + departures > 0
 ),
 history AS (
     SELECT m.region, m.locality, m.birth_year, m.week,
@@ -41,8 +36,8 @@ history AS (
            m.referrals_free_choice + m.referrals_staff_child + m.referrals_private_state_order
                + m.departures AS leavers,
            m.privileged_insertions AS insertions
-    FROM segment_movement AS m, offer_event AS o, observed AS w
-    WHERE m.week >= w.first_week AND m.week < $history_until
+    FROM segment_movement AS m, offer_event AS o
+    WHERE m.week >= $first_allocation_week AND m.week < $history_until
 ),
 average AS (                             -- a cohort's average week over the last $recent observed weeks
     SELECT region, locality, birth_year, avg(offers) AS offers, avg(leavers) AS leavers,
@@ -79,7 +74,7 @@ paths AS (                               -- running totals along each path
                     ELSE st.factor_unseen * coalesce(a.leavers, 0) END) OVER w AS leavers,
            sum(CASE WHEN st.seen THEN coalesce(h.insertions, 0) ELSE coalesce(a.insertions, 0) END)
                OVER w AS insertions
-    FROM (SELECT *, analog_week >= (SELECT first_week FROM observed) AS seen FROM steps) AS st
+    FROM (SELECT *, coalesce(analog_week >= $first_allocation_week, false) AS seen FROM steps) AS st
     LEFT JOIN average AS a                -- its recent pace is the pace at the age the target has then
            ON a.region = st.region AND a.locality IS NOT DISTINCT FROM st.locality
           AND a.birth_year = st.birth_year - st.year_ahead + 1
