@@ -30,7 +30,7 @@ KEZEK = [sys.executable, "-m", "kezek"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-PAGES = ("overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "audit", "about")
+PAGES = ("overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "audit", "open-data", "about")
 LANGS = ("kk", "ru")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MAX_HEIGHT = {"desktop": 3200, "phone": 5200}  # a long page is cut here: the top is what matters
