@@ -9,7 +9,7 @@ HOME_DIR ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: setup run test test-slow browser bench lock clean
+.PHONY: setup run test test-slow browser nginx bench lock clean
 
 setup: $(STAMP)
 
@@ -40,7 +40,14 @@ test: setup browser
 test-slow: setup browser
 	KEZEK_SLOW=1 $(BIN)/python -m pytest
 
-bench: setup
+# Debian's nginx for the scale-out benchmark (bench/scale_out.py, deploy/serve-many.sh).
+nginx:
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+	  echo "installing Debian's nginx for the scale-out benchmark"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light >/dev/null; }
+
+bench: setup nginx
 	$(BIN)/python bench/run.py
 
 # Upgrade deliberately: re-resolve the pinned versions (needs uv: pip install uv).

@@ -3,8 +3,10 @@
 Uses the preset published in bench/out/PRESET (publishing it first if needed), starts
 `kezek serve` on a free loopback port, and times `GET /api/v1/applications/{number}` for
 random known numbers, one after another on one keep-alive connection (as a reverse proxy
-would hold it), then `engine.lookup.lookup` on the same numbers in this process. `make
-bench` calls `measure`; run alone it prints one JSON document.
+would hold it); then under load from bench/load.py (32 and 128 connections, each run
+bounded); then `engine.lookup.lookup` on the same numbers in this process, through DuckDB
+and from the lookups held in memory. `make bench` calls `measure`; run alone it prints one
+JSON document.
 
 Usage: python bench/api_lookup.py [--preset almaty] [--count 2000] [--seed 1]
 """
@@ -14,25 +16,16 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+LOADS = ((32, 30_000), (128, 30_000))  # connections, requests: each run stops by itself
 
 
 def summary(seconds: list[float]) -> dict:
@@ -40,22 +33,6 @@ def summary(seconds: list[float]) -> dict:
     cuts = statistics.quantiles(ms, n=100, method="inclusive")
     return {"n": len(ms), "median_ms": round(statistics.median(ms), 3), "p95_ms": round(cuts[94], 3),
             "p99_ms": round(cuts[98], 3), "mean_ms": round(statistics.fmean(ms), 3), "max_ms": round(ms[-1], 3)}
-
-
-def wait_until_up(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"kezek serve exited:\n{proc.stdout.read().decode(errors='replace')}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("kezek serve did not start")
 
 
 def bench_http(port: int, numbers: list[str], warmup: int = 50) -> dict:
@@ -84,28 +61,36 @@ def bench_http(port: int, numbers: list[str], warmup: int = 50) -> dict:
 
 
 def bench_in_process(home: Path, numbers: list[str]) -> dict:
-    from dashboard.api import queries
-    from engine.lookup import lookup, snapshot_as_of
-    from engine.store import Reader
+    """The engine's lookup with who stands ahead: through DuckDB (as `kezek lookup` reads
+    it), and from the lookups a server holds in memory (engine/lookup_index.py)."""
+    from engine.lookup import lookup
+    from engine.store import current, describe, open_snapshot
 
-    reader = Reader(home)
-    plain, with_ahead = [], []
-    for number in numbers:
-        cur = reader.cursor()
-        start = time.perf_counter()
-        doc = lookup(cur, number)
-        plain.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        queries.ahead(cur, doc, snapshot_as_of(cur))
-        with_ahead.append(plain[-1] + time.perf_counter() - start)
-        cur.close()
-    return {"engine_lookup": summary(plain), "engine_lookup_plus_ahead": summary(with_ahead)}
+    con = open_snapshot(current(home).path)
+    start = time.perf_counter()
+    held = describe(con, hold_lookups=True)
+    load_s = time.perf_counter() - start
+    figures = {"index_load_s": round(load_s, 2), "index_mb": round(held.lookups.nbytes / 2**20, 1)}
+    for name, snapshot in (("duckdb", describe(con)), ("in_memory", held)):
+        times = []
+        for number in numbers:
+            cur = con.cursor()
+            start = time.perf_counter()
+            lookup(cur, number, snapshot=snapshot, with_ahead=True)
+            times.append(time.perf_counter() - start)
+            cur.close()
+        figures[name] = summary(times)
+    con.close()
+    return figures
 
 
-def measure(home: Path, count: int = 2000, seed: int = 1) -> dict:
-    """Lookup latency on the snapshot published in `home`: over HTTP, then in process."""
+def measure(home: Path, count: int = 2000, seed: int = 1, loads: tuple[tuple[int, int], ...] = LOADS) -> dict:
+    """Lookup latency on the snapshot published in `home`: over HTTP one request at a time,
+    under load (`loads`: connections and requests), then in process."""
     import duckdb
 
+    import load
+    from serving import serving
     from engine.store import current, open_snapshot
 
     con = open_snapshot(current(home).path)
@@ -113,24 +98,17 @@ def measure(home: Path, count: int = 2000, seed: int = 1) -> dict:
     numbered = con.execute("SELECT count(*) FROM queue").fetchone()[0]
     con.close()
     numbers = random.Random(seed).sample(known, min(count, len(known)))
-
-    port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    with tempfile.TemporaryDirectory(prefix="kezek-bench-") as tmp:
-        proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home), "--port", str(port)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=tmp)
-        try:
-            wait_until_up(port, proc)
-            http_figures = bench_http(port, numbers)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with serving(home) as (port, proc):
+        http_figures = bench_http(port, numbers)
+        under_load = []
+        for connections, requests in loads:
+            figures = load.run_load(port, known, connections, requests)
+            under_load.append(figures)
+            print(f"load {connections} connections: {figures['requests_per_s']} req/s, "
+                  f"p99 {figures['p99_ms']} ms", flush=True)
     return {"applications": len(known), "numbered": numbered, "lookups": len(numbers),
-            "http": http_figures, **bench_in_process(home, numbers), "duckdb": duckdb.__version__}
+            "http": http_figures, "load": under_load, "in_process": bench_in_process(home, numbers),
+            "duckdb": duckdb.__version__}
 
 
 def main() -> None:

@@ -7,11 +7,16 @@ and the spread.
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
 - one application's two-year history (engine/history.py), in process, per preset;
-- one application's forecast (engine/forecast.py), in process, and the publication's backtest.
+- one application's forecast (engine/forecast.py), in process, and the publication's backtest;
+- queue numbering alone against a bare `row_number()` over the same rows (bench/numbering.py);
+- `kezek export`: wall time, peak memory and the size of the files;
+- the server's memory with 100 open dashboard sessions (bench/sessions.py);
+- several `kezek serve` processes behind nginx, under the same load (bench/scale_out.py).
 
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
-[--forecasts almaty,national]`.
+[--forecasts almaty,national] [--numbering national] [--exports almaty,national]
+[--sessions national] [--scale-out national]`.
 """
 
 from __future__ import annotations
@@ -148,6 +153,58 @@ def bench_forecast(preset: str, count: int = 40) -> dict:
     return figures
 
 
+def bench_numbering(preset: str) -> dict:
+    import numbering
+    import pages
+
+    figures = numbering.measure(pages.published_home(preset))
+    print(f"numbering demo:{preset}: {figures['numbering_s_median']} s against row_number() "
+          f"{figures['row_number_s_median']} s, ratio {figures['ratio']}", flush=True)
+    return {"preset": preset, **figures}
+
+
+def folder_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 2**20, 1)
+
+
+def bench_export(preset: str, runs: int) -> dict:
+    """`kezek export --format csv,parquet` of the published preset: time, peak memory, sizes."""
+    import pages
+
+    home = pages.published_home(preset)
+    walls, peaks = [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="kezek-export-") as out:
+            wall, peak, _ = timed_process([sys.executable, "-m", "kezek", "export", "--home", str(home),
+                                           "--out", f"{out}/package", "--format", "csv,parquet"])
+            walls.append(wall)
+            peaks.append(peak)
+            csv_mb, parquet_mb = folder_mb(Path(out) / "package" / "csv"), folder_mb(Path(out) / "package" / "parquet")
+            files = sum(1 for f in (Path(out) / "package").rglob("*") if f.is_file())
+    figures = {"preset": preset, "runs": runs, "wall_s_median": round(statistics.median(walls), 2),
+               "wall_s_min": round(min(walls), 2), "wall_s_max": round(max(walls), 2),
+               "peak_mb_median": round(statistics.median(peaks)), "csv_mb": csv_mb, "parquet_mb": parquet_mb,
+               "files": files}
+    print(f"export demo:{preset}: {figures['wall_s_median']} s, CSV {csv_mb} MB, Parquet {parquet_mb} MB", flush=True)
+    return figures
+
+
+def bench_sessions(preset: str) -> dict:
+    import pages
+    import sessions
+
+    figures = sessions.measure(pages.published_home(preset))
+    print(f"sessions demo:{preset}: {figures['rss_after_mb']} MB with {figures['sessions']} sessions", flush=True)
+    return {"preset": preset, **figures}
+
+
+def bench_scale_out(preset: str) -> dict:
+    import pages
+    import scale_out
+
+    return {"preset": preset, **scale_out.measure(pages.published_home(preset))}
+
+
 def bench_lookup(preset: str) -> dict:
     import api_lookup
     import pages
@@ -209,13 +266,59 @@ def write_table(results: dict) -> None:
                         for r in results["forecasts"]])
     if results.get("lookups"):
         lines += table(["Lookup of an application (random known numbers, sequential; HTTP on one keep-alive",
-                        "connection to `kezek serve` on loopback):"],
+                        "connection to `kezek serve` on loopback; in process, `engine.lookup` with who stands",
+                        "ahead, through DuckDB as `kezek lookup` reads it, and from the lookups the server",
+                        "holds in memory):"],
                        ["preset", "applications", "lookups", "HTTP median", "HTTP p95", "HTTP p99",
-                        "in process median", "in process p95"],
+                        "DuckDB median", "in memory median", "in memory: load, size"],
                        [[r["preset"], r["applications"], r["lookups"], f"{r['http']['median_ms']} ms",
                          f"{r['http']['p95_ms']} ms", f"{r['http']['p99_ms']} ms",
-                         f"{r['engine_lookup_plus_ahead']['median_ms']} ms",
-                         f"{r['engine_lookup_plus_ahead']['p95_ms']} ms"] for r in results["lookups"]])
+                         f"{r['in_process']['duckdb']['median_ms']} ms",
+                         f"{r['in_process']['in_memory']['median_ms']} ms",
+                         f"{r['in_process']['index_load_s']} s, {r['in_process']['index_mb']} MB"]
+                        for r in results["lookups"]])
+        lines += table(["The API under load (bench/load.py: keep-alive connections on loopback, each sending",
+                        "`GET /api/v1/applications/{number}` for random known numbers one after another; a",
+                        "run stops by itself after its number of answers; the load generator shares the two",
+                        "cores with the server):"],
+                       ["preset", "connections", "answers", "answers/s", "median", "p95", "p99", "max", "errors"],
+                       [[r["preset"], l["connections"], l["requests"], l["requests_per_s"], f"{l['median_ms']} ms",
+                         f"{l['p95_ms']} ms", f"{l['p99_ms']} ms", f"{l['max_ms']} ms",
+                         l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
+                        for r in results["lookups"] for l in r.get("load", [])])
+    if results.get("numbering"):
+        lines += table(["Queue numbering alone (engine/sql/numbering.sql: Q2–Q4 with the 1 : 3 merge) against",
+                        "a bare `row_number()` per segment over the same rows, each materialised, alternately",
+                        "(bench/numbering.py):"],
+                       ["preset", "applications", "numbered", "runs", "numbering median (min–max)",
+                        "row_number() median (min–max)", "ratio"],
+                       [[r["preset"], r["rows"], r["numbered"], r["runs"],
+                         f"{r['numbering_s_median']} s ({r['numbering_s_min']}–{r['numbering_s_max']})",
+                         f"{r['row_number_s_median']} s ({r['row_number_s_min']}–{r['row_number_s_max']})",
+                         f"{r['ratio']} ×"] for r in results["numbering"]])
+    if results.get("exports"):
+        lines += table(["`kezek export --format csv,parquet` of the published preset (whole process):"],
+                       ["preset", "runs", "median", "min", "max", "peak memory", "CSV", "Parquet", "files"],
+                       [[r["preset"], r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
+                         f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB", f"{r['csv_mb']} MB",
+                         f"{r['parquet_mb']} MB", r["files"]] for r in results["exports"]])
+    if results.get("sessions"):
+        lines += table(["Memory of one `kezek serve` process with open dashboard sessions (bench/sessions.py:",
+                        "WebSocket sessions opened one after another, each showing a page of the dashboard in",
+                        "turn, all kept open; resident memory from /proc):"],
+                       ["preset", "sessions", "idle", "with all sessions", "per session", "render median",
+                        "render max"],
+                       [[r["preset"], r["sessions"], f"{r['rss_idle_mb']} MB", f"{r['rss_after_mb']} MB",
+                         f"{r['rss_per_session_mb']} MB", f"{r['render_s_median']} s", f"{r['render_s_max']} s"]
+                        for r in results["sessions"]])
+    if results.get("scale_out"):
+        lines += table(["Several `kezek serve` processes on one published snapshot behind nginx (bench/scale_out.py;",
+                        "the same load generator, through the proxy; see docs/deployment.md):"],
+                       ["preset", "processes", "connections", "answers", "answers/s", "median", "p95", "p99", "errors"],
+                       [[r["preset"], l["processes"], l["connections"], l["requests"], l["requests_per_s"],
+                         f"{l['median_ms']} ms", f"{l['p95_ms']} ms", f"{l['p99_ms']} ms",
+                         l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
+                        for r in results["scale_out"] for l in r.get("runs", [])])
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -228,6 +331,10 @@ def main() -> None:
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
     ap.add_argument("--histories", default="almaty,national", help="presets whose histories are timed ('' for none)")
     ap.add_argument("--forecasts", default="almaty,national", help="presets whose forecasts are timed ('' for none)")
+    ap.add_argument("--numbering", default="national", help="presets whose numbering is timed ('' for none)")
+    ap.add_argument("--exports", default="almaty,national", help="presets whose export is timed ('' for none)")
+    ap.add_argument("--sessions", default="national", help="presets served to 100 sessions ('' for none)")
+    ap.add_argument("--scale-out", default="national", help="presets served behind nginx ('' for none)")
     args = ap.parse_args()
     # A section not asked for keeps its figures from the last run (`--presets '' --pages ''
     # --lookups '' --histories national` times only that).
@@ -237,7 +344,11 @@ def main() -> None:
                 "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
                 "lookups": (args.lookups, bench_lookup),
                 "histories": (args.histories, bench_history),
-                "forecasts": (args.forecasts, bench_forecast)}
+                "forecasts": (args.forecasts, bench_forecast),
+                "numbering": (args.numbering, bench_numbering),
+                "exports": (args.exports, lambda p: bench_export(p, args.runs)),
+                "sessions": (args.sessions, bench_sessions),
+                "scale_out": (args.scale_out, bench_scale_out)}
     for key, (presets, measure) in sections.items():
         if presets:
             results[key] = [measure(p) for p in presets.split(",")]

@@ -27,11 +27,17 @@ _readers_lock = threading.Lock()
 
 def reader(home: str | Path | None = None) -> Reader:
     """The process's reader of `home` (default: $KEZEK_HOME, else ./data)."""
-    path = resolve_home(home).resolve()
+    path = resolve_home(home)
+    found = _readers.get(path)  # the folder as named: no file-system call on every request
+    if found is not None:
+        return found
     with _readers_lock:
-        if path not in _readers:
-            _readers[path] = Reader(path)
-        return _readers[path]
+        resolved = path.resolve()
+        if resolved not in _readers:
+            _readers[resolved] = Reader(resolved, hold_lookups=True)  # lookups by the thousand
+        if path.is_absolute():  # a relative name depends on the working folder
+            _readers[path] = _readers[resolved]
+        return _readers[resolved]
 
 
 def query(fn: Callable[..., R], *args, **kwargs) -> R:

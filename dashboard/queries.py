@@ -472,26 +472,6 @@ def find(cur: duckdb.DuckDBPyConnection, number: str) -> dict | None:
     return dict(zip(keys, row))
 
 
-# Q3/Q4: how many of each privilege class stand ahead of an application in its segment.
-AHEAD = """
-SELECT
-    count(*) FILTER (WHERE o.privilege = 'extraordinary') AS extraordinary,
-    count(*) FILTER (WHERE o.privilege = 'first') AS first,
-    count(*) FILTER (WHERE o.privilege = 'none') AS general
-FROM queue AS me
-JOIN queue AS o
-  ON o.region = me.region AND o.locality = me.locality AND o.birth_year = me.birth_year
- AND o.queue_number < me.queue_number
-WHERE me.application_number = $n
-"""
-
-
-def ahead(cur: duckdb.DuckDBPyConnection, application_number: str) -> dict[str, int]:
-    """Applications ahead in the published queue: extraordinary, first-priority, general."""
-    row = cur.execute(AHEAD, {"n": application_number}).fetchone()
-    return dict(zip(("extraordinary", "first", "general"), (int(v or 0) for v in row)))
-
-
 # --- queue movement -----------------------------------------------------------------------
 
 # The queue's length at the end of every week, for every birth year, in one set-based query.

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
 from dashboard import api, context, open_data
@@ -79,16 +79,65 @@ def routes(home: str | Path) -> list[BaseRoute]:
             *open_data.routes(home)]
 
 
+# Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,
+# past the dashboard's middleware (its sessions, cookies and path checks are for pages):
+# on allocation days the API answers tens of thousands of lookups.
+OWN_PATHS = ("/api/", "/healthz", "/open-data/")
+
+
 def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
-    """The ASGI app: the dashboard pages plus /healthz and /api/v1 (plus `extra_routes`).
+    """The ASGI app: the dashboard pages plus /healthz, /api/v1 and /open-data (plus
+    `extra_routes`, served beside the pages).
 
     The pages find the home in KEZEK_HOME, set here before anything starts.
     """
     import streamlit as st
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
 
     home = Path(home).resolve()
     os.environ["KEZEK_HOME"] = str(home)
-    return st.App(SCRIPT, routes=[*routes(home), *extra_routes])
+    own = routes(home)
+    pages = st.App(SCRIPT, routes=[*own, *extra_routes])
+    kezek = Starlette(routes=own, middleware=[Middleware(GZipMiddleware, minimum_size=1000)])
+
+    async def app(scope, receive, send):
+        if scope["type"] in ("http", "websocket") and (refusal := refused(scope)) is not None:
+            status, text = refusal
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1009})
+                return
+            await PlainTextResponse(text, status_code=status, headers={"Connection": "close"})(scope, receive, send)
+        elif scope["type"] == "http" and scope["path"].startswith(OWN_PATHS):
+            await kezek(scope, receive, send)
+        else:  # the pages, their WebSocket and the server's lifespan
+            await pages(scope, receive, send)
+
+    return app
+
+
+# A public server refuses what no page or API call sends: long addresses, large headers,
+# and request bodies (Kezek takes no uploads; the pages talk over their WebSocket).
+MAX_TARGET = 8 * 1024  # bytes of path and query
+MAX_HEADERS = 16 * 1024  # bytes of all headers
+MAX_BODY = 64 * 1024  # bytes a request may announce
+
+
+def refused(scope) -> tuple[int, str] | None:
+    """(status, text) when a request is refused before any work, else None."""
+    target = len(scope.get("raw_path") or scope["path"].encode()) + len(scope.get("query_string") or b"")
+    if target > MAX_TARGET:
+        return 414, "URI Too Long"
+    headers = scope.get("headers") or []
+    if sum(len(k) + len(v) for k, v in headers) > MAX_HEADERS:
+        return 431, "Request Header Fields Too Large"
+    for key, value in headers:
+        if key == b"content-length" and (not value.isdigit() or int(value) > MAX_BODY):
+            return 413, "Content Too Large"
+        if key == b"transfer-encoding":
+            return 413, "Content Too Large"
+    return None
 
 
 def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,

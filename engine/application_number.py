@@ -15,7 +15,8 @@ LOOK_ALIKES = {
     "P": "Р", "T": "Т", "X": "Х", "Y": "У", "U": "У", "I": "І",
 }
 MAX_LENGTH = 64
-_ALLOWED = re.compile(r"^[0-9A-ZА-ЯЁӘҒҚҢӨҰҮҺІ./_\-]+$")
+WELL_FORMED = r"[0-9A-ZА-ЯЁӘҒҚҢӨҰҮҺІ./_\-]+"  # a normalised number, whole (also DuckDB's regexp_full_match)
+_ALLOWED = re.compile(f"^{WELL_FORMED}$")
 _SPACE = re.compile(r"\s+")
 _TABLE = str.maketrans(LOOK_ALIKES)
 

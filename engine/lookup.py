@@ -25,41 +25,80 @@ def find(con: duckdb.DuckDBPyConnection, number: str):
     ).fetchone()
 
 
-def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = None) -> dict | None:
+# Who stands ahead of a numbered application in its segment (Q1), by privilege class, at a
+# day other than the snapshot's (the snapshot's own are kept in `lookups`). The merged list
+# (Q3: extraordinary first, then first-priority and general interleaved 1 : 3) is the order
+# of queue_number (Q4), so "ahead" is simply "a smaller queue_number".
+AHEAD = """
+SELECT
+    count(*) FILTER (WHERE privilege = 'extraordinary') AS extraordinary,
+    count(*) FILTER (WHERE privilege = 'first') AS "first",
+    count(*) FILTER (WHERE privilege = 'none') AS "none"
+FROM ({queue})
+WHERE region = $region AND locality = $locality AND birth_year = $birth_year
+  AND queue_number < $queue_number
+"""
+
+# The row kept at publication (sql/lookups.sql) for a number typed any way.
+PUBLISHED = """
+SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
+       queue_number, privileged_queue_number, segment_size, ahead_extraordinary, ahead_first, ahead_none
+FROM lookups WHERE number_key = $key
+"""
+
+
+def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = None, *,
+           snapshot: store.Snapshot | None = None, with_ahead: bool = False) -> dict | None:
     """The `lookup --json` document (interfaces.md), or None when the number is unknown
-    or the application was not yet registered at the end of `as_of`."""
+    or the application was not yet registered at the end of `as_of`. With `with_ahead`, the
+    document also says who stands ahead (`ahead`: counts by privilege class, None when the
+    application is not numbered). `snapshot` is the reader's description of `con`'s
+    snapshot, when it has one (it saves reading it again)."""
+    snapshot = snapshot or store.describe(con)
+    day = as_of or snapshot.as_of
+    if day == snapshot.as_of and "lookups" in snapshot.tables:  # kept at publication (kezek/pipeline.py)
+        key = normalise(number)
+        row = (snapshot.lookups.row(key) if snapshot.lookups is not None  # held in memory by a server
+               else con.execute(PUBLISHED, {"key": key}).fetchone())
+        if row is None or row[4] >= numbering.end_of_day(day):
+            return None
+        doc = _document(day, *row[:10])
+        if with_ahead:
+            doc["ahead"] = None if doc["queue_number"] is None else dict(
+                zip(("extraordinary", "first", "none"), row[10:]))
+        return doc
     row = find(con, number)
     if row is None:
         return None
     application_number, region, locality, birth_year, registered_at = row
-    latest = snapshot_as_of(con)
-    day = as_of or latest
     if registered_at >= numbering.end_of_day(day):
         return None
-    if day == latest:
-        # The published `queue` table is this very query run at the snapshot's date.
-        numbers = con.execute(
-            """SELECT q.queue_number, q.privileged_queue_number, q.segment_size
-               FROM queue AS q WHERE q.application_number = $n""",
-            {"n": application_number},
-        ).fetchone()
-    else:
-        numbers = con.execute(
-            f"SELECT queue_number, privileged_queue_number, segment_size FROM ({numbering.queue_sql()}) "
-            "WHERE application_number = $n",
-            numbering.queue_params(day, (region, locality, birth_year)) | {"n": application_number},
-        ).fetchone()
-    if day == latest and store.has_table(con, "states"):  # kept at publication (kezek/pipeline.py)
-        status, privilege = con.execute(
-            "SELECT status, privilege FROM states WHERE application_number = $n", {"n": application_number}
-        ).fetchone()
-    else:
-        status, privilege = con.execute(
-            f"SELECT status, privilege FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
-            numbering.state_params(day, (region, locality, birth_year)) | {"n": application_number},
-        ).fetchone()
-    in_queue = status in NUMBERED_STATUSES
-    queue_number, privileged_queue_number, segment_size = numbers if numbers else (None, None, None)
+    segment = (region, locality, birth_year)
+    numbers = con.execute(
+        f"SELECT queue_number, privileged_queue_number, segment_size FROM ({numbering.queue_sql()}) "
+        "WHERE application_number = $n",
+        numbering.queue_params(day, segment) | {"n": application_number},
+    ).fetchone()
+    status, privilege = con.execute(
+        f"SELECT status, privilege FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
+        numbering.state_params(day, segment) | {"n": application_number},
+    ).fetchone()
+    doc = _document(day, application_number, region, locality, birth_year, registered_at, status, privilege,
+                    *(numbers or (None, None, None)))
+    if with_ahead:
+        doc["ahead"] = None
+        if doc["queue_number"] is not None:
+            counts = con.execute(
+                AHEAD.format(queue=numbering.queue_sql()),
+                numbering.queue_params(day, segment) | dict(zip(("region", "locality", "birth_year"), segment))
+                | {"queue_number": doc["queue_number"]},
+            ).fetchone()
+            doc["ahead"] = dict(zip(("extraordinary", "first", "none"), counts))
+    return doc
+
+
+def _document(day: dt.date, application_number, region, locality, birth_year, registered_at, status, privilege,
+              queue_number, privileged_queue_number, segment_size) -> dict:
     return {
         "application_number": application_number,
         "as_of": day.isoformat(),
@@ -69,7 +108,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
         "registered_at": registered_at.isoformat(timespec="seconds"),
         "privilege": privilege,
         "status": status,
-        "in_queue": in_queue,
+        "in_queue": status in NUMBERED_STATUSES,
         "queue_number": queue_number,
         "privileged_queue_number": privileged_queue_number,
         "segment_size": segment_size,

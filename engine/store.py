@@ -9,10 +9,11 @@ seeing it whole, even after it is superseded or deleted.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -72,6 +73,30 @@ def open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), read_only=True)
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What a reader knows of the snapshot it has open, read once when it opens it: its id,
+    the day it describes (`meta`), the tables it holds (an older snapshot may lack a newer
+    one) and, for a server, its lookups held in memory (engine/lookup_index.py)."""
+
+    snapshot: str
+    as_of: dt.date
+    tables: frozenset[str]
+    lookups: object | None = field(default=None, compare=False, repr=False)
+
+
+def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> Snapshot:
+    """The snapshot `con` reads; with `hold_lookups`, its `lookups` loaded into memory."""
+    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of')").fetchall())
+    tables = frozenset(n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    lookups = None
+    if hold_lookups and "lookups" in tables:
+        from engine.lookup_index import LookupIndex
+
+        lookups = LookupIndex.load(con)
+    return Snapshot(meta["snapshot"], dt.date.fromisoformat(meta["as_of"]), tables, lookups)
+
+
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Whether the snapshot holds the table (an older snapshot may lack a newer one)."""
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [name]).fetchone()[0])
@@ -93,14 +118,17 @@ class Reader:
 
     Each query should run on `cursor()`, DuckDB's per-thread handle. When the pointer
     names a newer snapshot, the next `cursor()` switches to it; the old connection is
-    left to close when the last cursor using it is gone.
+    left to close when the last cursor using it is gone. With `hold_lookups` (the server),
+    each snapshot's lookups are loaded into memory when it is opened.
     """
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, hold_lookups: bool = False):
         self.home = home
+        self.hold_lookups = hold_lookups
         self._lock = threading.Lock()
         self._publication: Publication | None = None
         self._con: duckdb.DuckDBPyConnection | None = None
+        self._snapshot: Snapshot | None = None
         self._pointer_mtime: float | None = None
 
     def publication(self) -> Publication:
@@ -112,6 +140,14 @@ class Reader:
         self._refresh()
         assert self._con is not None
         return self._con.cursor()
+
+    def open(self) -> tuple[duckdb.DuckDBPyConnection, Snapshot]:
+        """A cursor and the description of the snapshot it reads, taken together, so that an
+        answer and the snapshot id it is labelled with never come from two publications."""
+        self._refresh()
+        with self._lock:
+            assert self._con is not None and self._snapshot is not None
+            return self._con.cursor(), self._snapshot
 
     def _refresh(self) -> None:
         try:
@@ -125,7 +161,8 @@ class Reader:
             if self._publication is None or publication.snapshot != self._publication.snapshot:
                 try:
                     con = open_snapshot(publication.path)
-                except duckdb.Error as exc:
+                    snapshot = describe(con, hold_lookups=self.hold_lookups)
+                except (duckdb.Error, KeyError, ValueError) as exc:
                     raise SnapshotUnavailable(f"{publication.path} is unreadable: {exc}") from None
-                self._con, self._publication = con, publication
+                self._con, self._publication, self._snapshot = con, publication, snapshot
             self._pointer_mtime = mtime

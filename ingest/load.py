@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 
 from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
+from engine.application_number import MAX_LENGTH, WELL_FORMED, normalise_sql
 from ingest import privacy
 from ingest.labels import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest.mapping import Mapping
@@ -64,6 +65,7 @@ class LoadedFile:
     detected: dict = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # canonical → header in the file
     raw: str = ""  # DuckDB table with the file's own columns, personal ones dropped
+    withheld: dict[str, int] = field(default_factory=dict)  # column → values that looked personal
 
 
 class Ingest:
@@ -138,10 +140,37 @@ class Ingest:
         self.con.execute(f"CREATE OR REPLACE TABLE {loaded.staged} AS SELECT {keep} FROM {raw}")
         loaded.rows = self.con.execute(f"SELECT count(*) FROM {loaded.staged}").fetchone()[0]
         self._check_values(spec, loaded, [c for c in spec.columns if c.name in chosen])
+        self._withhold_personal_values(spec, raw, loaded, source_types)
         # The raw table stays for the archive (personal columns dropped there).
         kept = [q(h) for h in source_types if h not in loaded.dropped]
         self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT {', '.join([*kept, '_row'])} FROM {raw}")
         self.files.append(loaded)
+
+    def _withhold_personal_values(self, spec: Table, raw: str, loaded: LoadedFile, source_types: dict) -> None:
+        """Free text that holds an ИИН, an e-mail or a phone is withheld, in the staged table
+        and in the raw copy the archive keeps (ingest/privacy.py)."""
+        free = [c for c in privacy.FREE_TEXT.get(loaded.table, ()) if c in loaded.columns]
+        unknown = [h for h in loaded.extra if "VARCHAR" in source_types[h]]
+        checks = [(c, q(c), loaded.staged) for c in free] + [(h, q(h), raw) for h in unknown]
+        if not checks:
+            return
+        counts = {}
+        for table in (loaded.staged, raw):
+            mine = [(name, sql) for name, sql, t in checks if t == table]
+            if not mine:
+                continue
+            found = self.con.execute("SELECT " + ", ".join(
+                f"count(*) FILTER (WHERE {privacy.looks_personal_sql(sql)})" for _, sql in mine) + f" FROM {table}").fetchone()
+            hits = [(name, sql, n) for (name, sql), n in zip(mine, found) if n]
+            if hits:
+                self.con.execute(f"UPDATE {table} SET " + ", ".join(
+                    f"{sql} = {privacy.withheld_sql(sql)}" for _, sql, _ in hits))
+                counts.update({name: n for name, _, n in hits})
+        if loaded.table in privacy.FREE_TEXT:  # the raw copy of a free-text column too
+            for c in free:
+                header = loaded.columns[c]
+                self.con.execute(f"UPDATE {raw} SET {q(header)} = {privacy.withheld_sql(q(header))}")
+        loaded.withheld = counts
 
     def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
         for column in spec.columns:
@@ -278,6 +307,14 @@ class Ingest:
         yield (
             "SELECT _file, _row, 'name_ru', 'a name is required: name_kk or name_ru' "
             "FROM c_kindergartens WHERE name_kk IS NULL AND name_ru IS NULL"
+        )
+        # A number a parent could not type into a lookup would publish an application nobody
+        # can find (engine/application_number.py: letters, digits, . / _ -, at most 64).
+        yield (
+            f"SELECT _file, _row, 'application_number', 'not an application number: ' || left(application_number, 40) "
+            f"|| ' (letters, digits, . / _ -, at most {MAX_LENGTH})' FROM c_applications "
+            f"WHERE NOT regexp_full_match({normalise_sql('application_number')}, '{WELL_FORMED}') "
+            f"OR length({normalise_sql('application_number')}) > {MAX_LENGTH}"
         )
         yield (
             "SELECT _file, _row, 'birth_date', 'birth date ' || birth_date || ' is after the registration ' || registered_at "

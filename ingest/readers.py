@@ -28,21 +28,44 @@ def quote_ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+# Two Cyrillic letters in a row as UTF-8 writes them. In a Windows-1251 file these bytes
+# would read "Р°Р°"-like, which no export holds: a file that has them but is not UTF-8 as a
+# whole mixes two encodings, and reading it either way would garble some of its rows.
+UTF8_CYRILLIC_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){2,}")
+
+
 def detect_encoding(path: Path) -> str:
-    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else cp1251."""
+    """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else cp1251; a
+    file that mixes the two is refused, naming the first row that is not UTF-8."""
     with open(path, "rb") as fh:
         head = fh.read(3)
         if head == codecs.BOM_UTF8:
             return "utf-8-sig"
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")()
-        try:
-            while chunk := fh.read(CHUNK):
+        offset, bad = 0, None
+        while chunk := fh.read(CHUNK):
+            try:
                 decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            return "cp1251"
-    return "utf-8"
+            except UnicodeDecodeError as exc:
+                bad = offset + exc.start
+                break
+            offset += len(chunk)
+        else:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                bad = offset
+        if bad is None:
+            return "utf-8"
+        fh.seek(0)
+        while chunk := fh.read(CHUNK):
+            if UTF8_CYRILLIC_WORD.search(chunk):
+                fh.seek(0)
+                row = fh.read(bad).count(b"\n") + 1  # the header is row 1
+                raise BadInput([Problem(path.name, row, None, "not UTF-8, while other rows of the file are: "
+                                        "mixed encodings; save the whole file in one (UTF-8)")])
+        return "cp1251"
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -78,16 +101,22 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     headers = [h.replace("\ufeff", "").strip() for h in headers]
     _check_headers(path, headers)
     placeholders = {f"c{i}": "VARCHAR" for i in range(len(headers))}
-    try:
-        con.execute(
-            f"""CREATE OR REPLACE TABLE {quote_ident(table)} AS
-                SELECT * FROM read_csv($path, header = true, columns = $columns, auto_detect = false,
-                                       delim = $delim, quote = '"', escape = '"',
-                                       null_padding = true, strict_mode = true)""",
-            {"path": str(text_path), "columns": placeholders, "delim": delimiter},
-        )
-    except duckdb.Error as exc:
-        raise BadInput([_csv_problem(path, exc, len(headers))]) from None
+    # DuckDB reads a file in parallel unless a quoted field holds a line break (an address
+    # typed on two lines in a spreadsheet): then it is read again, in one pass.
+    for parallel in (True, False):
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TABLE {quote_ident(table)} AS
+                    SELECT * FROM read_csv($path, header = true, columns = $columns, auto_detect = false,
+                                           delim = $delim, quote = '"', escape = '"',
+                                           null_padding = true, strict_mode = true, parallel = $parallel)""",
+                {"path": str(text_path), "columns": placeholders, "delim": delimiter, "parallel": parallel},
+            )
+            break
+        except duckdb.Error as exc:
+            if parallel and "quoted new lines" in str(exc):
+                continue
+            raise BadInput([_csv_problem(path, exc, len(headers))]) from None
     _rename(con, table, headers, first_row=2)
     return {"encoding": encoding, "delimiter": delimiter}
 

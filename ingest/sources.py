@@ -14,6 +14,8 @@ from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
+MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
+MAX_RATIO = 200  # CSV exports compress about 8 times; a zip that expands 200 times is a bomb
 
 
 @dataclass
@@ -106,9 +108,14 @@ def _unzip(path: Path, workdir: Path) -> Path:
     try:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
+            if len(members) > MAX_MEMBERS:
+                raise BadInput([Problem(path.name, None, None, f"holds {len(members)} files, over the limit of {MAX_MEMBERS}")])
             total = sum(m.file_size for m in members)
             if total > MAX_UNZIPPED:
                 raise BadInput([Problem(path.name, None, None, f"expands to {total} bytes, over the limit of {MAX_UNZIPPED}")])
+            if total > max(MAX_RATIO * path.stat().st_size, 64 << 20):
+                raise BadInput([Problem(path.name, None, None, f"expands {total // path.stat().st_size} times "
+                                        f"(to {total} bytes): not an export, refused")])
             for member in members:
                 name = PurePosixPath(member.filename)
                 if name.is_absolute() or ".." in name.parts or (member.external_attr >> 16) & 0o170000 == 0o120000:

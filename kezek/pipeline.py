@@ -44,6 +44,7 @@ class Report:
     as_of: str = ""
     rows: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, list[str]] = field(default_factory=dict)  # file → personal columns
+    withheld: dict[str, dict[str, int]] = field(default_factory=dict)  # file → column → values withheld
     ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
@@ -58,6 +59,9 @@ class Report:
         out.append(f"  audit: {sum(found.values())} findings" + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
         for file, columns in self.dropped.items():
             out.append(f"  personal data dropped from {file}: {', '.join(columns)}")
+        for file, counts in self.withheld.items():
+            out.append(f"  values that looked like personal data (an ИИН, an e-mail, a phone) withheld in {file}: "
+                       + ", ".join(f"{column} {n}" for column, n in counts.items()))
         if self.ignored:
             out.append(f"  ignored (not a table of the format): {', '.join(self.ignored)}")
         out.append("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
@@ -138,6 +142,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     metadata = _metadata(source_reports)
     report.ignored = [i for s in source_reports for i in s.ignored]
     report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
+    report.withheld = {f.file: f.withheld for f in ingest.files if f.withheld}
     _check_numbers_distinct(con)
     report.timings["ingest"] = time.perf_counter() - clock
 
@@ -164,9 +169,11 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         "ORDER BY region, locality, birth_year, queue_number",
         numbering.interleaving_params(),
     )
+    # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
+    con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
     # Point indexes: a lookup reads a few rows instead of scanning the country.
     for table, column in (("applications", "number_key"), ("queue", "application_number"),
-                          ("states", "application_number")):
+                          ("lookups", "number_key")):
         con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
     movement.create_segment_movement(con, as_of, "snap.segment_movement")
     forecast.create_backtest(con, as_of, "snap.forecast_backtest")

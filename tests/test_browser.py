@@ -9,16 +9,12 @@ import io
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 
 import pytest
 
-from conftest import run_kezek
+from conftest import run_kezek, serve
 from test_dashboard import AKMOLA, KNOWN, QOSSHY, dataset
 
 pytestmark = pytest.mark.browser
@@ -26,12 +22,6 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 WAIT = 30_000  # ms: a cold Streamlit session on a slow CI machine
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -49,28 +39,6 @@ def almaty_server(tmp_path_factory):
     run_kezek("update", "--source", "demo:almaty", home=home, check=True)
     for url in serve(home):
         yield url, home
-
-
-def serve(home):
-    """`kezek serve` on a free loopback port until the tests are done; yields its address."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(f"kezek serve did not start:\n{proc.stdout.read().decode(errors='replace')}")
-            time.sleep(0.3)
-    yield base
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 @pytest.fixture(scope="module")

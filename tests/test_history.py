@@ -190,6 +190,64 @@ def test_cli_unknown_number(demo):
     assert done.returncode == 3 and "not found" in done.stderr
 
 
+def test_the_lookups_kept_at_publication_are_the_numbers_and_counts_at_its_date(demo):
+    """A lookup at the snapshot's date reads one row of `lookups`; computed anew from the
+    format's state and the rules (Q1–Q4) at that day, every row must be the same: state,
+    numbers, and who stands ahead by privilege class (a self-join, not the window the
+    publication uses)."""
+    from engine import numbering
+    from engine.lookup import snapshot_as_of
+
+    home, con = demo
+    params = numbering.queue_params(snapshot_as_of(con))
+    computed = con.execute(f"""
+        WITH q AS ({numbering.queue_sql()}),
+        st AS ({numbering.sql('state_at')}),
+        ahead AS (
+            SELECT me.application_number,
+                   count(o.application_number) FILTER (WHERE o.privilege = 'extraordinary') AS e,
+                   count(o.application_number) FILTER (WHERE o.privilege = 'first') AS f,
+                   count(o.application_number) FILTER (WHERE o.privilege = 'none') AS g
+            FROM q AS me LEFT JOIN q AS o
+              ON o.region = me.region AND o.locality = me.locality AND o.birth_year = me.birth_year
+             AND o.queue_number < me.queue_number
+            GROUP BY me.application_number)
+        SELECT a.application_number, st.status, st.privilege, q.queue_number, q.privileged_queue_number,
+               q.segment_size, ahead.e, ahead.f, ahead.g
+        FROM applications AS a JOIN st USING (application_number)
+        LEFT JOIN q USING (application_number) LEFT JOIN ahead USING (application_number)
+        ORDER BY a.application_number""", params).fetchall()
+    kept = con.execute("""
+        SELECT application_number, status, privilege, queue_number, privileged_queue_number, segment_size,
+               ahead_extraordinary, ahead_first, ahead_none
+        FROM lookups ORDER BY application_number""").fetchall()
+    assert kept == computed
+    assert any(row[6] for row in kept) and any(row[8] for row in kept)  # counts that are not all zero
+
+
+def test_the_server_s_lookups_in_memory_answer_as_the_snapshot_does(demo):
+    """The server holds `lookups` in memory (engine/lookup_index.py); for numbers typed in
+    any case, the first and last keys, and numbers that are not there (between two keys,
+    beyond the last, longer than every key), it answers exactly what the snapshot does."""
+    from engine.lookup_index import LookupIndex
+
+    home, con = demo
+    held = store.describe(con, hold_lookups=True)
+    assert held.lookups is not None and held.lookups.rows == con.execute("SELECT count(*) FROM lookups").fetchone()[0]
+    numbers = [n for (n,) in con.execute(
+        "SELECT application_number FROM applications ORDER BY hash(application_number), application_number LIMIT 300").fetchall()]
+    first, last = con.execute("SELECT min(application_number), max(application_number) FROM applications").fetchone()
+    asked = [*numbers, first, last, *(n.lower() for n in numbers[:20]), last + "0", first[:-1], "Я" * 64, "0"]
+    for number in asked:
+        assert lookup(con, number, snapshot=held, with_ahead=True) == lookup(con, number, with_ahead=True), number
+    assert lookup(con, first, snapshot=held)["application_number"] == first
+    assert lookup(con, last + "0", snapshot=held) is None
+    empty = con.cursor()
+    empty.execute("CREATE TEMP TABLE lookups AS SELECT * FROM main.lookups LIMIT 0")
+    nothing = LookupIndex.load(empty)
+    assert nothing.rows == 0 and nothing.row(first) is None
+
+
 def test_the_states_kept_at_publication_are_the_states_at_its_date(demo):
     """The lookup reads each application's status and privilege from `states` (kept at
     publication); they must be exactly the state the format defines at the snapshot's day."""

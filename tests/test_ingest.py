@@ -189,6 +189,15 @@ def test_personal_data_is_dropped_and_reported(tmp_path, home):
     assert "comment" in archived.columns and "birth_date (year)" in archived.columns
 
 
+def test_a_quoted_line_break_is_part_of_its_field(tmp_path, home):
+    """An address typed on two lines in a spreadsheet: a quoted field with a line break."""
+    folder = write_dataset(tmp_path / "ds", {**BASE, "kindergartens": [kindergarten(address="Абай даңғылы, 5\nкіреберіс 2")]})
+    update_ok(home, folder)
+    con = store.open_snapshot(store.current(home).path)
+    assert con.execute("SELECT address FROM kindergartens").fetchone()[0] == "Абай даңғылы, 5\nкіреберіс 2"
+    assert queue_numbers(home) == EXPECTED
+
+
 # -- bad input ---------------------------------------------------------------------------
 
 BROKEN = {

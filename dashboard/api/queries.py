@@ -32,45 +32,6 @@ def page(cur: duckdb.DuckDBPyConnection, sql: str, params: dict, order: str, lim
     return total, items
 
 
-def snapshot_id(cur: duckdb.DuckDBPyConnection) -> str:
-    """The id of the snapshot this cursor reads (from the snapshot itself, so that the
-    answer and the id it is labelled with can never come from two publications)."""
-    return cur.execute("SELECT value FROM meta WHERE key = 'snapshot'").fetchone()[0]
-
-
-# --- ahead of an application ------------------------------------------------------------------
-
-# Who stands ahead of a numbered application in its segment (Q1), by privilege class. The
-# merged list (Q3: extraordinary first, then first-priority and general interleaved 1 : 3)
-# is the order of queue_number (Q4), so "ahead" is simply "a smaller queue_number".
-AHEAD = """
-SELECT
-    count(*) FILTER (WHERE privilege = 'extraordinary') AS extraordinary,
-    count(*) FILTER (WHERE privilege = 'first') AS "first",
-    count(*) FILTER (WHERE privilege = 'none') AS "none"
-FROM {queue} AS q
-WHERE q.region = $region AND q.locality = $locality AND q.birth_year = $birth_year
-  AND q.queue_number < $queue_number
-"""
-
-
-def ahead(cur: duckdb.DuckDBPyConnection, doc: dict, latest: dt.date) -> dict | None:
-    """How many extraordinary, first-priority and general applications are ahead of the
-    application of a lookup document, at the document's date; None if not numbered."""
-    if doc["queue_number"] is None:
-        return None
-    segment = (doc["region"], doc["locality"], doc["birth_year"])
-    day = dt.date.fromisoformat(doc["as_of"])
-    if day == latest:  # the published `queue` table is the numbering at the snapshot's date
-        sql, params = AHEAD.format(queue="queue"), {}
-    else:
-        sql = AHEAD.format(queue=f"({numbering.queue_sql()})")
-        params = numbering.queue_params(day, segment)
-    params = params | dict(zip(("region", "locality", "birth_year"), segment)) | {"queue_number": doc["queue_number"]}
-    extraordinary, first, none = cur.execute(sql, params).fetchone()
-    return {"extraordinary": extraordinary, "first": first, "none": none}
-
-
 # --- kindergartens -----------------------------------------------------------------------------
 
 # The dashboard's register (name, region, locality, district, language and ownership

@@ -13,9 +13,11 @@ also serves the dashboard's WebSockets.
 
 from __future__ import annotations
 
+import inspect
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,8 +31,8 @@ from dashboard.api import models, openapi, queries
 from engine.application_number import is_well_formed
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
-from engine.lookup import lookup, snapshot_as_of
-from engine.store import SnapshotUnavailable
+from engine.lookup import lookup
+from engine.store import Snapshot, SnapshotUnavailable
 
 log = logging.getLogger("kezek.api")
 
@@ -66,6 +68,11 @@ class Operation:
     def adapter(self) -> TypeAdapter:
         return _adapter(self.response)
 
+    @cached_property
+    def takes_snapshot(self) -> bool:
+        """Whether the handler wants the reader's description of the snapshot (`snapshot=`)."""
+        return "snapshot" in inspect.signature(self.handler).parameters
+
 
 _adapters: dict[Any, TypeAdapter] = {}
 
@@ -83,12 +90,11 @@ def _well_formed(number: str, parameter: str) -> None:
         raise BadRequest(parameter, "not an application number (letters, digits, . / _ -, at most 64)")
 
 
-def application(cur, p: models.ApplicationParameters, number: str) -> dict:
+def application(cur, p: models.ApplicationParameters, number: str, *, snapshot: Snapshot) -> dict:
     _well_formed(number, "number")
-    doc = lookup(cur, number, p.as_of)
+    doc = lookup(cur, number, p.as_of, snapshot=snapshot, with_ahead=True)
     if doc is None:
         raise NotFound
-    doc["ahead"] = queries.ahead(cur, doc, snapshot_as_of(cur))
     return doc
 
 
@@ -150,7 +156,7 @@ def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
     return queries.queue_by_segment(cur, **p.model_dump())
 
 
-def queue(cur, p: models.QueueParameters) -> dict:
+def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
     offset = p.offset
     if p.number is not None:
         _well_formed(p.number, "number")
@@ -170,7 +176,7 @@ def queue(cur, p: models.QueueParameters) -> dict:
         region, locality, birth_year = p.region, p.locality or p.region, p.birth_year
     total, items = queries.queue(cur, region=region, locality=locality, birth_year=birth_year,
                                  limit=p.limit, offset=offset)
-    return {"total": total, "limit": p.limit, "offset": offset, "as_of": snapshot_as_of(cur),
+    return {"total": total, "limit": p.limit, "offset": offset, "as_of": snapshot.as_of,
             "region": region, "locality": locality, "birth_year": birth_year, "items": items}
 
 
@@ -366,7 +372,7 @@ def query_parameters(request: Request, model: type[models.Parameters]) -> models
 def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
     def handle(request: Request) -> Response:  # sync: Starlette runs it in its threadpool
         try:
-            cur = context.reader(home).cursor()
+            cur, snapshot = context.reader(home).open()
         except SnapshotUnavailable:
             return error("unavailable", 503, {"Cache-Control": "no-store", "Retry-After": "60"})
         except Exception:
@@ -374,11 +380,11 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
             return error("internal", 500, {"Cache-Control": "no-store"})
         headers: dict[str, str] = {"Cache-Control": "no-store"}
         try:
-            headers = snapshot_headers(queries.snapshot_id(cur))
+            headers = snapshot_headers(snapshot.snapshot)
             params = query_parameters(request, operation.parameters)
             path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()
                     if operation.path_parameters else {})
-            data = operation.handler(cur, params, **path)
+            data = operation.handler(cur, params, **path, **({"snapshot": snapshot} if operation.takes_snapshot else {}))
             body = operation.adapter.dump_python(operation.adapter.validate_python(data), mode="json")
         except BadRequest as exc:
             return error("bad_request", 400, headers, detail=exc.detail, parameter=exc.parameter)

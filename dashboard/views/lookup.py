@@ -8,7 +8,7 @@ from dashboard import context, labels, queries
 from dashboard.views import forecast, history
 from dashboard.i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
-from engine.lookup import lookup, snapshot_as_of
+from engine.lookup import lookup
 from engine.numbering import DEFAULT_INTERLEAVING
 
 KEY = "app"  # widget key and URL parameter: ?app=УО.2018.000024.1
@@ -62,13 +62,13 @@ def show(doc: dict, lang: str) -> None:
 
 def who_is_ahead(doc: dict, lang: str) -> None:
     """How many of each privilege class stand ahead, and the rule that puts them there (Q3)."""
-    counts = context.query(queries.ahead, doc["application_number"])
+    counts = doc["ahead"]
     st.subheader(t("lookup.ahead_title", lang))
     if doc["queue_number"] == 1:
         st.markdown(t("lookup.ahead_none", lang))
     else:
         st.markdown(t("lookup.ahead", lang, extraordinary=number(counts["extraordinary"], lang),
-                      first=number(counts["first"], lang), general=number(counts["general"], lang)))
+                      first=number(counts["first"], lang), general=number(counts["none"], lang)))
     rule = DEFAULT_INTERLEAVING
     st.info(t("lookup.rule", lang, first=rule.first_per_cycle, general=rule.general_per_cycle),
             icon=":material/gavel:")
@@ -97,11 +97,13 @@ def main() -> None:
     if not typed:
         st.caption(t("lookup.hint", lang))
         return
-    # A number nobody could have been given is simply not found: no error, no query.
-    doc = context.query(lookup, typed) if is_well_formed(typed) else None
+    cur, snapshot = context.reader().open()
+    try:  # A number nobody could have been given is simply not found: no error, no query.
+        doc = lookup(cur, typed, snapshot=snapshot, with_ahead=True) if is_well_formed(typed) else None
+    finally:
+        cur.close()
     if doc is None:
-        as_of = context.query(snapshot_as_of)
-        st.info(t("lookup.not_found", lang, as_of=date(as_of, lang)))
+        st.info(t("lookup.not_found", lang, as_of=date(snapshot.as_of, lang)))
         return
     show(doc, lang)
 
