@@ -21,7 +21,7 @@ from conftest import KEZEK, SLOW, application, kindergarten, run_kezek, vacancy,
 from engine import store
 from engine.lookup import lookup
 
-KILLS = 24 if SLOW else 4
+KILLS = 24 if SLOW else 3
 TABLES = ("applications", "events", "kindergartens", "groups", "vacancies", "queue", "lookups", "states",
           "findings", "segment_movement", "meta")
 

@@ -12,7 +12,7 @@ scanned:
 - every dashboard page, rendered, with a lookup.
 A hit is an ИИН, a phone, an e-mail (ingest/privacy.py's pattern), a marker word, or an
 application's own birth date in a row or an answer about it. Zero hits on each preset.
-Default: astana-2017 and almaty; KEZEK_SLOW=1 adds national.
+Default: astana-2017; KEZEK_SLOW=1 adds almaty and national.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import pytest
 from conftest import SLOW, run_kezek
 from ingest.privacy import PERSONAL_VALUE
 
-PRESETS = ["astana-2017", "almaty"] + (["national"] if SLOW else [])
+PRESETS = ["astana-2017"] + (["almaty", "national"] if SLOW else [])
 MARKERS = ["Жекебаева", "Құпиякөше"]
 PATTERN = re.compile(PERSONAL_VALUE + "|" + "|".join(MARKERS))
 PAGES = ["overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "audit", "open_data", "about"]
@@ -83,6 +83,16 @@ def hits_in_text(text: str, institutional: tuple[str, ...] = ()) -> list[str]:
     return [m.group(0) for m in PATTERN.finditer(text)][:5]
 
 
+def package_texts(doc, key: str = "") -> str:
+    """Every text of datapackage.json but the files' checksums (hexadecimal digits that may
+    look like an ИИН)."""
+    if isinstance(doc, dict):
+        return "\n".join(package_texts(v, k) for k, v in doc.items())
+    if isinstance(doc, list):
+        return "\n".join(package_texts(v, key) for v in doc)
+    return "" if key in ("hash", "sha256", "kezek:sha256") else str(doc)
+
+
 def scan_relations(con: duckdb.DuckDBPyConnection, relations: dict[str, str], born_table: str) -> list[str]:
     """Hits in every text column of each relation (name → SQL), and rows that carry their own
     application's birth date; set-based, one query per column."""
@@ -133,7 +143,8 @@ def test_no_output_carries_personal_data(planted, monkeypatch):
                                   for p in sorted((export / "csv").glob("*.csv"))}, "born")
     found += scan_relations(con, {f"export/parquet/{p.name}": f"'{p}'"
                                   for p in sorted((export / "parquet").glob("*.parquet"))}, "born")
-    found += [f"datapackage.json: {h}" for h in hits_in_text((export / "datapackage.json").read_text(encoding="utf-8"))]
+    found += [f"datapackage.json: {h}" for h in hits_in_text(package_texts(json.loads(
+        (export / "datapackage.json").read_text(encoding="utf-8"))))]
     contacts = tuple(sorted({v for row in con.execute(
         "SELECT phone, website, address FROM snap.kindergartens").fetchall() for v in row if v}, key=len, reverse=True))
     sample = [n for (n,) in con.execute(
