@@ -128,6 +128,10 @@ def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
     row = int(line.group(1)) if line else None
     if found:
         return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}")
+    too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
+    if too_long:
+        return Problem(path.name, row, None, f"the row is longer than {int(too_long.group(1)):,} bytes; "
+                                             "no field of the format needs that much".replace(",", " "))
     first = text.splitlines()[0] if text else type(exc).__name__
     return Problem(path.name, row, None, f"cannot be read as CSV: {first}")
 

@@ -225,6 +225,10 @@ BROKEN = {
         lambda ds: write_csv(ds / "applications.csv", [{**APPS[0], "birth_date": "2016-03-01"}, *APPS[1:]]),
         ["applications.csv, row 2, column birth_date: birth date 2016-03-01 is after the registration 2016-02-01 10:00:00"],
     ),
+    "enormous field": (
+        lambda ds: write_csv(ds / "kindergartens.csv", [kindergarten(name_ru="Ж" * (1 << 20))]),
+        ["kindergartens.csv, row 2: the row is longer than 2 000 000 bytes"],
+    ),
     "row with too many fields": (
         lambda ds: (ds / "vacancies.csv").write_text(
             "bulletin_id,kindergarten_id,announced_at,birth_year,language,seats\nB1,K1,2017-04-10,2015,kk,1,extra\n"),
