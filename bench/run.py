@@ -4,6 +4,7 @@ Plain timing (not timed tests): each measurement runs several times and reports 
 and the spread.
 - `kezek update --source demo:PRESET`: wall time and peak memory of the whole process, and
   the median time of each stage the update reports (ingest, recompute, audit, publish);
+  and the same from the preset written as Parquet files (`--files`);
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
 - one application's two-year history (engine/history.py), in process, per preset;
@@ -13,7 +14,7 @@ and the spread.
 - the server's memory with 100 open dashboard sessions (bench/sessions.py);
 - several `kezek serve` processes behind nginx, under the same load (bench/scale_out.py).
 
-Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3]
+Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
 [--forecasts almaty,national] [--numbering national] [--exports almaty,national]
 [--sessions national] [--scale-out national]`.
@@ -71,20 +72,34 @@ def stages(report: str) -> dict[str, float]:
             (part.split() for part in line.removeprefix("time:").split(",") if part.strip())}
 
 
-def bench_update(preset: str, runs: int) -> dict:
+def bench_update(preset: str, runs: int, source: str | None = None, what: str | None = None) -> dict:
+    """`kezek update` of the preset: generated in the process (`demo:PRESET`), or read from
+    `source`, a folder the preset was written to."""
+    source = source or f"demo:{preset}"
+    what = what or f"kezek update --source {source}"
     walls, peaks, timings = [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as home:
-            wall, peak, out = timed_process([sys.executable, "-m", "kezek", "update", "--source", f"demo:{preset}", "--home", home])
+            wall, peak, out = timed_process([sys.executable, "-m", "kezek", "update", "--source", source, "--home", home])
         walls.append(wall)
         peaks.append(peak)
         timings.append(stages(out))
-        print(f"update demo:{preset}: {wall:.1f} s, peak {peak:.0f} MB, {timings[-1]}", flush=True)
-    return {"what": f"kezek update --source demo:{preset}", "runs": runs,
+        print(f"update {source}: {wall:.1f} s, peak {peak:.0f} MB, {timings[-1]}", flush=True)
+    return {"what": what, "preset": preset, "runs": runs,
             "wall_s_median": round(statistics.median(walls), 2), "wall_s_min": round(min(walls), 2),
             "wall_s_max": round(max(walls), 2), "peak_mb_median": round(statistics.median(peaks)),
             "peak_mb_max": round(max(peaks)),
             "stages_s_median": {k: round(statistics.median(t[k] for t in timings), 1) for k in timings[0]}}
+
+
+def bench_update_from_files(preset: str, runs: int) -> dict:
+    """The update an akimat runs: the preset written once as a folder of Parquet files (what
+    `demo:PRESET` generates in the process, which costs most of its ingest), then read."""
+    from ingest.demo import generate
+
+    with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
+        folder = generate(preset).write(Path(tmp) / preset, "parquet")
+        return bench_update(preset, runs, str(folder), f"kezek update --source FOLDER (demo:{preset} as Parquet files)")
 
 
 def bench_pages(preset: str, runs: int) -> dict:
@@ -234,11 +249,21 @@ def write_table(results: dict) -> None:
     lines += table([], ["measurement", "runs", "median", "min", "max", "peak memory (median / max)"],
                    [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
                      f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"] for r in updates])
+    lines += table(["The same update from files: the preset written once as a folder of Parquet files, as",
+                    "an akimat's export arrives (`demo:PRESET` generates its data in the process, and that",
+                    "generation is most of its ingest):"],
+                   ["measurement", "runs", "median", "min", "max", "peak memory (median / max)"],
+                   [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
+                     f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"]
+                    for r in results.get("file_updates", [])]) if results.get("file_updates") else []
     lines += table(["Stages of the update as it reports them (median seconds): ingest reads, validates and",
-                    "loads; recompute numbers the queue; audit replays every bulletin; publish switches the snapshot."],
-                   ["preset", *STAGES],
-                   [[r["what"].split("demo:")[-1], *(f"{r.get('stages_s_median', {}).get(k, '—')} s" for k in STAGES)]
-                    for r in updates])
+                    "loads (for `demo:`, after generating the data); recompute numbers the queue; audit",
+                    "replays every bulletin; publish switches the snapshot."],
+                   ["source", *STAGES],
+                   [[("demo:" if r["what"].startswith("kezek update --source demo:") else "files: ")
+                     + r.get("preset", r["what"].split("demo:")[-1].split(" ")[0]),
+                     *(f"{r.get('stages_s_median', {}).get(k, '—')} s" for k in STAGES)]
+                    for r in [*updates, *results.get("file_updates", [])]])
     if results.get("pages"):
         presets = [p["preset"] for p in results["pages"]]
         by = {p["preset"]: {r["page"]: r for r in p["pages"]} for p in results["pages"]}
@@ -335,6 +360,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presets", default="astana-2017,almaty,national")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--files", default="national", help="presets also updated from Parquet files ('' for none)")
     ap.add_argument("--pages", default="almaty,national", help="presets whose pages are rendered ('' for none)")
     ap.add_argument("--page-runs", type=int, default=5)
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
@@ -350,6 +376,7 @@ def main() -> None:
     results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     results["machine"] = machine()
     sections = {"measurements": (args.presets, lambda p: bench_update(p, args.runs)),
+                "file_updates": (args.files, lambda p: bench_update_from_files(p, args.runs)),
                 "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
                 "lookups": (args.lookups, bench_lookup),
                 "histories": (args.histories, bench_history),
