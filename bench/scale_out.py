@@ -30,7 +30,7 @@ def measure(home: Path, processes: tuple[int, ...] = (1, 2, 4), loads=((32, 30_0
     import load
     import sessions
     from engine.store import current, open_snapshot
-    from serving import free_port, wait_until_up
+    from serving import free_ports, wait_until_up
 
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         raise SystemExit("nginx is not installed (Debian: apt-get install nginx-light)")
@@ -39,7 +39,7 @@ def measure(home: Path, processes: tuple[int, ...] = (1, 2, 4), loads=((32, 30_0
     con.close()
     runs = []
     for count in processes:
-        port = free_port()
+        port = free_ports(count + 1)
         env = {**os.environ, "KEZEK": str(Path(sys.executable).with_name("kezek"))}
         proc = subprocess.Popen([str(SCRIPT), str(home.resolve()), str(count), str(port)], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
@@ -53,7 +53,10 @@ def measure(home: Path, processes: tuple[int, ...] = (1, 2, 4), loads=((32, 30_0
                 print(f"{count} processes, {connections} connections: {figures['requests_per_s']} req/s, "
                       f"p99 {figures['p99_ms']} ms", flush=True)
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:  # the script has already stopped them all
+                pass
             proc.wait(timeout=60)
     return {"runs": runs}
 

@@ -22,6 +22,26 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def free_ports(count: int) -> int:
+    """The first of `count` consecutive free loopback ports (deploy/serve-many.sh's layout:
+    nginx on the first, the processes on the next ones)."""
+    for _ in range(200):
+        first = free_port()
+        sockets = []
+        try:
+            for port in range(first, first + count):
+                s = socket.socket()
+                sockets.append(s)
+                s.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+        finally:
+            for s in sockets:
+                s.close()
+    raise SystemExit(f"no {count} consecutive free ports on loopback")
+
+
 def wait_until_up(port: int, proc: subprocess.Popen | None = None, timeout: float = 90) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
