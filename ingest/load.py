@@ -148,29 +148,24 @@ class Ingest:
 
     def _withhold_personal_values(self, spec: Table, raw: str, loaded: LoadedFile, source_types: dict) -> None:
         """Free text that holds an ИИН, an e-mail or a phone is withheld, in the staged table
-        and in the raw copy the archive keeps (ingest/privacy.py)."""
-        free = [c for c in privacy.FREE_TEXT.get(loaded.table, ()) if c in loaded.columns]
-        unknown = [h for h in loaded.extra if "VARCHAR" in source_types[h]]
-        checks = [(c, q(c), loaded.staged) for c in free] + [(h, q(h), raw) for h in unknown]
-        if not checks:
+        and in the raw copy the archive keeps (ingest/privacy.py). One scan of the raw copy
+        finds them; only columns with a hit are rewritten."""
+        headers = {c: loaded.columns[c] for c in privacy.FREE_TEXT.get(loaded.table, ()) if c in loaded.columns}
+        headers |= {h: h for h in loaded.extra if "VARCHAR" in source_types[h]}  # name → header in the file
+        if not headers:
             return
-        counts = {}
-        for table in (loaded.staged, raw):
-            mine = [(name, sql) for name, sql, t in checks if t == table]
-            if not mine:
-                continue
-            found = self.con.execute("SELECT " + ", ".join(
-                f"count(*) FILTER (WHERE {privacy.looks_personal_sql(sql)})" for _, sql in mine) + f" FROM {table}").fetchone()
-            hits = [(name, sql, n) for (name, sql), n in zip(mine, found) if n]
-            if hits:
-                self.con.execute(f"UPDATE {table} SET " + ", ".join(
-                    f"{sql} = {privacy.withheld_sql(sql)}" for _, sql, _ in hits))
-                counts.update({name: n for name, _, n in hits})
-        if loaded.table in privacy.FREE_TEXT:  # the raw copy of a free-text column too
-            for c in free:
-                header = loaded.columns[c]
-                self.con.execute(f"UPDATE {raw} SET {q(header)} = {privacy.withheld_sql(q(header))}")
-        loaded.withheld = counts
+        found = self.con.execute("SELECT " + ", ".join(
+            f"count(*) FILTER (WHERE {privacy.looks_personal_sql(q(h))})" for h in headers.values()) + f" FROM {raw}").fetchone()
+        hits = {name: n for name, n in zip(headers, found) if n}
+        if not hits:
+            return
+        self.con.execute(f"UPDATE {raw} SET " + ", ".join(
+            f"{q(headers[name])} = {privacy.withheld_sql(q(headers[name]))}" for name in hits))
+        staged = [name for name in hits if name in loaded.columns]
+        if staged:
+            self.con.execute(f"UPDATE {loaded.staged} SET " + ", ".join(
+                f"{q(name)} = {privacy.withheld_sql(q(name))}" for name in staged))
+        loaded.withheld = hits
 
     def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
         for column in spec.columns:
