@@ -44,14 +44,18 @@ def current(home: Path) -> Publication:
     pointer = home / POINTER
     try:
         doc = json.loads(pointer.read_text(encoding="utf-8"))
-        path = home / SNAPSHOTS / f"{doc['snapshot']}.duckdb"
+        snapshot, published_at = doc["snapshot"], doc["published_at"]
+        if not isinstance(snapshot, str) or not isinstance(published_at, str) or "/" in snapshot or not snapshot:
+            raise ValueError("expected the strings snapshot and published_at")
+        path = home / SNAPSHOTS / f"{snapshot}.duckdb"
     except FileNotFoundError:
         raise SnapshotUnavailable(f"no snapshot is published in {home}") from None
-    except (ValueError, KeyError, TypeError) as exc:
-        raise SnapshotUnavailable(f"{pointer} is unreadable: {exc}") from None
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        missing = f"no {exc}" if isinstance(exc, KeyError) else str(exc)
+        raise SnapshotUnavailable(f"{pointer} is unreadable: {missing}") from None
     if not path.is_file():
         raise SnapshotUnavailable(f"published snapshot {path} is missing")
-    return Publication(doc["snapshot"], doc["published_at"], path)
+    return Publication(snapshot, published_at, path)
 
 
 def write_pointer(home: Path, snapshot: str, published_at: str) -> None:
