@@ -61,11 +61,15 @@ def current(home: Path) -> Publication:
 def write_pointer(home: Path, snapshot: str, published_at: str) -> None:
     """Switch readers to `snapshot` in one atomic step."""
     tmp = home / f".{POINTER}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"snapshot": snapshot, "published_at": published_at}, fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, home / POINTER)
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"snapshot": snapshot, "published_at": published_at}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, home / POINTER)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     dir_fd = os.open(home, os.O_RDONLY)
     try:
         os.fsync(dir_fd)

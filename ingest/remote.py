@@ -23,10 +23,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from engine.schema import TABLES
+from ingest.redaction import public_source, redact
 
 
 class RemoteError(Exception):
-    """A source could not be fetched: the network, the server, or what it sent."""
+    """A source could not be fetched: the network, the server, or what it sent. Its message
+    never carries a password or a key of the address (ingest/redaction.py)."""
+
+    def __init__(self, message: str):
+        super().__init__(redact(message))
 
 
 @dataclass(frozen=True)
@@ -65,7 +70,8 @@ class Downloaded:
 class State:
     """What the last publication fetched: each URL's validators (ETag, Last-Modified) and a
     copy of its file, under HOME/remote/. A conditional request that answers 304 reuses the
-    copy; `commit` records a run's downloads once they are published, never before."""
+    copy; `commit` records a run's downloads once they are published, never before. URLs
+    are kept as their public form: no password or key is written to the home."""
 
     def __init__(self, home: Path):
         self.folder = home / "remote"
@@ -75,10 +81,13 @@ class State:
             self.known = {}
 
     def copy_of(self, url: str) -> Path:
-        return self.folder / "cache" / hashlib.sha256(url.encode()).hexdigest()
+        return self.folder / "cache" / hashlib.sha256(public_source(url).encode()).hexdigest()
+
+    def entry(self, url: str) -> dict | None:
+        return self.known.get(public_source(url))
 
     def validators(self, url: str) -> dict[str, str]:
-        entry = self.known.get(url)
+        entry = self.entry(url)
         if not entry or not self.copy_of(url).is_file():
             return {}
         headers = {}
@@ -98,11 +107,11 @@ class State:
                 tmp = self.copy_of(d.url).with_suffix(".tmp")
                 shutil.copyfile(d.path, tmp)
                 os.replace(tmp, self.copy_of(d.url))
-            known[d.url] = {"etag": d.etag, "last_modified": d.last_modified, "sha256": d.sha256}
+            known[public_source(d.url)] = {"etag": d.etag, "last_modified": d.last_modified, "sha256": d.sha256}
         tmp = self.folder / "state.json.tmp"
         tmp.write_text(json.dumps(known, indent=2, sort_keys=True), encoding="utf-8")
         os.replace(tmp, self.folder / "state.json")
-        kept = {self.copy_of(url).name for url in known}
+        kept = {self.copy_of(url).name for url in known}  # public forms map to the same copy
         for stale in (self.folder / "cache").iterdir():  # copies of URLs no longer fetched
             if stale.name not in kept:
                 stale.unlink(missing_ok=True)
@@ -145,7 +154,7 @@ def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool =
                 pause = told if told is not None else policy.backoff_after(attempt)
                 continue
             if response.status_code == 304 and conditional:
-                entry = state.known[url]
+                entry = state.entry(url)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(state.copy_of(url), dest)
                 return Downloaded(url, dest, entry.get("sha256", ""), dest.stat().st_size, entry.get("etag"),

@@ -12,6 +12,7 @@ from ingest.load import Ingest
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
+from ingest.redaction import printable
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -42,6 +43,9 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         folder = _unzip(fetched, workdir) if fetched.suffix == ".zip" else fetched
         return _folder(ingest, folder, mapping, source)
     path = Path(source)
+    if printable(source) != source:  # bytes Python could not decode, kept as surrogate escapes
+        raise BadInput([Problem(printable(source), None, None, "the path is not UTF-8 (a name written in another "
+                                "encoding); rename the folder or file in UTF-8")])
     if path.is_file() and path.suffix.lower() == ".toml":
         return _source_file(ingest, path, mapping, workdir)
     if path.is_dir():

@@ -68,6 +68,20 @@ def main(argv: list[str] | None = None) -> int:
         return COMMANDS[args.command](args, home)
     except KeyboardInterrupt:
         return EXIT_FAILURE
+    except Exception as exc:
+        if os.environ.get("KEZEK_DEBUG") or not _damaged(exc):
+            raise
+        # A damaged snapshot file: one line and exit 1, never DuckDB's traceback.
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        print(f"kezek {args.command}: the published snapshot cannot be read ({first}); "
+              "publish it again with `kezek update --source …`", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _damaged(exc: Exception) -> bool:
+    import duckdb
+
+    return isinstance(exc, duckdb.Error)
 
 
 def _update(args, home: Path) -> int:
@@ -79,6 +93,14 @@ def _update(args, home: Path) -> int:
     return status
 
 
+def _say(text: str) -> None:
+    """A line of `kezek update` on stderr: addresses without passwords or keys, file names
+    that are not UTF-8 escaped (ingest/redaction.py)."""
+    from ingest.redaction import redact
+
+    print(redact(text), file=sys.stderr)
+
+
 def _run_update(args, home: Path) -> tuple[int, str]:
     """(exit status, the outcome in a few words for the run log)."""
     from ingest.problems import BadInput
@@ -88,26 +110,29 @@ def _run_update(args, home: Path) -> tuple[int, str]:
     try:
         report = update(args.source, home, args.mapping)
     except BadInput as exc:
-        print(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):", file=sys.stderr)
-        print(exc.report(), file=sys.stderr)
+        _say(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):")
+        _say(exc.report())
         return EXIT_BAD_INPUT, f"bad input ({exc.total} problems), nothing published"
     except UpdateRunning as exc:
-        print(f"kezek update: {exc}", file=sys.stderr)
+        _say(f"kezek update: {exc}")
         return EXIT_FAILURE, "another update was running"
     except RemoteError as exc:
-        print(f"kezek update: could not fetch the source, nothing published: {exc}", file=sys.stderr)
+        _say(f"kezek update: could not fetch the source, nothing published: {exc}")
         return EXIT_FAILURE, f"could not fetch the source: {exc}"
     except Exception as exc:  # one clear line, never a traceback; the previous snapshot stays
         if os.environ.get("KEZEK_DEBUG"):
             raise
         line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-        print(f"kezek update: failed, nothing published: {line}", file=sys.stderr)
+        _say(f"kezek update: failed, nothing published: {line}")
         return EXIT_FAILURE, f"failed: {line}"
     print("\n".join(report.lines()))
     if report.unchanged:
         return EXIT_OK, "unchanged, nothing published"
+    for warning in report.warnings:  # published all the same: readers already see the new snapshot
+        _say(f"kezek update: warning: {warning}")
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
-    return EXIT_OK, f"published {report.snapshot} (data as of {report.as_of}; {rows})"
+    warned = "".join(f"; warning: {w}" for w in report.warnings)
+    return EXIT_OK, f"published {report.snapshot} (data as of {report.as_of}; {rows}){warned}"
 
 
 def _open(home: Path):

@@ -2,7 +2,9 @@
 
 Everything up to the switch of the pointer happens in a private in-memory database and
 in a snapshot file that no reader knows of yet; a failure at any step leaves the
-previous publication serving.
+previous publication serving, and removes what the update wrote (a full disk must not stay
+full because of a failed run: the next one, once space is freed, succeeds on its own).
+Once the pointer has switched, the update has published, whatever fails after it.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ import duckdb
 
 from engine import audit, forecast, movement, numbering
 from engine.application_number import normalise_sql
+from engine.ruleset import rulesets
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
 from ingest import archive, remote
 from ingest.load import DATE_FORMATS, DATETIME_FORMATS, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
+from ingest.redaction import public_source
 from ingest.sources import SourceReport, ingest_source, is_remote
 from kezek import publish
 
@@ -49,6 +53,7 @@ class Report:
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # every remote file answered 304: nothing published
+    warnings: list[str] = field(default_factory=list)  # after the switch: published all the same
 
     def lines(self) -> list[str]:
         if self.unchanged:
@@ -86,19 +91,28 @@ def update_lock(home: Path):
         yield
 
 
-def _clean_workdirs(home: Path) -> None:
-    """Work folders of killed updates may hold decoded copies of inputs: remove them."""
-    for leftover in [*home.glob(".work-*"), *home.glob(f"{archive.FOLDER}/.*.tmp")]:
-        shutil.rmtree(leftover, ignore_errors=True)
+def _clean_leftovers(home: Path) -> None:
+    """Remove what an update writes before it publishes: work folders (they may hold decoded
+    copies of inputs), the archive's and the pointer's temporary files, and snapshots being
+    built with their WAL. Run under the update lock, at the start (leftovers of a killed
+    run) and after a failure (our own), so that no other run's files are touched."""
+    for folder in [*home.glob(".work-*"), *home.glob(f"{archive.FOLDER}/.*.tmp")]:
+        shutil.rmtree(folder, ignore_errors=True)
+    for file in [*home.glob(f"{SNAPSHOTS}/.building-*"), *home.glob(".published.json.*.tmp")]:
+        if file.is_file():
+            file.unlink(missing_ok=True)
 
 
 def update(sources: list[str], home: Path, mapping_path: Path | None = None, now: dt.datetime | None = None) -> Report:
     with update_lock(home):
-        _clean_workdirs(home)
+        _clean_leftovers(home)
         workdir = home / f".work-{os.getpid()}"
-        workdir.mkdir(parents=True)
         try:
+            workdir.mkdir(parents=True)
             return _update(sources, home, mapping_path, now or dt.datetime.now(dt.timezone.utc), workdir)
+        except BaseException:
+            _clean_leftovers(home)
+            raise
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
 
@@ -123,94 +137,101 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             fetched[source], got = remote.fetch_dataset(source, workdir / f"remote-{i}", state=state)
             downloads += got
     if fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
-            and {d.url for d in downloads if d.path} == set(state.known):
+            and {public_source(d.url) for d in downloads if d.path} == set(state.known):
         report.unchanged = True
         return report
 
     # A national update needs about 3 GB and no spill; one that would spill more than
     # SPILL_LIMIT has gone wrong: it fails (the previous publication stays) rather than fill
     # the server's disk.
-    con = duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True,
-                                 "max_temp_directory_size": SPILL_LIMIT})
-    mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
+    # Closed on any failure too, so that a partial snapshot's space is freed at once.
+    with duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True,
+                                "max_temp_directory_size": SPILL_LIMIT}) as con:
+        mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
 
-    ingest = Ingest(con, workdir)
-    source_reports: list[SourceReport] = []
-    for source in sources:
-        source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
-    report.rows = ingest.finish()
-    metadata = _metadata(source_reports)
-    report.ignored = [i for s in source_reports for i in s.ignored]
-    report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
-    report.withheld = {f.file: f.withheld for f in ingest.files if f.withheld}
-    _check_numbers_distinct(con)
-    report.timings["ingest"] = time.perf_counter() - clock
+        ingest = Ingest(con, workdir)
+        source_reports: list[SourceReport] = []
+        for source in sources:
+            source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
+        metadata = _metadata(source_reports)
+        # dataset.json is checked with the tables, before anything is computed, and its
+        # problems are told together with theirs.
+        ingest.problems += _metadata_problems(metadata)
+        report.rows = ingest.finish()
+        report.ignored = [i for s in source_reports for i in s.ignored]
+        report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
+        report.withheld = {f.file: f.withheld for f in ingest.files if f.withheld}
+        _check_numbers_distinct(con)
+        report.timings["ingest"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    fingerprint = hashlib.sha256(
-        json.dumps([[f.file, f.sha256, f.rows] for f in ingest.files] + [sources], ensure_ascii=False).encode()
-    ).hexdigest()
-    (home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-    snapshot = publish.new_snapshot_id(home, fingerprint, now)
-    building = publish.building_path(home, snapshot)
-    con.execute("ATTACH $path AS snap", {"path": str(building)})
-    con.execute(_derive_sql())
-    con.execute("USE snap")  # the engine's queries read the tables they publish
-    as_of = _as_of(con, metadata)
-    # Each application's status and privilege at the snapshot's date (the state of the
-    # format), computed once: the queue is numbered from it, and a lookup reads it.
-    con.execute(
-        f"CREATE TABLE snap.states AS SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
-        "ORDER BY application_number",
-        numbering.state_params(as_of),
-    )
-    con.execute(
-        f"CREATE TABLE snap.queue AS {numbering.queue_sql(KEPT_STATE)} "
-        "ORDER BY region, locality, birth_year, queue_number",
-        numbering.interleaving_params(),
-    )
-    # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
-    con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
-    # Point indexes: a lookup reads a few rows instead of scanning the country.
-    for table, column in (("applications", "number_key"), ("queue", "application_number"),
-                          ("lookups", "number_key")):
-        con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
-    movement.create_segment_movement(con, as_of, "snap.segment_movement")
-    forecast.create_backtest(con, as_of, "snap.forecast_backtest")
-    published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-    meta = {
-        "snapshot": snapshot,
-        "published_at": published_at,
-        "as_of": as_of.isoformat(),
-        "format_version": str(FORMAT_VERSION),
-        "timezone": metadata.get("timezone", "Asia/Almaty"),
-        **{k: v for k, v in metadata.items() if k != "timezone"},
-        "sources": json.dumps(sources, ensure_ascii=False),
-    }
-    con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
-    con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))
-    _sources_table(con, ingest, source_reports)
-    report.timings["recompute"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        shown = [public_source(s) for s in sources]  # no password or key is stored (ingest/redaction.py)
+        fingerprint = hashlib.sha256(
+            json.dumps([[f.file, f.sha256, f.rows] for f in ingest.files] + [shown], ensure_ascii=False).encode()
+        ).hexdigest()
+        (home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
+        snapshot = publish.new_snapshot_id(home, fingerprint, now)
+        building = publish.building_path(home, snapshot)
+        con.execute("ATTACH $path AS snap", {"path": str(building)})
+        con.execute(_derive_sql())
+        con.execute("USE snap")  # the engine's queries read the tables they publish
+        as_of = _as_of(con, metadata)
+        # Each application's status and privilege at the snapshot's date (the state of the
+        # format), computed once: the queue is numbered from it, and a lookup reads it.
+        con.execute(
+            f"CREATE TABLE snap.states AS SELECT application_number, status, privilege FROM ({numbering.sql('state_at')}) "
+            "ORDER BY application_number",
+            numbering.state_params(as_of),
+        )
+        con.execute(
+            f"CREATE TABLE snap.queue AS {numbering.queue_sql(KEPT_STATE)} "
+            "ORDER BY region, locality, birth_year, queue_number",
+            numbering.interleaving_params(),
+        )
+        # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
+        con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
+        # Point indexes: a lookup reads a few rows instead of scanning the country.
+        for table, column in (("applications", "number_key"), ("queue", "application_number"),
+                              ("lookups", "number_key")):
+            con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
+        movement.create_segment_movement(con, as_of, "snap.segment_movement")
+        forecast.create_backtest(con, as_of, "snap.forecast_backtest")
+        published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+        meta = {
+            "snapshot": snapshot,
+            "published_at": published_at,
+            "as_of": as_of.isoformat(),
+            "format_version": str(FORMAT_VERSION),
+            "timezone": metadata.get("timezone", "Asia/Almaty"),
+            **{k: v for k, v in metadata.items() if k != "timezone"},
+            "sources": json.dumps(shown, ensure_ascii=False),
+        }
+        con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+        con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))
+        _sources_table(con, ingest, source_reports)
+        report.timings["recompute"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    try:  # the replay of every bulletin under the rules in force, after numbering
+        clock = time.perf_counter()
+        # the replay of every bulletin under the rules in force, after numbering
         result = audit.run(con, ruleset=metadata.get("ruleset"), data_end=_exported_at(metadata))
-    except audit.UnknownRuleset as exc:
-        raise BadInput([Problem("dataset.json", None, "ruleset", str(exc))]) from None
-    report.findings = result["findings"]
-    report.timings["audit"] = time.perf_counter() - clock
+        report.findings = result["findings"]
+        report.timings["audit"] = time.perf_counter() - clock
 
-    clock = time.perf_counter()
-    con.execute("USE memory")
-    con.execute("DETACH snap")
-    archive.write(home, con, ingest.files)
-    con.close()
-    publish.publish(home, snapshot, published_at)
-    if downloads:  # only now: a failed run must not mark its files as seen
-        state.commit(downloads)
-    report.timings["publish"] = time.perf_counter() - clock
-    report.snapshot, report.as_of = snapshot, as_of.isoformat()
-    return report
+        clock = time.perf_counter()
+        con.execute("USE memory")
+        con.execute("DETACH snap")
+        archive.write(home, con, ingest.files)
+        con.close()
+        _, report.warnings = publish.publish(home, snapshot, published_at)
+        if downloads:  # only now: a failed run must not mark its files as seen
+            try:
+                state.commit(downloads)
+            except OSError as exc:  # published all the same; the next run downloads them again
+                report.warnings.append(f"the validators of the downloads could not be kept ({exc}); "
+                                       "the next update downloads every file again")
+        report.timings["publish"] = time.perf_counter() - clock
+        report.snapshot, report.as_of = snapshot, as_of.isoformat()
+        return report
 
 
 def _metadata(source_reports: list[SourceReport]) -> dict:
@@ -243,14 +264,22 @@ def _exported_at(metadata: dict) -> dt.datetime | None:
     return at + dt.timedelta(days=1) if bare_date else at
 
 
+def _metadata_problems(metadata: dict) -> list[Problem]:
+    """What is wrong with dataset.json's `ruleset` and `exported_at`."""
+    problems = []
+    if "exported_at" in metadata and _read_exported_at(metadata) is None:
+        problems.append(Problem("dataset.json", None, "exported_at",
+                                f"cannot read {metadata['exported_at']!r} as a date and time"))
+    if metadata.get("ruleset") is not None and metadata["ruleset"] not in rulesets():
+        problems.append(Problem("dataset.json", None, "ruleset", f"dataset.json names ruleset {metadata['ruleset']!r}; "
+                                f"known: {', '.join(rulesets())}"))
+    return problems
+
+
 def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
     """The day the data describes: the export date, else the day of its last record."""
     if "exported_at" in metadata:
-        read = _read_exported_at(metadata)
-        if read is None:
-            raise BadInput([Problem("dataset.json", None, "exported_at",
-                                    f"cannot read {metadata['exported_at']!r} as a date and time")])
-        return read[0].date()
+        return _read_exported_at(metadata)[0].date()
     last = con.execute(
         """SELECT CAST(max(t) AS DATE) FROM (
                SELECT max(registered_at) AS t FROM snap.applications

@@ -7,6 +7,8 @@ import json
 import os
 from pathlib import Path
 
+import duckdb
+
 from engine import store
 
 KEEP = 5  # superseded snapshots kept on disk for readers that still hold them
@@ -25,17 +27,50 @@ def building_path(home: Path, snapshot: str) -> Path:
     return home / store.SNAPSHOTS / f".building-{snapshot}.duckdb"
 
 
-def publish(home: Path, snapshot: str, published_at: str) -> Path:
-    """Move the finished file into place and point readers at it."""
+def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[str]]:
+    """Move the finished file into place and point readers at it. Returns the file and the
+    warnings of what failed after the switch: once the pointer names the new snapshot it is
+    published, and a changelog that could not be written is repaired at the next publication.
+    When the switch fails, the new file is removed: no snapshot stays that was never published."""
     building = building_path(home, snapshot)
     final = home / store.SNAPSHOTS / f"{snapshot}.duckdb"
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
+    try:
+        previous = store.current(home)
+    except store.SnapshotUnavailable:
+        previous = None
     os.replace(building, final)
-    store.write_pointer(home, snapshot, published_at)
-    record(home, final)
-    prune(home, snapshot)
-    return final
+    try:
+        store.write_pointer(home, snapshot, published_at)
+    except BaseException:
+        if _pointer_names(home) != snapshot:
+            final.unlink(missing_ok=True)
+            Path(f"{final}.wal").unlink(missing_ok=True)
+            raise
+    warnings = []
+    try:
+        if previous is not None and previous.path.is_file() and not _recorded(home, previous.snapshot):
+            record(home, previous.path)  # the line a failed run could not write, before ours
+        record(home, final)
+    except (OSError, duckdb.Error) as exc:
+        warnings.append(f"the changelog {LOG} could not be written ({exc}); the next publication repairs it")
+    try:
+        prune(home, snapshot)
+    except OSError as exc:
+        warnings.append(f"superseded snapshots could not be removed ({exc}); the next publication tries again")
+    return final, warnings
+
+
+def _pointer_names(home: Path) -> str | None:
+    try:
+        return store.current(home).snapshot
+    except store.SnapshotUnavailable:
+        return None
+
+
+def _recorded(home: Path, snapshot: str) -> bool:
+    return any(p.get("snapshot") == snapshot for p in publications(home))
 
 
 LOG = "publications.jsonl"  # the changelog of the data: a line per publication, never rewritten

@@ -1,22 +1,23 @@
 """One line per `kezek update` in HOME/update.log, for the people who run it unattended:
 when, from what, the outcome (published which snapshot with how many rows, unchanged, or
 why nothing was published), the exit status and the time taken. Addresses lose any
-user:password part; keys never reach the log (ingest/portal.py redacts them)."""
+user:password part and secret query values (ingest/redaction.py); bytes of a file name that
+are not UTF-8 are written escaped, so that the line is always written."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 
+from ingest.redaction import redact
+
 LOG = "update.log"
-USERINFO = re.compile(r"(https?://)[^/@\s]+@")
 
 
 def record(home: Path, sources: list[str], status: int, outcome: str, seconds: float) -> None:
     when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    where = " ".join(USERINFO.sub(r"\1", s) for s in sources)
-    said = USERINFO.sub(r"\1", outcome)
+    where = " ".join(redact(s) for s in sources)
+    said = redact(outcome)
     line = f"{when} exit={status} {seconds:.1f}s sources={where} {said}"
     try:
         home.mkdir(parents=True, exist_ok=True)

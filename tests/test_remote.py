@@ -51,7 +51,7 @@ class Server:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                name = self.path.removeprefix("/dataset/")
+                name = self.path.split("?", 1)[0].removeprefix("/dataset/")  # a key in the query is not part of the name
                 file = outer.folder / name
                 if action == "html" or not (name and file.is_file()):
                     body = b"<!DOCTYPE html><html><body>Not found</body></html>"
