@@ -91,12 +91,19 @@ def test_a_password_or_key_in_the_address_is_never_kept_shown_exported_or_printe
 # --- 3. a full disk --------------------------------------------------------------------------------
 
 FULL_DISK = r"""
-import json, os, subprocess, sys
-home, big, small = sys.argv[1:4]
-kezek = [sys.executable, "-m", "kezek", "update", "--home", home, "--source"]
-def run(src):
-    done = subprocess.run(kezek + [src], capture_output=True, text=True)
+import json, os, shutil, subprocess, sys
+disk, big, small = sys.argv[1:4]
+home = os.path.join(disk, "home")
+def run(src, where=home):
+    done = subprocess.run([sys.executable, "-m", "kezek", "update", "--home", where, "--source", src],
+                          capture_output=True, text=True)
     return {"status": done.returncode, "stderr": done.stderr}
+def used():
+    st = os.statvfs(disk)
+    return (st.f_blocks - st.f_bfree) * st.f_frsize
+def fill(name, size):
+    with open(os.path.join(disk, name), "wb") as fh:
+        fh.write(b"\0" * max(0, size))
 def leftovers():
     found = []
     for folder in (home, os.path.join(home, "snapshots")):
@@ -104,15 +111,21 @@ def leftovers():
                   or n.endswith(".wal")]
     return sorted(found)
 out = {"first": run(small)}
-# Fill the disk, leaving less than the bigger dataset's snapshot needs.
-free = os.statvfs(home).f_bavail * os.statvfs(home).f_frsize
-with open(os.path.join(home, "filler"), "wb") as fh:
-    fh.write(b"\0" * max(0, free - (1 << 20)))
+# What publishing the bigger dataset takes on this disk, measured on a scratch home.
+before = used()
+run(big, os.path.join(disk, "scratch"))
+needed = used() - before
+shutil.rmtree(os.path.join(disk, "scratch"))
+# The operator's disk: 0.7 of that free; then the update fails, and 0.8 of it is freed.
+fill("spare", needed * 8 // 10)
+st = os.statvfs(disk)
+fill("filler", st.f_bavail * st.f_frsize - needed * 7 // 10)
 out["full"] = run(big)
 out["left_when_full"] = leftovers()
-os.unlink(os.path.join(home, "filler"))
+os.unlink(os.path.join(disk, "spare"))
 out["retry"] = run(big)
 out["left_after"] = leftovers()
+out["needed"] = needed
 print(json.dumps(out))
 """
 
@@ -133,9 +146,11 @@ def in_small_disk(size: str, script: str, *args: str) -> dict:
 
 
 def test_after_a_full_disk_nothing_is_left_behind_and_the_next_update_succeeds(tmp_path):
-    home = tmp_path / "home"
-    home.mkdir()
-    result = in_small_disk("24m", FULL_DISK, str(home), str(story_dataset(tmp_path / "big")),
+    """The probe's case: the failed run's partial snapshot held the space the operator freed,
+    and every retry failed again."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    result = in_small_disk("48m", FULL_DISK, str(disk), str(story_dataset(tmp_path / "big")),
                            str(small(tmp_path / "small")))
     assert result["first"]["status"] == 0, result["first"]["stderr"]
     assert result["full"]["status"] == 1, result["full"]
