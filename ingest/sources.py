@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from engine.schema import TABLES
 from ingest.load import Ingest
-from ingest.mapping import Mapping, load_mapping
+from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
 
@@ -78,7 +78,7 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         fmt = path.suffix.lower().lstrip(".")
         if not path.is_file() or path.name in ("dataset.json", "mapping.toml") or path.name.startswith("."):
             continue
-        table = (mapping.table_for_file(path.stem) if mapping else None) or path.stem.casefold()
+        table = (mapping.table_for_file(path.stem) if mapping else None) or file_key(path.stem)
         if fmt not in FORMATS or table not in TABLES:
             report.ignored.append(path.name)
             continue
