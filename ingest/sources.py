@@ -58,6 +58,7 @@ def _demo(ingest: Ingest, source: str) -> SourceReport:
     if preset not in PRESETS:
         raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
     dataset = generate(preset)
+    ingest.use_timezone(dataset.metadata["timezone"], source)
     for name, arrow in dataset.tables.items():
         ingest.add_arrow(arrow, name, f"{source}/{name}")
     return SourceReport(source, dict(dataset.metadata))
@@ -73,6 +74,8 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         mapping = load_mapping(folder / "mapping.toml")
     if (folder / "dataset.json").is_file():
         report.metadata = _dataset_json(folder / "dataset.json")
+        if "timezone" in report.metadata:  # before any file: zone-aware times are read in it
+            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
     by_table: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import time
+import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -27,7 +28,7 @@ from engine.application_number import normalise_sql
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
 from ingest import archive, remote
-from ingest.load import DATE_FORMATS, DATETIME_FORMATS, Ingest, sql_str
+from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.sources import SourceReport, ingest_source, is_remote
@@ -132,6 +133,9 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     # the server's disk.
     con = duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True,
                                  "max_temp_directory_size": SPILL_LIMIT})
+    # DuckDB takes the server's zone for casts of zone-aware times unless told: the dataset's
+    # zone instead (the default until a dataset.json names another, Ingest.use_timezone).
+    con.execute("SET TimeZone = $zone", {"zone": DEFAULT_TIMEZONE})
     mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
 
     ingest = Ingest(con, workdir)
@@ -156,7 +160,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     con.execute("ATTACH $path AS snap", {"path": str(building)})
     con.execute(_derive_sql())
     con.execute("USE snap")  # the engine's queries read the tables they publish
-    as_of = _as_of(con, metadata)
+    as_of = _as_of(con, metadata, now.astimezone(zoneinfo.ZoneInfo(ingest.timezone)).date())
     # Each application's status and privilege at the snapshot's date (the state of the
     # format), computed once: the queue is numbered from it, and a lookup reads it.
     con.execute(
@@ -183,7 +187,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         "published_at": published_at,
         "as_of": as_of.isoformat(),
         "format_version": str(FORMAT_VERSION),
-        "timezone": metadata.get("timezone", "Asia/Almaty"),
+        "timezone": ingest.timezone,
         **{k: v for k, v in metadata.items() if k != "timezone"},
         "sources": json.dumps(sources, ensure_ascii=False),
     }
@@ -243,8 +247,9 @@ def _exported_at(metadata: dict) -> dt.datetime | None:
     return at + dt.timedelta(days=1) if bare_date else at
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
-    """The day the data describes: the export date, else the day of its last record."""
+def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt.date:
+    """The day the data describes: the export date, else the day of its last record, else
+    `today` (the dataset's, not the server's)."""
     if "exported_at" in metadata:
         read = _read_exported_at(metadata)
         if read is None:
@@ -258,7 +263,7 @@ def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
                UNION ALL SELECT max("at") FROM snap.events
                UNION ALL SELECT max(announced_at) FROM snap.vacancies)"""
     ).fetchone()[0]
-    return last or dt.date.today()
+    return last or today
 
 
 def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:

@@ -1,25 +1,32 @@
-"""Hostile and odd input files (issue 14).
+"""Hostile and odd input files, and the server's time zone (issue 14).
 
 A file thousands of columns wide, a header longer than a CSV field may be, an image or random
 bytes under a table's name: each is bad input (exit status 2) naming the file, never a crash
 or an update that eats the server's memory. File names spelled in decomposed Unicode (zips
-made on macOS) match the mapping's names.
+made on macOS) match the mapping's names. Zone-aware times are read as the dataset's wall
+clock, so that the same dataset publishes the same numbers on a server in UTC as on one in
+Almaty.
 """
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import json
+import os
 import random
 import struct
+import subprocess
 import unicodedata
 import zlib
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import application, kindergarten, run_kezek, vacancy, write_csv, write_dataset
+from conftest import KEZEK, application, kindergarten, run_kezek, vacancy, write_csv, write_dataset
 from engine import store
 
 MAX_COLUMNS = 1000  # ingest/readers.py; a file with more is refused
@@ -159,3 +166,80 @@ def test_file_names_in_decomposed_unicode_match_the_mapping(tmp_path):
     con = store.open_snapshot(store.current(tmp_path / "home").path)
     assert dict(con.execute("SELECT application_number, queue_number FROM queue").fetchall()) == \
         {"УО.2016.000002.1": 1, "УО.2016.000001.1": 2}
+
+
+# -- time zones ----------------------------------------------------------------------------
+
+ALMATY = ZoneInfo("Asia/Almaty")  # UTC+6 until 2024
+
+
+def local(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=ALMATY)
+
+
+# Registrations and births near midnight and New Year: read in UTC, each would move 6 hours
+# back, into the previous day or year.
+ZONED = [
+    ("УО.2017.000001.1", "2017-01-01 00:30", "2015-01-01", "none"),
+    ("УО.2016.000900.1", "2016-12-31 23:50", "2015-01-01", "none"),
+    ("УО.2017.000002.1", "2017-01-01 05:59", "2014-12-31", "first"),
+    ("УО.2017.000003.1", "2017-01-02 03:00", "2015-06-01", "none"),
+]
+
+
+def zoned_dataset(folder: Path, fmt: str) -> Path:
+    folder = write_dataset(folder, {"kindergartens": [kindergarten()],
+                                    "vacancies": [vacancy(announced_at="2017-04-10 00:30", seats=2)]})
+    rows = [{"application_number": n, "region": "Астана", "birth_date": local(born), "registered_at": local(at),
+             "privilege": privilege, "status": "queued"} for n, at, born, privilege in ZONED]
+    if fmt == "parquet":
+        aware = pa.timestamp("us", tz="Asia/Almaty")
+        table = pa.Table.from_pylist(rows, schema=pa.schema([
+            ("application_number", pa.string()), ("region", pa.string()), ("birth_date", aware),
+            ("registered_at", aware), ("privilege", pa.string()), ("status", pa.string())]))
+        pq.write_table(table, folder / "applications.parquet")
+    else:  # ISO times with an offset, which DuckDB reads as zone-aware
+        (folder / "applications.json").write_text(json.dumps(
+            [{**r, "birth_date": r["birth_date"].isoformat(), "registered_at": r["registered_at"].isoformat()}
+             for r in rows], ensure_ascii=False), encoding="utf-8")
+        (folder / "dataset.json").write_text(json.dumps({"timezone": "Asia/Almaty"}), encoding="utf-8")
+    return folder
+
+
+def kezek_in_zone(zone: str, *args: str) -> None:
+    done = subprocess.run([*KEZEK, *args], capture_output=True, text=True, timeout=600, env={**os.environ, "TZ": zone})
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "json"])
+def test_zone_aware_times_publish_the_same_numbers_whatever_the_servers_zone(tmp_path, fmt):
+    folder = zoned_dataset(tmp_path / "ds", fmt)
+    published = {}
+    for zone in ("UTC", "Asia/Almaty"):
+        home, out = tmp_path / f"home-{zone.replace('/', '-')}", tmp_path / f"export-{zone.replace('/', '-')}"
+        kezek_in_zone(zone, "update", "--source", str(folder), "--home", str(home))
+        kezek_in_zone(zone, "export", "--out", str(out), "--format", "csv", "--home", str(home))
+        published[zone] = {p.name: p.read_bytes() for p in sorted((out / "csv").iterdir())}
+    assert published["UTC"] == published["Asia/Almaty"]
+    with open(tmp_path / "export-UTC" / "csv" / "applications.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["application_number"]: (r["registered_at"], r["birth_year"]) for r in csv.DictReader(fh)}
+    assert rows == {n: (at.replace(" ", "T") + ":00", born[:4]) for n, at, born, _ in ZONED}
+
+
+def test_an_unknown_time_zone_is_bad_input_naming_dataset_json(tmp_path):
+    folder = zoned_dataset(tmp_path / "ds", "json")
+    (folder / "dataset.json").write_text(json.dumps({"timezone": "Asia/Astana"}), encoding="utf-8")
+    stderr = refused(folder, tmp_path / "home")
+    assert "dataset.json, column timezone: unknown time zone 'Asia/Astana'" in stderr
+
+
+def test_sources_in_two_zones_are_refused(tmp_path):
+    first = zoned_dataset(tmp_path / "a", "json")
+    second = tmp_path / "b"
+    second.mkdir()
+    write_csv(second / "groups.csv", [{"kindergarten_id": "K1", "group_id": "G1", "birth_year": 2015,
+                                       "language": "kk", "capacity": 20}])
+    (second / "dataset.json").write_text(json.dumps({"timezone": "Asia/Aqtobe"}), encoding="utf-8")
+    done = run_kezek("update", "--source", str(first), "--source", str(second), home=tmp_path / "home")
+    assert done.returncode == 2, done.stderr
+    assert "dataset.json, column timezone: Asia/Aqtobe differs from Asia/Almaty" in done.stderr
