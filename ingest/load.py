@@ -9,6 +9,7 @@ set of SQL queries over the typed tables; each problem names file, row and colum
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,9 @@ DATETIME_FORMATS = [
     "%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%Y-%m-%d", "%d.%m.%Y",
 ]
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
+# open-data-format.md: times are the publishing region's wall clock; dataset.json may name
+# the zone (IANA), else this one.
+DEFAULT_TIMEZONE = "Asia/Almaty"
 EXPECTED = {
     "int": "a whole number",
     "float": "a number",
@@ -77,8 +81,28 @@ class Ingest:
         self.files: list[LoadedFile] = []
         self.problems: list[Problem] = []
         self.unshown = 0  # problems counted but not kept (beyond the first ones of a query set)
+        self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
+        self.instants_read = False  # whether a zone-aware time was turned into the zone's wall clock
 
     # -- reading ---------------------------------------------------------------------
+    def use_timezone(self, zone: str, named_in: str) -> None:
+        """The dataset's zone, as its dataset.json names it: zone-aware times (Parquet
+        `timestamp[tz=…]`, JSON times with an offset) are read as its wall clock, and so is
+        every other use of a zone in this connection, never the server's. One update
+        publishes one zone."""
+        try:
+            zoneinfo.ZoneInfo(zone)  # the dashboard shows times with it
+            self.con.execute("SELECT timezone($zone, TIMESTAMPTZ '2000-01-01 00:00:00+00')", {"zone": zone})
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, duckdb.Error):
+            raise BadInput([Problem(named_in, None, "timezone", f"unknown time zone {zone!r}; expected an IANA "
+                                    f"name such as {DEFAULT_TIMEZONE}")]) from None
+        if zone != self.timezone and (self.timezone_from or self.instants_read):
+            earlier = self.timezone_from or "the default, in which files before it were read"
+            raise BadInput([Problem(named_in, None, "timezone", f"{zone} differs from {self.timezone} of {earlier}; "
+                                    "the sources of one update share one zone")])
+        self.con.execute("SET TimeZone = $zone", {"zone": zone})
+        self.timezone, self.timezone_from = zone, self.timezone_from or named_in
+
     def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None) -> LoadedFile:
         raw = f"raw_{len(self.files)}"
         name = label or path.name
@@ -189,6 +213,9 @@ class Ingest:
                     f"{_case('x', labels)}), '|')"
                 )
             return _case(text, labels)
+        if src_type == "TIMESTAMP WITH TIME ZONE":  # an instant: its wall clock in the dataset's zone
+            ident, src_type = f"timezone({sql_str(self.timezone)}, {ident})", "TIMESTAMP"
+            self.instants_read = True
         if src_type != "VARCHAR":
             return f"TRY_CAST({ident} AS {target})"
         if column.type == "int":

@@ -14,6 +14,7 @@ A dataset folder may carry it as `mapping.toml`; `kezek update --mapping FILE` n
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -47,9 +48,15 @@ class Mapping(BaseModel):
 
     def table_for_file(self, stem: str) -> str | None:
         for name, table in self.tables.items():
-            if stem.casefold() in (f.casefold() for f in table.files):
+            if file_key(stem) in map(file_key, table.files):
                 return name
         return None
+
+
+def file_key(name: str) -> str:
+    """A file name as compared: zips made on macOS spell `й` as `и` and a combining breve
+    (NFD), a mapping file typed elsewhere as one letter (NFC); and case does not count."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def load_mapping(path: Path) -> Mapping:

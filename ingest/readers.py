@@ -12,16 +12,31 @@ import codecs
 import csv
 import datetime as dt
 import re
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
+from xml.etree import ElementTree
 
 import duckdb
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from ingest.problems import BadInput, Problem
 
 FORMATS = ("csv", "parquet", "json", "jsonl", "xlsx")
 DELIMITERS = (",", ";", "\t")
 CHUNK = 1 << 20
+# Exports carry a few dozen columns. A file with thousands is not an export but a hostile or
+# broken one, and every column costs memory in each copy DuckDB makes of the table, whatever
+# the file's size (a 100 KB CSV with 15 000 columns took over 20 GB). 1 000 leaves room for
+# any export and refuses such a file before it is read.
+MAX_COLUMNS = 1000
+# Python's csv module refuses a field longer than this; a header row longer than it is not
+# a header (1 000 headers of 130 characters fit).
+MAX_HEADER_CHARS = csv.field_size_limit()
+# An XLSX sheet is read whole into memory, 32 bytes a cell as far as its farthest cell: two
+# cells at A1 and XFD100000 of a 5 KB file would take 50 GB. 5 000 000 cells (100 000 rows of
+# 50 columns) is more than a spreadsheet export holds; larger tables come as CSV or Parquet.
+MAX_XLSX_CELLS = 5_000_000
 
 
 def quote_ident(name: str) -> str:
@@ -34,9 +49,27 @@ def quote_ident(name: str) -> str:
 UTF8_CYRILLIC_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){2,}")
 
 
+def not_text(path: Path, kind: str) -> BadInput:
+    """Bad input for a file with NUL bytes where text is expected: an image, an archive, a
+    workbook or UTF-16 text under a text file's name."""
+    return BadInput([Problem(path.name, None, None, f"not a text file (it holds NUL bytes, as images, archives, "
+                             f"workbooks and UTF-16 text do): cannot be read as {kind}; save it as {kind} in UTF-8")])
+
+
+def _row_at(fh, offset: int) -> int:
+    """The row (the header is row 1) holding byte `offset` of the file."""
+    fh.seek(0)
+    newlines = 0
+    while offset > 0 and (chunk := fh.read(min(CHUNK, offset))):
+        newlines += chunk.count(b"\n")
+        offset -= len(chunk)
+    return newlines + 1
+
+
 def detect_encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) when the whole file decodes as UTF-8, else cp1251; a
-    file that mixes the two is refused, naming the first row that is not UTF-8."""
+    file that mixes the two, or holds a byte cp1251 does not define, is refused, naming the
+    first row that is not UTF-8, and so is a binary file."""
     with open(path, "rb") as fh:
         head = fh.read(3)
         if head == codecs.BOM_UTF8:
@@ -59,12 +92,21 @@ def detect_encoding(path: Path) -> str:
         if bad is None:
             return "utf-8"
         fh.seek(0)
+        offset, undefined = 0, None
         while chunk := fh.read(CHUNK):
+            # Only in a file that is not UTF-8: a NUL in UTF-8 text is one cell's bad value,
+            # reported with its row and column.
+            if b"\x00" in chunk:
+                raise not_text(path, "CSV")
             if UTF8_CYRILLIC_WORD.search(chunk):
-                fh.seek(0)
-                row = fh.read(bad).count(b"\n") + 1  # the header is row 1
-                raise BadInput([Problem(path.name, row, None, "not UTF-8, while other rows of the file are: "
+                raise BadInput([Problem(path.name, _row_at(fh, bad), None, "not UTF-8, while other rows of the file are: "
                                         "mixed encodings; save the whole file in one (UTF-8)")])
+            if undefined is None and (at := chunk.find(b"\x98")) >= 0:
+                undefined = offset + at
+            offset += len(chunk)
+        if undefined is not None:  # the one byte Windows-1251 leaves undefined
+            raise BadInput([Problem(path.name, _row_at(fh, undefined), None, "neither UTF-8 nor Windows-1251 text: "
+                                    "cannot be read as CSV; save it as CSV in UTF-8")])
         return "cp1251"
 
 
@@ -93,12 +135,16 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     encoding = detect_encoding(path)
     text_path = _utf8_copy(path, encoding, workdir)
     with open(text_path, "r", encoding="utf-8", newline="") as fh:
-        header_line = fh.readline()
+        header_line = fh.readline(MAX_HEADER_CHARS + 1)
+    if len(header_line) > MAX_HEADER_CHARS:
+        raise BadInput([Problem(path.name, 1, None, f"the header row is longer than {spaced(MAX_HEADER_CHARS)} "
+                                "characters; not a header of the format")])
     if not header_line.strip():
         raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row")])
     delimiter = detect_delimiter(header_line.rstrip("\r\n"))
     headers = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter))
     headers = [h.replace("\ufeff", "").strip() for h in headers]
+    check_width(path, len(headers))
     _check_headers(path, headers)
     placeholders = {f"c{i}": "VARCHAR" for i in range(len(headers))}
     # DuckDB reads a file in parallel unless a quoted field holds a line break (an address
@@ -130,10 +176,21 @@ def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
         return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}")
     too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if too_long:
-        return Problem(path.name, row, None, f"the row is longer than {int(too_long.group(1)):,} bytes; "
-                                             "no field of the format needs that much".replace(",", " "))
+        return Problem(path.name, row, None, f"the row is longer than {spaced(int(too_long.group(1)))} bytes; "
+                                             "no field of the format needs that much")
     first = text.splitlines()[0] if text else type(exc).__name__
     return Problem(path.name, row, None, f"cannot be read as CSV: {first}")
+
+
+def spaced(number: int) -> str:
+    """1 000 000: thousands apart as Russian and Kazakh write them."""
+    return f"{number:,}".replace(",", " ")
+
+
+def check_width(path: Path, columns: int, counted: str = "columns") -> None:
+    if columns > MAX_COLUMNS:
+        raise BadInput([Problem(path.name, None, None, f"{spaced(columns)} {counted}, over the limit of "
+                                f"{spaced(MAX_COLUMNS)} (an export has a few dozen)")])
 
 
 def _check_headers(path: Path, headers: list[str]) -> None:
@@ -160,6 +217,11 @@ def _rename(con, table: str, headers: list[str], first_row: int) -> None:
 
 def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
     try:
+        # The footer alone; its count is of leaf columns, so that nested groups count too.
+        check_width(path, pq.read_metadata(path).num_columns, "columns (nested fields counted)")
+    except (pa.ArrowException, OSError) as exc:
+        raise BadInput([Problem(path.name, None, None, f"cannot be read as Parquet: {exc}")]) from None
+    try:
         con.execute(
             f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM read_parquet($path)",
             {"path": str(path)},
@@ -172,23 +234,42 @@ def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
 
 def read_json(con, path: Path, table: str, workdir: Path) -> dict:
     fmt = "newline_delimited" if path.suffix.lower() == ".jsonl" else "array"
+    with open(path, "rb") as fh:
+        if b"\x00" in fh.read(CHUNK):  # JSON text never holds one, not even in a string
+            raise not_text(path, "JSON")
+    params = {"path": str(path), "fmt": fmt}
     try:
+        # The columns are detected first (a pass that holds no rows) and counted with their
+        # nested fields, each of which DuckDB stores as a column: 100 fields of 150 each are
+        # 15 000. Records of any width are rows (DuckDB's default takes a record of over 200
+        # fields for a map, which `records = true` then refuses).
+        detected = con.sql("SELECT * FROM read_json($path, format = $fmt, records = true, sample_size = -1, "
+                           "union_by_name = true, map_inference_threshold = -1)", params=params)
+        check_width(path, _leaf_columns(detected.types), "columns (nested fields counted)")
+        columns = dict(zip(detected.columns, map(str, detected.types)))
         con.execute(
             f"""CREATE OR REPLACE TABLE {quote_ident(table)} AS
-                SELECT * FROM read_json($path, format = $fmt, records = true,
-                                        sample_size = -1, union_by_name = true)""",
-            {"path": str(path), "fmt": fmt},
+                SELECT * FROM read_json($path, format = $fmt, records = true, columns = $columns)""",
+            {**params, "columns": columns},
         )
-    except duckdb.Error as exc:
-        raise BadInput([Problem(path.name, None, None, f"cannot be read as JSON: {str(exc).splitlines()[0]}")]) from None
+    except (duckdb.Error, UnicodeDecodeError) as exc:
+        # DuckDB quotes the offending bytes, which need not be UTF-8 themselves
+        reason = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else str(exc).splitlines()[0]
+        raise BadInput([Problem(path.name, None, None, f"cannot be read as JSON: {reason}")]) from None
     add_row_numbers(con, table, first_row=1)
     return {}
+
+
+def _leaf_columns(types) -> int:
+    nested = ("struct", "list", "map", "array", "union")
+    return sum(_leaf_columns([child for _, child in t.children]) if t.id in nested else 1 for t in types)
 
 
 def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
     """First sheet; the first row is the header. Cells become text as a person reads them."""
     from python_calamine import CalamineWorkbook
 
+    _check_sheet_extent(path)
     try:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken workbooks
@@ -207,6 +288,70 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
     con.unregister("_xlsx")
     _rename(con, table, headers, first_row=2)
     return {}
+
+
+# A cell's reference (`<c r="B7" t="s">`; rows have a number alone). A cell or a row may
+# go without one, and then follows the previous.
+XLSX_REF_COLUMN = re.compile(rb' r="([A-Z]{1,4})[0-9]')
+XLSX_REF_ROW = re.compile(rb' r="[A-Z]{1,4}([0-9]{1,8})"')
+
+
+def _check_sheet_extent(path: Path) -> None:
+    """Refuse a first sheet wider than MAX_COLUMNS or larger than MAX_XLSX_CELLS before it is
+    read: the reader holds every cell up to the farthest one. The sheet's XML is scanned as a
+    stream (about a third of the time the reader then takes) for the cells' references; a
+    cell or row without one counts as one more column or row."""
+    try:
+        with zipfile.ZipFile(path) as book:
+            part = _first_sheet_part(book)
+            if part is None:
+                return  # not a workbook we know the layout of: the reader says what is wrong
+            columns, height, loose_cells, loose_rows = set(), 0, 0, 0
+            with book.open(part) as xml:
+                rest = b""
+                while chunk := xml.read(CHUNK):
+                    data = rest + chunk
+                    # Up to the last `<` the text holds whole tags only (a tag is short).
+                    cut = data.rfind(b"<", max(0, len(data) - 4096))
+                    whole, rest = (data, b"") if cut < 0 else (data[:cut], data[cut:])
+                    columns.update(XLSX_REF_COLUMN.findall(whole))
+                    rows = XLSX_REF_ROW.findall(whole)
+                    height = max(height, max(map(int, rows), default=0))
+                    loose_cells += sum(whole.count(t) for t in (b"<c ", b"<c>", b"<c/>")) - len(rows)
+                    loose_rows += sum(whole.count(t) for t in (b"<row ", b"<row>", b"<row/>")) - whole.count(b'<row r="')
+            width = max(map(_column_number, columns), default=0)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        return  # the reader reports a broken workbook in its own words
+    check_width(path, width)
+    cells = (width + max(loose_cells, 0)) * (height + max(loose_rows, 0))
+    if cells > MAX_XLSX_CELLS:
+        raise BadInput([Problem(path.name, None, None, f"the first sheet spans {spaced(cells)} cells, over the limit "
+                                f"of {spaced(MAX_XLSX_CELLS)}; save a table this large as CSV")])
+
+
+def _column_number(letters: bytes) -> int:
+    """B → 2, AA → 27, XFD → 16 384."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _first_sheet_part(book: zipfile.ZipFile) -> str | None:
+    """The XML part of the workbook's first sheet (the one read), found through
+    xl/workbook.xml and its relationships; None when the workbook has no such layout."""
+    try:  # both list a few sheets; a part of megabytes is not what it says
+        workbook, rels = (ElementTree.fromstring(book.open(name).read(CHUNK))
+                          for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError):
+        return None
+    sheet = workbook.find("{*}sheets/{*}sheet")
+    rel_id = next((v for k, v in (sheet.attrib if sheet is not None else {}).items() if k.endswith("}id")), None)
+    target = next((r.get("Target") for r in rels.iter() if r.get("Id") == rel_id), None)
+    if not target:
+        return None
+    part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl", target))
+    return part if part in book.namelist() else None
 
 
 def _cell_text(value) -> str | None:

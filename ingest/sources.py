@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from engine.schema import TABLES
 from ingest.load import Ingest
-from ingest.mapping import Mapping, load_mapping
+from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
 from ingest.redaction import printable
@@ -62,6 +62,7 @@ def _demo(ingest: Ingest, source: str) -> SourceReport:
     if preset not in PRESETS:
         raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
     dataset = generate(preset)
+    ingest.use_timezone(dataset.metadata["timezone"], source)
     for name, arrow in dataset.tables.items():
         ingest.add_arrow(arrow, name, f"{source}/{name}")
     return SourceReport(source, dict(dataset.metadata))
@@ -77,12 +78,14 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         mapping = load_mapping(folder / "mapping.toml")
     if (folder / "dataset.json").is_file():
         report.metadata = _dataset_json(folder / "dataset.json")
+        if "timezone" in report.metadata:  # before any file: zone-aware times are read in it
+            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
     by_table: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")
         if not path.is_file() or path.name in ("dataset.json", "mapping.toml") or path.name.startswith("."):
             continue
-        table = (mapping.table_for_file(path.stem) if mapping else None) or path.stem.casefold()
+        table = (mapping.table_for_file(path.stem) if mapping else None) or file_key(path.stem)
         if fmt not in FORMATS or table not in TABLES:
             report.ignored.append(path.name)
             continue

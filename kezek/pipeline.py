@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import time
+import zoneinfo
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
@@ -30,7 +31,7 @@ from engine.ruleset import rulesets
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine.store import SNAPSHOTS
 from ingest import archive, remote
-from ingest.load import DATE_FORMATS, DATETIME_FORMATS, Ingest, sql_str
+from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.redaction import public_source
@@ -147,6 +148,9 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     # Closed on any failure too, so that a partial snapshot's space is freed at once.
     with duckdb.connect(config={"temp_directory": str(workdir / "spill"), "preserve_insertion_order": True,
                                 "max_temp_directory_size": SPILL_LIMIT}) as con:
+        # DuckDB takes the server's zone for casts of zone-aware times unless told: the dataset's
+        # zone instead (the default until a dataset.json names another, Ingest.use_timezone).
+        con.execute("SET TimeZone = $zone", {"zone": DEFAULT_TIMEZONE})
         mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
 
         ingest = Ingest(con, workdir)
@@ -175,7 +179,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         con.execute("ATTACH $path AS snap", {"path": str(building)})
         con.execute(_derive_sql())
         con.execute("USE snap")  # the engine's queries read the tables they publish
-        as_of = _as_of(con, metadata)
+        as_of = _as_of(con, metadata, now.astimezone(zoneinfo.ZoneInfo(ingest.timezone)).date())
         # Each application's status and privilege at the snapshot's date (the state of the
         # format), computed once: the queue is numbered from it, and a lookup reads it.
         con.execute(
@@ -202,7 +206,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             "published_at": published_at,
             "as_of": as_of.isoformat(),
             "format_version": str(FORMAT_VERSION),
-            "timezone": metadata.get("timezone", "Asia/Almaty"),
+            "timezone": ingest.timezone,
             **{k: v for k, v in metadata.items() if k != "timezone"},
             "sources": json.dumps(shown, ensure_ascii=False),
         }
@@ -276,8 +280,9 @@ def _metadata_problems(metadata: dict) -> list[Problem]:
     return problems
 
 
-def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
-    """The day the data describes: the export date, else the day of its last record."""
+def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt.date:
+    """The day the data describes: the export date, else the day of its last record, else
+    `today` (the dataset's, not the server's)."""
     if "exported_at" in metadata:
         return _read_exported_at(metadata)[0].date()
     last = con.execute(
@@ -287,7 +292,7 @@ def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict) -> dt.date:
                UNION ALL SELECT max("at") FROM snap.events
                UNION ALL SELECT max(announced_at) FROM snap.vacancies)"""
     ).fetchone()[0]
-    return last or dt.date.today()
+    return last or today
 
 
 def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:
