@@ -15,6 +15,7 @@ from typing import TypeVar
 import streamlit as st
 
 from dashboard import i18n
+from dashboard.url_values import whole_number
 from engine.store import Reader, resolve_home
 
 R = TypeVar("R")
@@ -117,6 +118,13 @@ def url_choice(param: str, allowed: Iterable[str] | None = None) -> str | None:
     if allowed is not None and value not in allowed:
         return None
     return value
+
+
+def url_number(param: str, lowest: int, highest: int) -> int | None:
+    """The URL's whole number `param` within [lowest, highest], else None: digits 0-9 only,
+    so that '²' or '١٢' is ignored like any other stray value (dashboard.url_values)."""
+    number = whole_number(url_choice(param))
+    return number if number is not None and lowest <= number <= highest else None
 
 
 def seed_from_url(key: str, allowed: Iterable[str] | None = None, default: str = "") -> None:

@@ -16,6 +16,24 @@ def snapshot_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
     return dt.date.fromisoformat(con.execute("SELECT value FROM meta WHERE key = 'as_of'").fetchone()[0])
 
 
+class AfterTheData(ValueError):
+    """A day after the snapshot's: the data cannot say what the queue was then, so an
+    answer would only be the last known state under a later date (and a date near year
+    9999 has no end of day to compute)."""
+
+    def __init__(self, day: dt.date, as_of: dt.date):
+        self.day, self.as_of = day, as_of
+        self.reason = f"the published data describe the queue up to {as_of.isoformat()}"
+        super().__init__(f"{day.isoformat()} is after the snapshot's date: {self.reason}")
+
+
+def within_the_data(day: dt.date | None, as_of: dt.date) -> None:
+    """Raise AfterTheData for a day after `as_of` (the snapshot's date); days before any
+    data are fine: nothing was registered yet."""
+    if day is not None and day > as_of:
+        raise AfterTheData(day, as_of)
+
+
 def find(con: duckdb.DuckDBPyConnection, number: str):
     """The application row for a number typed any way, or None."""
     return con.execute(
@@ -53,9 +71,11 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     or the application was not yet registered at the end of `as_of`. With `with_ahead`, the
     document also says who stands ahead (`ahead`: counts by privilege class, None when the
     application is not numbered). `snapshot` is the reader's description of `con`'s
-    snapshot, when it has one (it saves reading it again)."""
+    snapshot, when it has one (it saves reading it again). AfterTheData when `as_of` is
+    after the snapshot's date."""
     snapshot = snapshot or store.describe(con)
     day = as_of or snapshot.as_of
+    within_the_data(day, snapshot.as_of)
     if day == snapshot.as_of and "lookups" in snapshot.tables:  # kept at publication (kezek/pipeline.py)
         key = normalise(number)
         row = (snapshot.lookups.row(key) if snapshot.lookups is not None  # held in memory by a server

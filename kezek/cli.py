@@ -147,11 +147,18 @@ def _open(home: Path):
 
 def _lookup(args, home: Path) -> int:
     from engine.application_number import is_well_formed
-    from engine.lookup import lookup
+    from engine.lookup import AfterTheData, lookup, snapshot_as_of, within_the_data
 
     con = _open(home)
     if con is None:
         return EXIT_FAILURE
+    as_of = snapshot_as_of(con)
+    for option, day in (("--as-of", args.as_of), ("--from", args.first), ("--to", args.last)):
+        try:  # a later day would get the last known state under its date (or, near 9999, a crash)
+            within_the_data(day, as_of)
+        except AfterTheData as exc:
+            print(f"kezek lookup: {option} {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if args.history:
         return _history(args, con)
     if args.forecast:

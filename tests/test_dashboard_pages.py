@@ -233,6 +233,17 @@ def test_queue_movement_of_one_settlement_over_13_weeks(published, monkeypatch, 
     assert "The last week, from 2018-07-30, is counted up to the end of 2018-08-01 only" in texts(at)
 
 
+@pytest.mark.parametrize("typed", ["²", "١٢", "100001", "99999999999999999999999"])
+def test_what_if_places_from_the_url_are_ascii_digits_within_the_tools_bounds(published, monkeypatch, typed):
+    """'²'.isdigit() is true but int('²') fails; int('١٢') is 12; the widget holds at most
+    100 000 (it fell back to 1): such a `?what_if_places=` is ignored like any stray value."""
+    at = visit(published, monkeypatch, page="movement", lang="en", region=AKMOLA, locality=QOSSHY,
+               what_if_places=typed)  # visit() asserts that no exception stopped the page
+    assert at.number_input(key="movement:what_if_places").value == 100
+    assert at.query_params["what_if_places"] == "100"
+    assert "100 more places for children born in 2016, Қосшы" in plain(texts(at))
+
+
 @pytest.mark.parametrize("home", ["published", "demo"])
 def test_weekly_queue_length_is_the_engines_state_at_every_week_end(request, home):
     """The set-based weekly count equals engine.numbering's state (rule Q2) at each week's end."""

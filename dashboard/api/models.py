@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -20,19 +21,24 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from dashboard.url_values import whole_number
 from engine import schema
+from engine.application_number import MAX_LENGTH, WELL_FORMED, is_well_formed
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from kezek.resources import RESOURCES
 
 # --- value types --------------------------------------------------------------------------
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The patterns the OpenAPI description publishes are the server's own checks, with [0-9]
+# for a digit: Python's \d also takes other scripts' digits, JSON Schema's does not.
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 
 
 def _iso_date(value: object) -> object:
     """Only `YYYY-MM-DD` (pydantic alone would also take a Unix timestamp)."""
     if isinstance(value, str):
-        if not _ISO_DATE.match(value):
+        if not re.fullmatch(DATE_PATTERN, value):
             raise ValueError("expected a date YYYY-MM-DD")
         try:
             return dt.date.fromisoformat(value)
@@ -44,8 +50,63 @@ def _iso_date(value: object) -> object:
 Date = Annotated[
     dt.date,
     BeforeValidator(_iso_date),
-    WithJsonSchema({"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": DATE_PATTERN}),
 ]
+
+
+def _whole(value: object) -> object:
+    """A number in a query string or path: the digits 0-9 only (pydantic alone would also
+    take `1.0`, ` 12`, `1_000` and `+5`)."""
+    if isinstance(value, str):
+        number = whole_number(value)
+        if number is None:
+            raise ValueError("expected a whole number written with the digits 0-9")
+        return number
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole)]
+
+
+def _absent_if_empty(value: object) -> object:
+    return None if value == "" else value
+
+
+# Free text: `?region=` means no region filter. Every other kind of parameter has a shape
+# an empty value does not have, so there it is malformed, as the description says.
+Text = Annotated[str | None, BeforeValidator(_absent_if_empty)]
+
+# An application number as people type it (engine/application_number.py): the characters
+# of a normalised number in either case, spaces anywhere, at most MAX_LENGTH characters
+# besides the spaces. Whatever matches normalises to a well-formed number.
+_NUMBER_CHARS = re.fullmatch(r"\[(.*)\]\+", WELL_FORMED).group(1)  # 0-9A-ZА-Я… ./_\-
+_TYPED_CHARS = _NUMBER_CHARS + re.sub(r"0-9|[./_]|\\-", "", _NUMBER_CHARS.lower())  # … and a-zа-я…
+_SPACE = r"[ \t\u00a0\u202f]"
+
+
+def _typed_number(characters: str) -> str:
+    return rf"^{_SPACE}*(?:[{characters}]{_SPACE}*){{1,{MAX_LENGTH}}}$"
+
+
+NUMBER_PATTERN = _typed_number(_TYPED_CHARS)
+# In a path a `/` would end the segment: such a number cannot be asked for there.
+NUMBER_IN_PATH_PATTERN = _typed_number(_TYPED_CHARS.replace("/", ""))
+
+
+def _application_number(pattern: str):
+    def check(value: object) -> object:
+        if isinstance(value, str) and not (re.fullmatch(pattern, value) and is_well_formed(value)):
+            raise ValueError(f"not an application number (letters, digits, . / _ -, at most {MAX_LENGTH})")
+        return value
+
+    return check
+
+
+ApplicationNumber = Annotated[str, BeforeValidator(_application_number(NUMBER_PATTERN)),
+                              WithJsonSchema({"type": "string", "pattern": NUMBER_PATTERN})]
+ApplicationNumberInPath = Annotated[
+    str, BeforeValidator(_application_number(NUMBER_IN_PATH_PATTERN)),
+    WithJsonSchema({"type": "string", "pattern": NUMBER_IN_PATH_PATTERN})]
 
 # Times in the data are local wall-clock times of the publishing region, without an
 # offset (open-data-format.md), so they are not RFC 3339 `date-time`s: say what they are.
@@ -72,7 +133,9 @@ Codes = Annotated[list[str], BeforeValidator(_codes)]
 Privilege = Literal[schema.PRIVILEGE]
 Status = Literal[schema.STATUS]
 Ownership = Literal[schema.OWNERSHIP]
-BirthYear = Annotated[int, Field(ge=0, le=9999, description="Birth year of the children.")]
+# The bounds before the validator: after it, pydantic would describe them as `ge`/`le`,
+# which JSON Schema does not know, instead of `minimum`/`maximum`.
+BirthYear = Annotated[int, Field(ge=0, le=9999, description="Birth year of the children."), BeforeValidator(_whole)]
 Count = Annotated[int, Field(ge=0)]
 
 
@@ -377,23 +440,33 @@ class SegmentWeekPage(Page):
 # --- query parameters ---------------------------------------------------------------------
 
 class Parameters(BaseModel):
-    """Query parameters; an unknown parameter is an error, an empty one is absent."""
+    """Query parameters; an unknown parameter is an error, an empty text one is absent."""
 
     model_config = ConfigDict(extra="forbid")
 
+    def days(self) -> Iterator[tuple[str, dt.date]]:
+        """(parameter, day) of every day the parameters name: none may be after the
+        snapshot's date (engine.lookup.within_the_data)."""
+        for name, field in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, dt.date):
+                yield field.alias or name, value
+
 
 class Paging(Parameters):
-    limit: int = Field(100, ge=1, le=1000, description="Items per page.")
-    offset: int = Field(0, ge=0, le=2**62, description="Items to skip.")
+    limit: Whole = Field(100, ge=1, le=1000, description="Items per page.")
+    offset: Whole = Field(0, ge=0, le=2**62, description="Items to skip.")
 
 
 class ApplicationParameters(Parameters):
-    as_of: Date | None = Field(None, description="End of this day (YYYY-MM-DD); default: the snapshot's date.")
+    as_of: Date | None = Field(None, description="End of this day (YYYY-MM-DD); default: the snapshot's date, "
+                                                 "which it may not be after.")
 
 
 class HistoryParameters(Parameters):
-    from_: Date | None = Field(None, alias="from", description="First day (default: the day of registration).")
-    to: Date | None = Field(None, description="Last day (default: the snapshot's date).")
+    from_: Date | None = Field(None, alias="from", description="First day (default: the day of registration); "
+                                                               "not after `to` nor the snapshot's date.")
+    to: Date | None = Field(None, description="Last day (default: the snapshot's date, which it may not be after).")
 
 
 class ForecastParameters(Parameters):
@@ -401,55 +474,64 @@ class ForecastParameters(Parameters):
 
 
 class KindergartenParameters(Paging):
-    q: str | None = Field(None, description="Part of the Kazakh or Russian name, any case.")
-    region: str | None = None
-    district: str | None = None
-    locality: str | None = None
-    language: str | None = Field(None, description="A language code of instruction, e.g. kk.")
-    ownership: str | None = Field(None, description="state, private_state_order, private or mini_centre.")
+    q: Text = Field(None, description="Part of the Kazakh or Russian name, any case.")
+    region: Text = None
+    district: Text = None
+    locality: Text = None
+    language: Text = Field(None, description="A language code of instruction, e.g. kk.")
+    ownership: Text = Field(None, description="state, private_state_order, private or mini_centre.")
     has_vacancies: bool | None = Field(None, description="Only those with (true) or without (false) vacancy bulletins.")
 
 
 class VacancyParameters(Paging):
-    region: str | None = Field(None, description="Region of the kindergarten.")
+    region: Text = Field(None, description="Region of the kindergarten.")
     birth_year: BirthYear | None = None
-    district: str | None = Field(None, description="District of the kindergarten.")
-    language: str | None = Field(None, description="Language code of instruction of the places.")
-    kindergarten_id: str | None = None
-    from_: Date | None = Field(None, alias="from", description="Announced on or after this day.")
-    to: Date | None = Field(None, description="Announced on or before this day.")
+    district: Text = Field(None, description="District of the kindergarten.")
+    language: Text = Field(None, description="Language code of instruction of the places.")
+    kindergarten_id: Text = None
+    from_: Date | None = Field(None, alias="from", description="Announced on or after this day; not after `to` "
+                                                               "nor the snapshot's date.")
+    to: Date | None = Field(None, description="Announced on or before this day; not after the snapshot's date.")
 
 
 class QueueParameters(Paging):
-    region: str | None = Field(None, description="Region of the segment; required unless `number` is given.")
-    locality: str | None = Field(None, description="Locality of the segment; default: the region.")
+    region: Text = Field(None, description="Region of the segment; required unless `number` is given.")
+    locality: Text = Field(None, description="Locality of the segment; default: the region.")
     birth_year: BirthYear | None = Field(None, description="Birth year of the segment; required unless `number` is given.")
-    number: str | None = Field(None, description="An application number: its segment, and the page that holds it.")
+    number: ApplicationNumber | None = Field(
+        None, description="An application number, typed any way: its segment, and the page that holds it.")
 
 
 class BulletinParameters(Parameters):
-    region: str | None = Field(None, description="Region of the kindergarten.")
-    district: str | None = Field(None, description="District of the kindergarten.")
-    language: str | None = Field(None, description="Language code of instruction of the places.")
+    region: Text = Field(None, description="Region of the kindergarten.")
+    district: Text = Field(None, description="District of the kindergarten.")
+    language: Text = Field(None, description="Language code of instruction of the places.")
 
 
 class SegmentParameters(Parameters):
-    region: str | None = None
-    locality: str | None = None
+    region: Text = None
+    locality: Text = None
     birth_year: BirthYear | None = None
 
 
-Month = Annotated[str, Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM.")]
+Month = Annotated[str, Field(pattern=MONTH_PATTERN, description="YYYY-MM.")]
 
 
 class FindingFilters(Parameters):
     type: FindingType | None = None
-    rule: str | None = Field(None, max_length=8, description="A rule id, e.g. A1.")
-    region: str | None = Field(None, description="Region of the kindergarten, else of the application.")
-    district: str | None = Field(None, description="District of the kindergarten.")
-    kindergarten_id: str | None = None
-    month: Month | None = Field(None, description="Only findings of this month (YYYY-MM).")
-    application_number: str | None = Field(None, max_length=64, description="One application, typed any way.")
+    rule: Text = Field(None, max_length=8, description="A rule id, e.g. A1.")
+    region: Text = Field(None, description="Region of the kindergarten, else of the application.")
+    district: Text = Field(None, description="District of the kindergarten.")
+    kindergarten_id: Text = None
+    month: Month | None = Field(None, description="Only findings of this month (YYYY-MM); not after the snapshot's "
+                                                  "month.")
+    application_number: ApplicationNumber | None = Field(None, description="One application, typed any way.")
+
+    def days(self) -> Iterator[tuple[str, dt.date]]:
+        yield from super().days()
+        year, month = map(int, self.month.split("-")) if self.month is not None else (0, 0)
+        if year >= 1:  # a month that begins after the snapshot's date is all beyond the data (and 0000-…, before)
+            yield "month", dt.date(year, month, 1)
 
 
 class FindingParameters(FindingFilters, Paging):
@@ -457,11 +539,12 @@ class FindingParameters(FindingFilters, Paging):
 
 
 class SegmentWeekParameters(Paging):
-    region: str | None = None
-    locality: str | None = None
+    region: Text = None
+    locality: Text = None
     birth_year: BirthYear | None = None
-    from_: Date | None = Field(None, alias="from", description="Weeks from the one holding this day.")
-    to: Date | None = Field(None, description="Weeks up to the one holding this day.")
+    from_: Date | None = Field(None, alias="from", description="Weeks from the one holding this day; not after `to` "
+                                                               "nor the snapshot's date.")
+    to: Date | None = Field(None, description="Weeks up to the one holding this day; not after the snapshot's date.")
 
 
 class NoParameters(Parameters):
@@ -469,7 +552,9 @@ class NoParameters(Parameters):
 
 
 class NumberPath(BaseModel):
-    number: str = Field(description="Application number, typed any way (case, spaces, Latin look-alikes).")
+    number: ApplicationNumberInPath = Field(
+        description="Application number, typed any way (case, spaces, Latin look-alikes); a number holding a "
+                    "`/` cannot be given in the path.")
 
 
 class KindergartenPath(BaseModel):
@@ -477,4 +562,4 @@ class KindergartenPath(BaseModel):
 
 
 class FindingPath(BaseModel):
-    finding_id: int = Field(ge=1, le=2**31 - 1)
+    finding_id: Whole = Field(ge=1, le=2**31 - 1)

@@ -20,7 +20,9 @@ from dashboard.api import models
 REF = "#/components/schemas/{model}"
 
 ERRORS = {
-    400: ("BadRequest", "A parameter is malformed (`detail` and `parameter` say which)."),
+    400: ("BadRequest", "A parameter is unknown, given twice or malformed, or refused as the operation "
+                        "says (a day after the snapshot's date, `to` before `from`, a parameter the "
+                        "operation needs left out); `detail` and `parameter` say which."),
     404: ("NotFound", "Nothing of that id or number (at that date)."),
     500: ("Internal", "An unexpected failure; details are in the server's log."),
     503: ("Unavailable", "No snapshot is published yet."),
@@ -114,8 +116,11 @@ def _document(operations, prefix: str) -> dict[str, Any]:
             "description": (
                 "Read-only JSON over the published snapshot. Every answer carries the snapshot "
                 "id in `X-Kezek-Snapshot` and `ETag`, and may be cached for a minute and "
-                "revalidated until the next publication. Parameters: an empty one is absent, "
-                "an unknown or malformed one is a 400, an unknown value an empty result."
+                "revalidated until the next publication. Parameters: an empty free-text one "
+                "(a name, region, id) is absent; an unknown or malformed one, or an empty one "
+                "of another kind (a date, number, choice), is a 400, and so is a date after "
+                "the snapshot's date (`as_of`): the published data describe the queue up to "
+                "that day. An unknown value gives an empty result."
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },

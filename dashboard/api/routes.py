@@ -28,10 +28,9 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard import context
 from dashboard.api import models, openapi, queries
-from engine.application_number import is_well_formed
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
-from engine.lookup import lookup
+from engine.lookup import AfterTheData, lookup, within_the_data
 from engine.store import Snapshot, SnapshotUnavailable
 
 log = logging.getLogger("kezek.api")
@@ -85,13 +84,12 @@ def _adapter(tp: Any) -> TypeAdapter:
 
 # --- handlers: plain data from one cursor -------------------------------------------------
 
-def _well_formed(number: str, parameter: str) -> None:
-    if not is_well_formed(number):
-        raise BadRequest(parameter, "not an application number (letters, digits, . / _ -, at most 64)")
+def _in_order(p: models.Parameters) -> None:
+    if p.from_ and p.to and p.from_ > p.to:
+        raise BadRequest("to", "`to` is before `from`")
 
 
 def application(cur, p: models.ApplicationParameters, number: str, *, snapshot: Snapshot) -> dict:
-    _well_formed(number, "number")
     doc = lookup(cur, number, p.as_of, snapshot=snapshot, with_ahead=True)
     if doc is None:
         raise NotFound
@@ -101,9 +99,7 @@ def application(cur, p: models.ApplicationParameters, number: str, *, snapshot: 
 def application_history(cur, p: models.HistoryParameters, number: str) -> dict:
     from engine.history import history
 
-    _well_formed(number, "number")
-    if p.from_ and p.to and p.from_ > p.to:
-        raise BadRequest("to", "`to` is before `from`")
+    _in_order(p)
     doc = history(cur, number, p.from_, p.to)
     if doc is None:
         raise NotFound
@@ -114,7 +110,6 @@ def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict
     from engine.forecast import forecast
     from engine.lookup import find
 
-    _well_formed(number, "number")
     row = find(cur, number)
     if row is None:
         raise NotFound
@@ -122,8 +117,7 @@ def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict
 
 
 def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
-    if p.from_ and p.to and p.from_ > p.to:
-        raise BadRequest("to", "`to` is before `from`")
+    _in_order(p)
     total, items = queries.segment_movement(cur, region=p.region, locality=p.locality, birth_year=p.birth_year,
                                             first=p.from_, last=p.to, limit=p.limit, offset=p.offset)
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
@@ -142,8 +136,7 @@ def kindergarten(cur, p: models.NoParameters, kindergarten_id: str) -> dict:
 
 
 def vacancies(cur, p: models.VacancyParameters) -> dict:
-    if p.from_ and p.to and p.from_ > p.to:
-        raise BadRequest("to", "`to` is before `from`")
+    _in_order(p)
     total, items = queries.vacancies(cur, **p.model_dump())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
@@ -159,7 +152,6 @@ def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
 def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
     offset = p.offset
     if p.number is not None:
-        _well_formed(p.number, "number")
         place = queries.queue_place(cur, p.number)
         if place is None:  # unknown, or holds no number (Q2)
             raise NotFound
@@ -186,8 +178,6 @@ def _audited(cur) -> None:
 
 
 def _finding_filters(p: models.FindingFilters) -> dict:
-    if p.application_number is not None:
-        _well_formed(p.application_number, "application_number")
     return p.model_dump(include=set(audit.FILTERS))
 
 
@@ -223,7 +213,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "The `kezek lookup --json` document at the end of `as_of` (default: the snapshot's "
         "date), with `ahead`: the numbered applications ahead of it in its segment by "
         "privilege class (rule Q3). 404 when the number is unknown or was not yet "
-        "registered on that day; 400 when it cannot be an application number.",
+        "registered on that day; 400 when it cannot be an application number or `as_of` is "
+        "after the snapshot's date (the data say nothing of later days).",
         models.ApplicationParameters, models.Lookup, application,
         path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
     ),
@@ -231,7 +222,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "/applications/{number}/history", "getApplicationHistory", "One application's number day by day, with causes",
         "The days from `from` to `to` on which the application's queue number changed or it "
         "entered or left the queue, each with the change split by cause (rules Q1-Q4; the "
-        "causes add up to the change). 404 when the number is unknown; 400 when malformed.",
+        "causes add up to the change). 404 when the number is unknown; 400 when malformed, "
+        "when `to` is before `from`, or when either is after the snapshot's date.",
         models.HistoryParameters, models.History, application_history,
         path_parameters=models.NumberPath, errors=(400, 404), tags=("applications",),
     ),
@@ -259,7 +251,8 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "/vacancies", "listVacancies", "Vacancy bulletins",
-        "Filtered and paged, ordered by announced_at, then bulletin_id.",
+        "Filtered and paged, ordered by announced_at, then bulletin_id. 400 when `to` is "
+        "before `from`, or either is after the snapshot's date.",
         models.VacancyParameters, models.BulletinPage, vacancies,
         errors=(400,), tags=("vacancies",),
     ),
@@ -281,7 +274,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "Per segment (region, locality, birth year; rule Q1) and week: queue length at the end of "
         "the week, new applications, privileged insertions, notifications, referrals by channel, "
         "enrolments, and how far the front reached. Computed at publication; ordered by region, "
-        "locality, birth year and week; paged.",
+        "locality, birth year and week; paged. 400 when `to` is before `from`, or either is "
+        "after the snapshot's date.",
         models.SegmentWeekParameters, models.SegmentWeekPage, segment_movement,
         errors=(400,), tags=("stats", "queue"),
     ),
@@ -290,7 +284,8 @@ OPERATIONS: tuple[Operation, ...] = (
         "The queue list as the portals show it, in queue_number order, at the snapshot's "
         "date. The segment is `region`, `locality` (default: the region) and `birth_year`; or "
         "give `number` to get the segment and page holding that application (`offset` is "
-        "then computed; 404 if it holds no number or is not in the segment given).",
+        "then computed; 404 if it holds no number or is not in the segment given). `region` "
+        "and `birth_year` are required unless `number` is given: 400 without them.",
         models.QueueParameters, models.QueuePage, queue,
         errors=(400, 404), tags=("queue",),
     ),
@@ -300,7 +295,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "to break a rule (queue-rules.md, F), with the rule id, the instant, where it "
         "happened, structured evidence and a sentence in Kazakh, Russian and English. "
         "Filtered and paged, in finding_id order (time, then type). 404 when the snapshot "
-        "has no audit.",
+        "has no audit; 400 for a `month` after the snapshot's month.",
         models.FindingParameters, models.FindingPage, findings,
         errors=(400, 404), tags=("audit",),
     ),
@@ -314,7 +309,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "/stats/findings", "findingsSummary", "Findings per type and month; legitimate referrals per channel",
         "The same filters as /findings. The legitimate out-of-order referrals (A9: staff "
         "children, free choice after the window, private kindergartens with a state order) are "
-        "counted apart; they are not findings.",
+        "counted apart; they are not findings. 400 for a `month` after the snapshot's month.",
         models.FindingFilters, models.FindingSummary, findings_summary,
         errors=(400, 404), tags=("audit", "stats"),
     ),
@@ -355,7 +350,8 @@ def parse(model: type[BaseModel], raw: dict[str, str]) -> BaseModel:
         name = str(first["loc"][0]) if first["loc"] else None
         if first["type"] == "extra_forbidden":
             raise BadRequest(name, f"unknown parameter {name!r}") from None
-        raise BadRequest(name, f"{name}: {first['msg']}") from None
+        message = str(first["ctx"]["error"]) if first["type"] == "value_error" else first["msg"]
+        raise BadRequest(name, f"{name}: {message}") from None
 
 
 def query_parameters(request: Request, model: type[models.Parameters]) -> models.Parameters:
@@ -364,9 +360,18 @@ def query_parameters(request: Request, model: type[models.Parameters]) -> models
         values = request.query_params.getlist(key)
         if len(values) > 1:
             raise BadRequest(key, f"parameter {key!r} given more than once")
-        if values[0] != "":  # ?region= means no region filter
-            raw[key] = values[0]
+        raw[key] = values[0]  # empty: absent if free text (models.Text), else malformed
     return parse(model, raw)
+
+
+def within_the_snapshot(params: models.Parameters, snapshot: Snapshot) -> None:
+    """No day after the snapshot's: the answer would pass the last known state off as that
+    day's (or, near year 9999, fail)."""
+    for name, day in params.days():
+        try:
+            within_the_data(day, snapshot.as_of)
+        except AfterTheData as exc:
+            raise BadRequest(name, f"`{name}` is after the snapshot's date: {exc.reason}") from None
 
 
 def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
@@ -382,6 +387,7 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
         try:
             headers = snapshot_headers(snapshot.snapshot)
             params = query_parameters(request, operation.parameters)
+            within_the_snapshot(params, snapshot)
             path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()
                     if operation.path_parameters else {})
             data = operation.handler(cur, params, **path, **({"snapshot": snapshot} if operation.takes_snapshot else {}))

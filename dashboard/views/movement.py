@@ -15,6 +15,7 @@ from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"
 WHAT_IF_YEAR, WHAT_IF_PLACES = "movement:what_if_year", "movement:what_if_places"
+MOST_PLACES = 100_000  # places the what-if tool takes at once
 PERIODS = {"13": N_("movement.weeks_13"), "26": N_("movement.weeks_26"), "52": N_("movement.weeks_52"),
            "all": N_("movement.weeks_all")}
 FLOWS = {
@@ -159,10 +160,9 @@ def what_if_tool(region: str, locality: str, lang: str) -> None:
     left, right = st.columns(2)
     year = context.select(left, t("column.birth_year", lang), years, key=WHAT_IF_YEAR, param="what_if_year",
                           default=str(years[0]))
-    if WHAT_IF_PLACES not in st.session_state:
-        typed = context.url_choice("what_if_places")
-        st.session_state[WHAT_IF_PLACES] = int(typed) if typed and typed.isdigit() else 100
-    seats = right.number_input(t("movement.what_if_places", lang), min_value=1, max_value=100_000, step=10,
+    if WHAT_IF_PLACES not in st.session_state:  # the widget refuses a value outside its bounds
+        st.session_state[WHAT_IF_PLACES] = context.url_number("what_if_places", 1, MOST_PLACES) or 100
+    seats = right.number_input(t("movement.what_if_places", lang), min_value=1, max_value=MOST_PLACES, step=10,
                                key=WHAT_IF_PLACES)
     context.keep_in_url("what_if_places", str(int(seats)))
     result = context.query(what_if, region, locality, int(year), int(seats))

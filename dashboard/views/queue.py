@@ -27,11 +27,8 @@ def first_visit() -> None:
     state = st.session_state
     if NUMBER not in state:
         state[NUMBER] = context.url_choice("number") or ""
-    if PAGE not in state:
-        try:
-            state[PAGE] = max(1, int(context.url_choice("page") or 1))
-        except ValueError:
-            state[PAGE] = 1
+    if PAGE not in state:  # a page past the last is brought back once the segment is known
+        state[PAGE] = context.url_number("page", 1, 2**62) or 1
 
 
 def jump_to_number(typed: str) -> dict | None:
