@@ -90,8 +90,14 @@ def test_person_shaped_values_are_withheld_from_free_text_and_the_register(tmp_p
     assert "8 7172 55 12 34" in exported and not leaks.search(exported)
 
 
-def broken(tmp_path, *, apps=APPS):
-    return write_dataset(tmp_path / "ds", {"kindergartens": [kindergarten()], "vacancies": [vacancy()], "applications": apps})
+def broken(tmp_path, *, apps=APPS, metadata=None, mapping=None, events=None):
+    tables = {"kindergartens": [kindergarten()], "vacancies": [vacancy()], "applications": apps}
+    if events:
+        tables["events"] = events
+    folder = write_dataset(tmp_path / "ds", tables, metadata)
+    if mapping:
+        (folder / "mapping.toml").write_text(mapping, encoding="utf-8")
+    return folder
 
 
 REFUSED = {
@@ -103,6 +109,18 @@ REFUSED = {
         dict(apps=[{**APPS[0], "locality": "ivanova@mail.kz"}, APPS[1]]),
         ["applications.csv, row 2, column locality: looks like personal data (an ИИН, a phone or an e-mail), "
          "not a place: i***@mail.kz"], ["ivanova@mail.kz"]),
+    "a person in dataset.json": (
+        dict(metadata={"title": "Очередь, ответственный ivanova@mail.kz", "publisher": "Иванова А., 8 701 555 12 34"}),
+        ["dataset.json, column title: looks like personal data (an ИИН, a phone or an e-mail): "
+         "Очередь, ответственный i***@mail.kz; dataset.json is published, name no person in it",
+         "dataset.json, column publisher: looks like personal data (an ИИН, a phone or an e-mail): "
+         "Иванова А., 8 701 *** ** 34"], ["ivanova@", "555 12 34"]),
+    "a full name mapped to a published column": (
+        dict(mapping='[tables.events.columns]\n"ФИО ребенка" = "reason"\n',
+             events=[{"application_number": APPS[0]["application_number"], "at": "2016-03-01 10:00",
+                      "event": "privilege_changed", "privilege": "none", "ФИО ребенка": "Жекебаева Айгерим"}]),
+        ["mapping.toml: table events: header 'ФИО ребенка' names personal data; it cannot be mapped to 'reason', "
+         "which is published"], ["Жекебаева"]),
     "problem lines quote values": (
         dict(apps=[{**APPS[0], "birth_date": "900101300123"}, {**APPS[1], "status": "мама +7 701 555 12 34"},
                    application("УО.2016.000003.1", "2016-02-03 10:00", privilege="ivanova@mail.kz")]),
@@ -114,7 +132,7 @@ REFUSED = {
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
-def test_personal_values_in_keys_and_places_are_refused_and_masked(tmp_path, case):
+def test_personal_values_in_keys_places_metadata_and_mappings_are_refused_and_masked(tmp_path, case):
     given, messages, secrets = REFUSED[case]
     home = tmp_path / "home"
     done = run_kezek("update", "--source", str(broken(tmp_path, **given)), home=home)
