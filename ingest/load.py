@@ -34,6 +34,8 @@ DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 # open-data-format.md: times are the publishing region's wall clock; dataset.json may name
 # the zone (IANA), else this one.
 DEFAULT_TIMEZONE = "Asia/Almaty"
+CLEARED_PER_STATEMENT = 100  # columns rewritten by one UPDATE (Ingest._clear_cells)
+NO_DIGITS_OF_A_PERSON = ("DATE", "TIME", "BOOLEAN", "INTERVAL")  # source types not scanned for personal values
 EXPECTED = {
     "int": "a whole number",
     "float": "a number",
@@ -164,32 +166,57 @@ class Ingest:
         self.con.execute(f"CREATE OR REPLACE TABLE {loaded.staged} AS SELECT {keep} FROM {raw}")
         loaded.rows = self.con.execute(f"SELECT count(*) FROM {loaded.staged}").fetchone()[0]
         self._check_values(spec, loaded, [c for c in spec.columns if c.name in chosen])
-        self._withhold_personal_values(spec, raw, loaded, source_types)
+        self._withhold_personal_values(raw, loaded, source_types)
         # The raw table stays for the archive (personal columns dropped there).
         kept = [q(h) for h in source_types if h not in loaded.dropped]
         self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT {', '.join([*kept, '_row'])} FROM {raw}")
         self.files.append(loaded)
 
-    def _withhold_personal_values(self, spec: Table, raw: str, loaded: LoadedFile, source_types: dict) -> None:
+    def _withhold_personal_values(self, raw: str, loaded: LoadedFile, source_types: dict) -> None:
         """Free text that holds an ИИН, an e-mail or a phone is withheld, in the staged table
-        and in the raw copy the archive keeps (ingest/privacy.py). One scan of the raw copy
-        finds them; only columns with a hit are rewritten."""
-        headers = {c: loaded.columns[c] for c in privacy.FREE_TEXT.get(loaded.table, ()) if c in loaded.columns}
-        headers |= {h: h for h in loaded.extra if "VARCHAR" in source_types[h]}  # name → header in the file
-        if not headers:
+        and in the raw copy the archive keeps (ingest/privacy.py).
+
+        The candidate columns are unpivoted into (column, value) cells and the pattern runs
+        once per cell: memory and time grow with the cells, not with the square of the
+        columns as one aggregate or one CASE per column of a wide file did. The cells found
+        are kept, and only they are rewritten, without a second pattern match."""
+        patterns = privacy.FREE_TEXT.get(loaded.table, {})
+        candidates = [(name, header, patterns[name]) for name, header in loaded.columns.items() if name in patterns]
+        # Unknown columns of any type that can hold digits: a spreadsheet keeps 77015551234 as a number.
+        candidates += [(h, h, privacy.PERSONAL_VALUE) for h in loaded.extra if not source_types[h].startswith(NO_DIGITS_OF_A_PERSON)]
+        if not candidates:
             return
-        found = self.con.execute("SELECT " + ", ".join(
-            f"count(*) FILTER (WHERE {privacy.looks_personal_sql(q(h))})" for h in headers.values()) + f" FROM {raw}").fetchone()
-        hits = {name: n for name, n in zip(headers, found) if n}
-        if not hits:
-            return
-        self.con.execute(f"UPDATE {raw} SET " + ", ".join(
-            f"{q(headers[name])} = {privacy.withheld_sql(q(headers[name]))}" for name in hits))
-        staged = [name for name in hits if name in loaded.columns]
-        if staged:
-            self.con.execute(f"UPDATE {loaded.staged} SET " + ", ".join(
-                f"{q(name)} = {privacy.withheld_sql(q(name))}" for name in staged))
+        # Positional aliases: headers may be anything (quotes, dots, duplicates once cased).
+        cells = ", ".join(f"CAST({q(header)} AS VARCHAR) AS c{i}" for i, (_, header, _) in enumerate(candidates))
+        by_pattern: dict[str, list[int]] = {}
+        for i, (_, _, pattern) in enumerate(candidates):
+            by_pattern.setdefault(pattern, []).append(i)
+        matched = " OR ".join(
+            f"(i IN ({', '.join(map(str, ids))}) AND {privacy.looks_personal_sql('v', pattern)})"
+            for pattern, ids in by_pattern.items())
+        cells_sql = (f"SELECT _row, CAST(substr(name, 2) AS INTEGER) AS i, v FROM "
+                     f"(UNPIVOT (SELECT _row, {cells} FROM {raw}) ON COLUMNS(* EXCLUDE (_row)) INTO NAME name VALUE v)")
+        self.con.execute(f"CREATE OR REPLACE TEMP TABLE _withheld AS SELECT _row, i FROM ({cells_sql}) WHERE {matched}")
+        hits = {candidates[i][0]: n for i, n in self.con.execute(
+            "SELECT i, count(*) FROM _withheld GROUP BY i ORDER BY i").fetchall()}
+        if hits:
+            self._clear_cells(raw, {candidates[i][1]: i for i, (name, _, _) in enumerate(candidates) if name in hits})
+            staged = {name: i for i, (name, _, _) in enumerate(candidates) if name in hits and name in loaded.columns}
+            if staged:
+                self._clear_cells(loaded.staged, staged)
+        self.con.execute("DROP TABLE _withheld")
         loaded.withheld = hits
+
+    def _clear_cells(self, table: str, columns: dict[str, int]) -> None:
+        """Empty the cells of `table` listed in `_withheld` (column → its index there): a list
+        lookup per column over the rows with a hit, no pattern; a hundred columns a
+        statement, so that a wide file with a hit in every column stays small in memory."""
+        found = "(SELECT _row, list(i) AS found FROM _withheld GROUP BY _row)"
+        items = list(columns.items())
+        for start in range(0, len(items), CLEARED_PER_STATEMENT):
+            sets = ", ".join(f"{q(c)} = CASE WHEN list_contains(w.found, {i}) THEN NULL ELSE {q(c)} END"
+                             for c, i in items[start:start + CLEARED_PER_STATEMENT])
+            self.con.execute(f"UPDATE {table} SET {sets} FROM {found} AS w WHERE {table}._row = w._row")
 
     def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
         for column in spec.columns:
@@ -338,6 +365,19 @@ class Ingest:
             f"WHERE NOT regexp_full_match({normalise_sql('application_number')}, '{WELL_FORMED}') "
             f"OR length({normalise_sql('application_number')}) > {MAX_LENGTH}"
         )
+        # An ИИН is no application number: published, it would name the child (or parent).
+        yield (
+            "SELECT _file, _row, 'application_number', 'looks like an ИИН, a personal identity number: ' || application_number "
+            "|| '; publish the number the queue gave the application' FROM c_applications "
+            f"WHERE {privacy.is_iin_sql('application_number')}"
+        )
+        # Places group the queue and are published as they are: a person there is a mistake.
+        for name, columns in privacy.PLACES.items():
+            for column in columns:
+                yield (
+                    f"SELECT _file, _row, {sql_str(column)}, 'looks like personal data (an ИИН, a phone or an e-mail), "
+                    f"not a place: ' || {q(column)} FROM c_{name} WHERE {privacy.looks_personal_sql(q(column))}"
+                )
         yield (
             "SELECT _file, _row, 'birth_date', 'birth date ' || birth_date || ' is after the registration ' || registered_at "
             "FROM c_applications WHERE birth_date > registered_at"

@@ -20,6 +20,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from engine.schema import TABLES
+from ingest.labels import column_synonyms, header_key
+from ingest.privacy import is_personal
 from ingest.problems import BadInput, Problem
 
 
@@ -61,7 +63,7 @@ def file_key(name: str) -> str:
 
 def load_mapping(path: Path) -> Mapping:
     try:
-        return Mapping.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
+        mapping = Mapping.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise BadInput([Problem(str(path), None, None, f"mapping file cannot be read: {exc}")]) from None
     except ValidationError as exc:
@@ -69,3 +71,22 @@ def load_mapping(path: Path) -> Mapping:
             Problem(str(path), None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()
         ]
         raise BadInput(problems) from None
+    problems = [
+        Problem(str(path), None, None, f"table {name}: header {header!r} names personal data; it cannot be mapped "
+                f"to {column!r}, which is published (a column with personal data is dropped on arrival)")
+        for name, table in mapping.tables.items() for header, column in table.columns.items()
+        if publishes_personal_header(name, header, column)
+    ]
+    if problems:
+        raise BadInput(problems)
+    return mapping
+
+
+def publishes_personal_header(table: str, header: str, column: str) -> bool:
+    """A header that names a person's data (privacy.is_personal) sent to a published column,
+    unless the column is made for it: an institution's own contact (`Table.institutional`),
+    the child's birth date (published only as the year), or a header the format itself
+    accepts for that column (labels.toml: "Дата рождения", "Адрес", "name")."""
+    spec = TABLES[table]
+    return (is_personal(header) and column not in spec.institutional and not spec.column(column).personal
+            and column_synonyms().get(header_key(header)) != column)

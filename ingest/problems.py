@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ingest.privacy import mask
+
 SHOWN = 20  # interfaces.md: the first 20 problems, then a count
 
 
@@ -13,6 +15,13 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+
+    def __post_init__(self) -> None:
+        # A message quotes the value it is about, and problem lines go to stderr, the
+        # journal and cron.log: a person-shaped value is masked where every problem passes.
+        object.__setattr__(self, "message", mask(self.message))
+        if isinstance(self.column, str):
+            object.__setattr__(self, "column", mask(self.column))
 
     def __str__(self) -> str:
         where = [self.file]

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from engine.schema import TABLES
+from ingest import privacy
 from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
@@ -105,7 +106,14 @@ def _dataset_json(path: Path) -> dict:
     if not isinstance(doc, dict):
         raise BadInput([Problem(path.name, None, None, "expected a JSON object")])
     known = ("title", "publisher", "region", "exported_at", "timezone", "ruleset", "license")
-    return {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
+    metadata = {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
+    # Published beside every table and on every page: the publisher's own words, so a
+    # person in them is corrected at the source rather than withheld here.
+    personal = [k for k, v in metadata.items() if privacy.looks_personal(v)]
+    if personal:
+        raise BadInput([Problem(path.name, None, k, f"looks like personal data (an ИИН, a phone or an e-mail): "
+                                f"{metadata[k]}; dataset.json is published, name no person in it") for k in personal])
+    return metadata
 
 
 def _unzip(path: Path, workdir: Path) -> Path:
