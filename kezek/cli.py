@@ -95,10 +95,12 @@ def _update(args, home: Path) -> int:
 
 def _say(text: str) -> None:
     """A line of `kezek update` on stderr: addresses without passwords or keys, file names
-    that are not UTF-8 escaped (ingest/redaction.py)."""
+    that are not UTF-8 escaped (ingest/redaction.py), person-shaped values masked, also in
+    messages Kezek did not write (a DuckDB error quoting a value; ingest/privacy.py)."""
+    from ingest.privacy import mask
     from ingest.redaction import redact
 
-    print(redact(text), file=sys.stderr)
+    print(mask(redact(text)), file=sys.stderr)
 
 
 def _run_update(args, home: Path) -> tuple[int, str]:

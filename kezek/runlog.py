@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from ingest.privacy import mask
 from ingest.redaction import redact
 
 LOG = "update.log"
@@ -17,7 +18,7 @@ LOG = "update.log"
 def record(home: Path, sources: list[str], status: int, outcome: str, seconds: float) -> None:
     when = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     where = " ".join(redact(s) for s in sources)
-    said = redact(outcome)
+    said = mask(redact(outcome))
     line = f"{when} exit={status} {seconds:.1f}s sources={where} {said}"
     try:
         home.mkdir(parents=True, exist_ok=True)
