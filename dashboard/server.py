@@ -7,11 +7,13 @@ a proxy: each opens the published snapshot read-only.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
@@ -53,18 +55,26 @@ def configure(host: str = "127.0.0.1", port: int = 8501) -> None:
         config.set_option(key, value)
 
 
-def health(home: str | Path | None = None) -> JSONResponse:
-    """200 with the published snapshot when it can be read, else 503 (interfaces.md)."""
+# Judging a newly published snapshot (opening it, reading a row of each table) is blocking
+# work; health checks do it here, in a thread of their own, never in the pool that API
+# requests and open-data builds may have filled.
+_judge = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kezek-health")
+
+
+async def health(home: str | Path | None = None) -> JSONResponse:
+    """200 with the published snapshot when it can be read, else 503 (interfaces.md).
+
+    Answered on the event loop from the reader's verdict on the published snapshot (taken
+    once per snapshot: its meta and the first row of every table read), so that a load
+    balancer's check is answered at once however busy the request threads are. Only when
+    the pointer has changed since the last look does it wait for the reader to look."""
     headers = {"Cache-Control": "no-store"}
     try:
         reader = context.reader(home)
-        publication = reader.publication()
-        cur = reader.cursor()
-        try:
-            cur.execute("SELECT count(*) FROM meta").fetchone()
-        finally:
-            cur.close()
-    except (SnapshotUnavailable, duckdb.Error):
+        publication = reader.judged()
+        if publication is None:
+            publication = await asyncio.get_running_loop().run_in_executor(_judge, reader.publication)
+    except SnapshotUnavailable:
         return JSONResponse({"status": "unavailable"}, status_code=503, headers=headers)
     return JSONResponse(
         {"status": "ok", "snapshot": publication.snapshot, "published_at": publication.published_at},
@@ -75,8 +85,10 @@ def health(home: str | Path | None = None) -> JSONResponse:
 def routes(home: str | Path) -> list[BaseRoute]:
     """Kezek's own routes, served beside the pages: /healthz, the HTTP API (/api/v1) and the
     open-data files of the published snapshots (/open-data)."""
-    return [Route("/healthz", lambda request: health(home), methods=["GET"]), *api.routes(home),
-            *open_data.routes(home)]
+    async def healthz(request: Request) -> JSONResponse:
+        return await health(home)
+
+    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data.routes(home)]
 
 
 # Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,
@@ -100,7 +112,8 @@ def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
     os.environ["KEZEK_HOME"] = str(home)
     own = routes(home)
     pages = st.App(SCRIPT, routes=[*own, *extra_routes])
-    kezek = Starlette(routes=own, middleware=[Middleware(GZipMiddleware, minimum_size=1000)])
+    kezek = Starlette(routes=own, middleware=[Middleware(GZipMiddleware, minimum_size=1000)],
+                      exception_handlers={Exception: internal_error})
 
     async def app(scope, receive, send):
         if scope["type"] in ("http", "websocket") and (refusal := refused(scope)) is not None:
@@ -115,6 +128,12 @@ def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
             await pages(scope, receive, send)
 
     return app
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """An unforeseen failure in Kezek's own routes answers in the API's error style, not
+    Starlette's plain text; the traceback still goes to the log."""
+    return JSONResponse({"error": "internal"}, status_code=500, headers={"Cache-Control": "no-store"})
 
 
 # A public server refuses what no page or API call sends: long addresses, large headers,
