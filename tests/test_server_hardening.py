@@ -1,6 +1,6 @@
 """The public server under damage and abuse, asked of a real `kezek serve` process: a
 published snapshot whose tables cannot be read, a pointer without its date, request threads
-all busy.
+all busy, clients that send their headers slowly, and clients that leave without reading.
 
 Each server's log goes to a file, read by the tests that are about the log."""
 
@@ -9,8 +9,10 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import select
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -29,6 +31,7 @@ from kezek.pipeline import update
 # The size of the thread pool that runs Starlette's sync endpoints, the API's handlers and
 # the open-data builds among them: anyio's default limiter, which Streamlit's app sets.
 REQUEST_THREADS = ANYIO_STATIC_FILE_THREAD_TOKENS
+HEADER_TIMEOUT = 1  # KEZEK_HEADER_TIMEOUT for the servers of these tests, in seconds
 
 NUMBER = "УО.2016.000001.1"
 
@@ -61,7 +64,7 @@ class Server:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_path = log
-        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "KEZEK_HEADER_TIMEOUT": str(HEADER_TIMEOUT)}
         with open(log, "wb") as out:
             self.proc = subprocess.Popen([sys.executable, "-m", "kezek", "serve", "--home", str(home),
                                           "--port", str(self.port)], stdout=out, stderr=subprocess.STDOUT, env=env)
@@ -256,3 +259,69 @@ def test_health_answers_while_every_request_thread_waits(server, published):
             assert answer.readline().split()[1] == b"200"
             assert answer.read().split(b"\r\n\r\n", 1)[1][:2] == b"PK"  # read whole (Connection: close)
     assert (root / snapshot / f"kezek-{snapshot}.zip").is_file()
+
+
+# --- slow and vanishing clients --------------------------------------------------------------
+
+def closed_by_server(s: socket.socket, trickle: bytes = b"", within: float = 20) -> bool:
+    """Whether the server closes `s` within `within` seconds, while a byte of `trickle` is
+    sent every 0.2 s (a client sending its headers slowly)."""
+    deadline = time.monotonic() + within
+    sent = 0
+    while time.monotonic() < deadline:
+        readable, _, _ = select.select([s], [], [], 0.2)
+        if readable:
+            try:
+                return s.recv(1024) == b""
+            except ConnectionResetError:
+                return True
+        if sent < len(trickle):
+            try:
+                s.sendall(trickle[sent:sent + 1])
+            except (BrokenPipeError, ConnectionResetError):
+                return True
+            sent += 1
+    return False
+
+
+def test_a_client_slow_to_send_its_headers_is_disconnected(server):
+    with server.connect() as silent:  # connects and says nothing
+        assert closed_by_server(silent)
+    with server.connect() as slow:  # half a request line, then a byte every 0.2 s
+        slow.sendall(b"GET /healthz HTTP/1.1\r\n")
+        assert closed_by_server(slow, trickle=b"Host: x\r\nUser-Agent: " + b"x" * 200)
+    with server.connect() as s, s.makefile("rb") as answers:  # idle between requests is keep-alive's
+        for _ in range(2):
+            s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert answers.readline().split()[1] == b"200"
+            headers = list(iter(answers.readline, b"\r\n"))
+            length = next(int(h.split(b":")[1]) for h in headers if h.lower().startswith(b"content-length:"))
+            assert json.loads(answers.read(length))["status"] == "ok"
+            time.sleep(HEADER_TIMEOUT * 2)  # longer than the header timeout, within keep-alive's 5 s
+
+
+def test_clients_gone_before_their_answers_cost_one_line_each(server, published):
+    path = f"/open-data/{snapshot_of(published)}/datapackage.json"  # a file: sent in several writes
+    assert server.get(path)[0] == 200
+    seen = len(server.log())
+    connections = 3
+    for _ in range(connections):  # pipeline requests, then reset the connection unread
+        s = server.connect()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode() * 20)
+        s.close()
+
+    def noted() -> list[str]:
+        return [line for line in server.log()[seen:].splitlines()
+                if "closed its connection" in line or "Exception in ASGI application" in line]
+
+    deadline = time.monotonic() + 30
+    while len(noted()) < connections and time.monotonic() < deadline:
+        time.sleep(0.2)
+    log = server.log()[seen:]
+    assert "Traceback" not in log
+    gone = [line for line in log.splitlines() if "closed its connection" in line]
+    # The route, not the path: an address may hold an application number, personal in a log.
+    route = "/open-data/{snapshot}/{path:path}"
+    assert gone == [f"A client closed its connection before the answer to GET {route} was sent"] * connections
+    assert server.get(path)[0] == 200  # and the server goes on
