@@ -8,17 +8,22 @@ been pruned, or a path outside the export, is 404."""
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import re
 import shutil
+import time
 import zipfile
 from pathlib import Path
 
+import duckdb
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from engine import store
+
+log = logging.getLogger("kezek.open_data")
 
 FOLDER = "open-data"
 SNAPSHOT_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}(-[0-9]+)?$")
@@ -44,13 +49,17 @@ def ensure(home: Path, snapshot: str) -> Path:
             return target
         building = root / f".{snapshot}.{os.getpid()}.tmp"
         shutil.rmtree(building, ignore_errors=True)
-        con = store.open_snapshot(home / store.SNAPSHOTS / f"{snapshot}.duckdb")
         try:
-            export(con, building, ["csv", "parquet"])
-        finally:
-            con.close()
-        write_zip(building, building / zip_name(snapshot))
-        os.replace(building, target)
+            con = store.open_snapshot(home / store.SNAPSHOTS / f"{snapshot}.duckdb")
+            try:
+                export(con, building, ["csv", "parquet"])
+            finally:
+                con.close()
+            write_zip(building, building / zip_name(snapshot))
+            os.replace(building, target)
+        except BaseException:  # a damaged snapshot, a full disk: leave nothing half-built
+            shutil.rmtree(building, ignore_errors=True)
+            raise
         prune(home, root)
     return target
 
@@ -73,16 +82,34 @@ def prune(home: Path, root: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+# Snapshots whose export failed for want of a readable file, and until when (time.monotonic())
+# that is believed: a damaged file stays damaged, and each try reads it up to the damage.
+UNBUILDABLE_FOR = 60.0
+_unbuildable: dict[Path, float] = {}
+
+
 def routes(home: str | Path) -> list[BaseRoute]:
     home = Path(home)
+
+    def unavailable() -> JSONResponse:
+        return JSONResponse({"error": "unavailable"}, status_code=503,
+                            headers={"Cache-Control": "no-store", "Retry-After": "60"})
 
     def not_found() -> JSONResponse:
         return JSONResponse({"error": "not_found"}, status_code=404)
 
     def serve_file(snapshot: str, relative: str):
-        if not SNAPSHOT_ID.match(snapshot) or not (home / store.SNAPSHOTS / f"{snapshot}.duckdb").exists():
+        snapshot_file = home / store.SNAPSHOTS / f"{snapshot}.duckdb"
+        if not SNAPSHOT_ID.match(snapshot) or not snapshot_file.exists():
             return not_found()
-        folder = ensure(home, snapshot).resolve()
+        if _unbuildable.get(snapshot_file, 0.0) > time.monotonic():
+            return unavailable()
+        try:
+            folder = ensure(home, snapshot).resolve()
+        except duckdb.Error as exc:  # the snapshot's file cannot be read whole
+            log.error("Open data of snapshot %s cannot be built: %s", snapshot, exc)
+            _unbuildable[snapshot_file] = time.monotonic() + UNBUILDABLE_FOR
+            return unavailable()
         path = (folder / relative).resolve()
         if folder not in path.parents or not path.is_file():  # nothing outside the export
             return not_found()

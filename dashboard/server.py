@@ -7,11 +7,14 @@ a proxy: each opens the published snapshot read-only.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import duckdb
+from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
@@ -53,18 +56,26 @@ def configure(host: str = "127.0.0.1", port: int = 8501) -> None:
         config.set_option(key, value)
 
 
-def health(home: str | Path | None = None) -> JSONResponse:
-    """200 with the published snapshot when it can be read, else 503 (interfaces.md)."""
+# Judging a newly published snapshot (opening it, reading a row of each table) is blocking
+# work; health checks do it here, in a thread of their own, never in the pool that API
+# requests and open-data builds may have filled.
+_judge = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kezek-health")
+
+
+async def health(home: str | Path | None = None) -> JSONResponse:
+    """200 with the published snapshot when it can be read, else 503 (interfaces.md).
+
+    Answered on the event loop from the reader's verdict on the published snapshot (taken
+    once per snapshot: its meta and the first row of every table read), so that a load
+    balancer's check is answered at once however busy the request threads are. Only when
+    the pointer has changed since the last look does it wait for the reader to look."""
     headers = {"Cache-Control": "no-store"}
     try:
         reader = context.reader(home)
-        publication = reader.publication()
-        cur = reader.cursor()
-        try:
-            cur.execute("SELECT count(*) FROM meta").fetchone()
-        finally:
-            cur.close()
-    except (SnapshotUnavailable, duckdb.Error):
+        publication = reader.judged()
+        if publication is None:
+            publication = await asyncio.get_running_loop().run_in_executor(_judge, reader.publication)
+    except SnapshotUnavailable:
         return JSONResponse({"status": "unavailable"}, status_code=503, headers=headers)
     return JSONResponse(
         {"status": "ok", "snapshot": publication.snapshot, "published_at": publication.published_at},
@@ -75,8 +86,10 @@ def health(home: str | Path | None = None) -> JSONResponse:
 def routes(home: str | Path) -> list[BaseRoute]:
     """Kezek's own routes, served beside the pages: /healthz, the HTTP API (/api/v1) and the
     open-data files of the published snapshots (/open-data)."""
-    return [Route("/healthz", lambda request: health(home), methods=["GET"]), *api.routes(home),
-            *open_data.routes(home)]
+    async def healthz(request: Request) -> JSONResponse:
+        return await health(home)
+
+    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data.routes(home)]
 
 
 # Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,
@@ -100,7 +113,8 @@ def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
     os.environ["KEZEK_HOME"] = str(home)
     own = routes(home)
     pages = st.App(SCRIPT, routes=[*own, *extra_routes])
-    kezek = Starlette(routes=own, middleware=[Middleware(GZipMiddleware, minimum_size=1000)])
+    kezek = Starlette(routes=own, middleware=[Middleware(GZipMiddleware, minimum_size=1000)],
+                      exception_handlers={Exception: internal_error})
 
     async def app(scope, receive, send):
         if scope["type"] in ("http", "websocket") and (refusal := refused(scope)) is not None:
@@ -115,6 +129,12 @@ def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
             await pages(scope, receive, send)
 
     return app
+
+
+async def internal_error(request: Request, exc: Exception) -> JSONResponse:
+    """An unforeseen failure in Kezek's own routes answers in the API's error style, not
+    Starlette's plain text; the traceback still goes to the log."""
+    return JSONResponse({"error": "internal"}, status_code=500, headers={"Cache-Control": "no-store"})
 
 
 # A public server refuses what no page or API call sends: long addresses, large headers,
@@ -140,6 +160,88 @@ def refused(scope) -> tuple[int, str] | None:
     return None
 
 
+# Seconds a client has to send a request's line and headers, counted from the start of the
+# request (from the connection's opening for the first one). uvicorn has a keep-alive timeout
+# but none for headers, so a client sending them a byte at a time could hold a connection
+# for as long as it liked. KEZEK_HEADER_TIMEOUT sets it (docs/deployment.md).
+HEADER_TIMEOUT = 10.0
+
+log = logging.getLogger("kezek.server")
+
+
+def header_timeout() -> float:
+    return float(os.environ.get("KEZEK_HEADER_TIMEOUT") or HEADER_TIMEOUT)
+
+
+def http_protocol():
+    """uvicorn's HTTP/1.1 protocol (httptools) with two changes for a public server: a
+    request whose headers have not all arrived within header_timeout() seconds is dropped,
+    and a client that closes its connection before its answer is written costs one line in
+    the log, not the traceback of uvicorn writing onto the closed connection."""
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    timeout = header_timeout()
+
+    class Protocol(HttpToolsProtocol):
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self.header_timer = self.loop.call_later(timeout, self.headers_too_slow)
+            self.client_gone = False
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            if self.header_timer is None:  # the next request on a kept-alive connection
+                self.header_timer = self.loop.call_later(timeout, self.headers_too_slow)
+
+        def on_headers_complete(self) -> None:
+            self.stop_header_timer()
+            super().on_headers_complete()
+
+        def connection_lost(self, exc) -> None:
+            self.stop_header_timer()
+            super().connection_lost(exc)
+
+        def stop_header_timer(self) -> None:
+            if self.header_timer is not None:
+                self.header_timer.cancel()
+                self.header_timer = None
+
+        def headers_too_slow(self) -> None:
+            self.header_timer = None
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def _start_asgi_task(self, cycle, app) -> None:
+            # uvicorn learns that the peer has gone one turn of the loop after the transport
+            # closed; a write in between raises. Mark the cycle disconnected first: uvicorn's
+            # send then drops the answer quietly, as it does once it knows.
+            send = cycle.send
+
+            async def send_unless_gone(message) -> None:
+                if not cycle.disconnected and self.transport.is_closing():
+                    self.gone(cycle)
+                try:
+                    await send(message)
+                except (RuntimeError, OSError):
+                    if not self.transport.is_closing():
+                        raise
+                    self.gone(cycle)
+
+            cycle.send = send_unless_gone
+            super()._start_asgi_task(cycle, app)
+
+        def gone(self, cycle) -> None:
+            cycle.disconnected = True
+            if not self.client_gone:  # one line per connection, however many requests it sent
+                self.client_gone = True
+                # The route's template, not the path: a path may hold an application number.
+                route = getattr(cycle.scope.get("route"), "path", None) or "(no route)"
+                log.warning("A client closed its connection before the answer to %s %s was sent",
+                            cycle.scope["method"], route)
+
+    return Protocol
+
+
 def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,
           extra_routes: Sequence[BaseRoute] = ()) -> None:
     """Serve the dashboard until interrupted (SIGINT/SIGTERM)."""
@@ -153,7 +255,7 @@ def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,
         options = _get_uvicorn_config_kwargs()
     except ImportError:  # pragma: no cover - a Streamlit without it
         options = {"ws_max_size": int(SETTINGS["server.maxMessageSize"]) * 1024 * 1024}
-    options.update(access_log=False, server_header=False, proxy_headers=True)
+    options.update(access_log=False, server_header=False, proxy_headers=True, http=http_protocol())
     print(f"Kezek dashboard on http://{host}:{port}/ (home: {Path(home).resolve()}); "
           "health at /healthz, API at /api/v1/openapi.json", flush=True)
     uvicorn.Server(uvicorn.Config(app, host=host, port=port, **options)).run()
