@@ -28,7 +28,8 @@ def publish(tmp_path, apps, events=(), **meta):
     if events:
         tables["events"] = list(events)
     home = tmp_path / "home"
-    update([str(write_dataset(tmp_path / "ds", tables, meta or None))], home)
+    meta = {"exported_at": DAY.isoformat(), **meta}  # the data describe the queue up to DAY
+    update([str(write_dataset(tmp_path / "ds", tables, meta))], home)
     return store.open_snapshot(store.current(home).path)
 
 
@@ -183,7 +184,8 @@ def test_lookup_agrees_with_the_rules_on_every_day(tmp_path, seed):
     headers = ["application_number", "at", "event", "privilege", "bulletin_id", "kindergarten_id"]
     home = tmp_path / "home"
     folder = write_dataset(tmp_path / "ds", {"kindergartens": [kindergarten()], "vacancies": [vacancy()],
-                                             "applications": _rows(apps)})
+                                             "applications": _rows(apps)},
+                           {"exported_at": "2017-05-15"})  # the data describe the queue up to the last day checked
     from conftest import write_csv
     write_csv(folder / "events.csv", _rows(events), headers=headers)
     update([str(folder)], home)

@@ -21,6 +21,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import duckdb
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -396,8 +397,15 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
             return error("bad_request", 400, headers, detail=exc.detail, parameter=exc.parameter)
         except NotFound:
             return error("not_found", 404, headers)
+        except (duckdb.IOException, duckdb.SerializationException) as exc:
+            # A damaged block found only by this query (the reader's check reads the first
+            # rows): the publication is unavailable, not the server broken. The route's
+            # template is logged, never the address: it may hold an application number.
+            log.error("API: %s %s: the snapshot cannot be read: %s", request.method, operation.path,
+                      str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+            return error("unavailable", 503, {"Cache-Control": "no-store", "Retry-After": "60"})
         except Exception:
-            log.exception("API: %s %s failed", request.method, request.url.path)
+            log.exception("API: %s %s failed", request.method, operation.path)
             return error("internal", 500, {"Cache-Control": "no-store"})
         finally:
             cur.close()
