@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import duckdb
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
@@ -375,8 +378,26 @@ def within_the_snapshot(params: models.Parameters, snapshot: Snapshot) -> None:
             raise BadRequest(name, f"`{name}` is after the snapshot's date: {exc.reason}") from None
 
 
-def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
-    def handle(request: Request) -> Response:  # sync: Starlette runs it in its threadpool
+# API answers computed at once. On two cores more threads add no throughput, only contention
+# for Python's lock: with the 28 threads of the shared pool busy, the event loop (which answers
+# /healthz and accepts connections) waited seconds for its turn. Requests beyond these wait
+# their turn without holding a thread.
+API_THREADS = int(os.environ.get("KEZEK_API_THREADS", 2 * (os.cpu_count() or 2)))
+_api_limiter: anyio.CapacityLimiter | None = None
+
+
+def api_limiter() -> anyio.CapacityLimiter:
+    global _api_limiter
+    if _api_limiter is None:  # made in the event loop that uses it
+        _api_limiter = anyio.CapacityLimiter(API_THREADS)
+    return _api_limiter
+
+
+def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[Response]]:
+    async def handle_async(request: Request) -> Response:
+        return await anyio.to_thread.run_sync(handle, request, limiter=api_limiter())
+
+    def handle(request: Request) -> Response:  # in a thread of the API's own limiter
         try:
             cur, snapshot = context.reader(home).open()
         except SnapshotUnavailable:
@@ -413,8 +434,8 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Response]:
             return Response(status_code=304, headers=headers)
         return json_response(body, 200, headers)
 
-    handle.__name__ = operation.operation_id
-    return handle
+    handle_async.__name__ = operation.operation_id
+    return handle_async
 
 
 def openapi_endpoint(home: Path) -> Callable[[Request], Response]:
