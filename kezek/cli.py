@@ -29,7 +29,7 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("lookup", help="one application's state and queue numbers")
     p.add_argument("number", help="application number, typed any way (case, spaces, Latin look-alikes)")
-    p.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="end of this day (YYYY-MM-DD); default: latest")
+    p.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="end of this day (YYYY-MM-DD), not after the snapshot's date (exit 2); default: latest")
     p.add_argument("--history", action="store_true",
                    help="the queue number on each day it changed, with the causes of each change")
     p.add_argument("--from", dest="first", type=dt.date.fromisoformat, metavar="DATE",
