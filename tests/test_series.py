@@ -1,0 +1,110 @@
+"""A series of published lists (ingest/series.py): snapshot folders, and the events derived
+from consecutive snapshots — on a hand-made series whose events can be read off its table,
+and on three real days of Vilnius's published list, against an independent diff of the files."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ingest.problems import BadInput
+from ingest.series import derive_events, snapshot_folders
+
+VILNIUS = Path(__file__).parent / "data" / "vilnius-excerpt"
+CHILD, APPLIED = "Vaiko Identifikacinis Nr.", "Prašymo pateikimo data"
+
+
+def day(d: int, hour: int = 2) -> dt.datetime:
+    return dt.datetime(2026, 3, d, hour, 10)
+
+
+# Each snapshot of the hand-made series: application → (registered_at, privilege).
+R1, R2, R3 = dt.datetime(2025, 1, 5, 9), dt.datetime(2025, 2, 1, 9), dt.datetime(2025, 3, 1, 9)
+SERIES = {
+    day(1): {"A": (R1, "none"), "B": (R2, "none")},
+    day(2): {"A": (R1, "first"), "C": (R3, "none")},                    # B left, C registered, A's privilege changed
+    day(3): {"A": (R1, "first"), "C": (R3, "none")},                    # nothing changed
+    day(4): {"A": (R1, "first"), "B": (R2, "none"), "C": (R2, "none")},  # B returned, C's registration moved a month back
+}
+EXPECTED = [  # (event, application, at, seen in)
+    ("registered", "A", R1, day(1)), ("registered", "B", R2, day(1)),
+    ("left", "B", day(2), day(2)), ("privilege_changed", "A", day(2), day(2)), ("registered", "C", R3, day(2)),
+    ("returned", "B", day(4), day(4)), ("registration_changed", "C", day(4), day(4)),
+]
+
+
+def load(con, series: dict) -> None:
+    con.execute("CREATE TABLE series_snapshots (snapshot_at TIMESTAMP)")
+    con.executemany("INSERT INTO series_snapshots VALUES (?)", [[at] for at in series])
+    con.execute("CREATE TABLE listed (snapshot_at TIMESTAMP, application_number VARCHAR, "
+                "registered_at TIMESTAMP, privilege VARCHAR)")
+    con.executemany("INSERT INTO listed VALUES (?, ?, ?, ?)",
+                    [[at, n, r, p] for at, listed in series.items() for n, (r, p) in listed.items()])
+
+
+def test_the_events_of_a_series_are_read_off_consecutive_snapshots():
+    con = duckdb.connect()
+    load(con, SERIES)
+    got = [(e, n, at, seen) for n, at, e, seen, derived in derive_events(con).select(
+        'application_number, "at", event, seen_in, derived').fetchall() if derived]
+    assert sorted(got, key=lambda x: (x[3], x[1], x[0])) == sorted(EXPECTED, key=lambda x: (x[3], x[1], x[0]))
+    assert len(got) == derive_events(con).count("*").fetchall()[0][0]  # every row is marked derived
+
+
+def test_a_snapshot_without_the_list_keeps_the_previous_one():
+    """A day whose folder lacks the list is not a day on which everybody left."""
+    con = duckdb.connect()
+    load(con, {at: listed for at, listed in SERIES.items() if at != day(3)})
+    events = {(e, n) for n, e in derive_events(con).select("application_number, event").fetchall()}
+    assert ("left", "A") not in events and ("returned", "A") not in events
+
+
+def test_snapshot_folders_are_dated_subfolders_oldest_first(tmp_path):
+    for name in ("2026-03-21T0210", "2026-03-19", "2026-03-20T0930", "notes", "2026-13-01"):
+        (tmp_path / name).mkdir()
+    (tmp_path / "mapping.toml").write_text("")
+    assert [(at, p.name) for at, p in snapshot_folders(tmp_path)] == [
+        (dt.datetime(2026, 3, 19), "2026-03-19"), (dt.datetime(2026, 3, 20, 9, 30), "2026-03-20T0930"),
+        (dt.datetime(2026, 3, 21, 2, 10), "2026-03-21T0210")]
+    assert snapshot_folders(tmp_path / "notes") == []
+    (tmp_path / "2026-03-19T0000").mkdir()
+    with pytest.raises(BadInput, match="2026-03-19T0000: the same snapshot time as 2026-03-19"):
+        snapshot_folders(tmp_path)
+
+
+def vilnius_ids(folder: Path) -> set[str]:
+    """The children a day's file lists, read with Python's csv module (not with DuckDB)."""
+    with open(folder / "laukianciuju_eileje_ataskaita.csv", encoding="utf-8", newline="") as fh:
+        return {row[CHILD] for row in csv.DictReader(fh, delimiter=";") if row.get(CHILD)}
+
+
+def test_on_real_vilnius_days_left_and_registered_equal_a_diff_of_the_files():
+    folders = snapshot_folders(VILNIUS)
+    assert len(folders) == 4
+    con = duckdb.connect()
+    con.execute("CREATE TABLE series_snapshots AS SELECT unnest($t) AS snapshot_at", {"t": [at for at, _ in folders]})
+    con.execute("CREATE TABLE listed (snapshot_at TIMESTAMP, application_number VARCHAR, "
+                "registered_at TIMESTAMP, privilege VARCHAR)")
+    for at, folder in folders:
+        con.execute(
+            f"""INSERT INTO listed
+                SELECT $at, "{CHILD}", CAST("{APPLIED}" AS TIMESTAMP), concat_ws('|', *COLUMNS('^Prioritetas'))
+                FROM read_csv($path, delim = ';', header = true, all_varchar = true, null_padding = true)
+                WHERE "{CHILD}" IS NOT NULL""",
+            {"at": at, "path": str(folder / "laukianciuju_eileje_ataskaita.csv")})
+    derived = derive_events(con)
+    diffs = []
+    for (_, a), (after, b) in zip(folders, folders[1:]):
+        old, new = vilnius_ids(a), vilnius_ids(b)
+        counts = dict(derived.filter(f"seen_in = TIMESTAMP '{after}'").aggregate("event, count(*)").fetchall())
+        assert (counts.get("left", 0), counts.get("registered", 0)) == (len(old - new), len(new - old)), after
+        diffs.append((len(old - new), len(new - old)))
+    # the excerpt shows children joining in the season and leaving after it: (left, registered)
+    assert diffs[0][1] > 0 and diffs[-1][0] > 0, diffs
+    first = vilnius_ids(folders[0][1])
+    assert dict(derived.filter(f"seen_in = TIMESTAMP '{folders[0][0]}'").aggregate("event, count(*)").fetchall()) \
+        == {"registered": len(first)}  # the first snapshot: everybody listed, seen for the first time
