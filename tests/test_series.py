@@ -5,6 +5,8 @@ and on three real days of Vilnius's published list, against an independent diff 
 from __future__ import annotations
 
 import csv
+import shutil
+import subprocess
 import datetime as dt
 from pathlib import Path
 
@@ -108,3 +110,44 @@ def test_on_real_vilnius_days_left_and_registered_equal_a_diff_of_the_files():
     first = vilnius_ids(folders[0][1])
     assert dict(derived.filter(f"seen_in = TIMESTAMP '{folders[0][0]}'").aggregate("event, count(*)").fetchall()) \
         == {"registered": len(first)}  # the first snapshot: everybody listed, seen for the first time
+
+
+def commit_all(repo: Path, when: str, message: str) -> None:
+    env = {"GIT_AUTHOR_DATE": when, "GIT_COMMITTER_DATE": when, "GIT_AUTHOR_NAME": "scraper",
+           "GIT_AUTHOR_EMAIL": "scraper@example.org", "GIT_COMMITTER_NAME": "scraper",
+           "GIT_COMMITTER_EMAIL": "scraper@example.org", "PATH": "/usr/bin:/bin", "HOME": str(repo)}
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True, env=env)
+    subprocess.run(["git", "-C", str(repo), "commit", "-q", "-m", message], check=True, env=env)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_git_repository_of_daily_commits_is_the_same_series_as_its_folders(tmp_path):
+    """A scraper's repository: the list under data/, committed each day at the folder's time
+    (Vilnius's clock, +02:00); a commit earlier in the same minute and a commit outside data/
+    are not snapshots of their own."""
+    from ingest.git_series import materialize
+
+    repo = tmp_path / "repo"
+    (repo / "data").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for at, folder in snapshot_folders(VILNIUS):
+        stamp = f"{at:%Y-%m-%dT%H:%M}:00+02:00"
+        (repo / "data" / "laukianciuju_eileje_ataskaita.csv").write_text("a first try, replaced", encoding="utf-8")
+        commit_all(repo, f"{at:%Y-%m-%dT%H:%M}:05+02:00", "first try")
+        shutil.copy(folder / "laukianciuju_eileje_ataskaita.csv", repo / "data")
+        commit_all(repo, f"{at:%Y-%m-%dT%H:%M}:40+02:00", f"list of {stamp}")
+        (repo / "README.md").write_text(f"scraped {stamp}", encoding="utf-8")
+        commit_all(repo, f"{at + dt.timedelta(hours=3):%Y-%m-%dT%H:%M}:00+02:00", "readme")
+    out = materialize(repo / "data", tmp_path / "series")
+    assert [p.name for _, p in snapshot_folders(out)] == [p.name for _, p in snapshot_folders(VILNIUS)]
+    assert tree(out) == {k: v for k, v in tree(VILNIUS).items() if k != "README.md"}
+
+
+def test_a_folder_that_is_no_repository_is_named(tmp_path):
+    from ingest.git_series import materialize
+
+    with pytest.raises(BadInput, match=r"git:.*not readable as a git repository"):
+        materialize(tmp_path, tmp_path / "series")
