@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context, open_data
+from dashboard import api, context, open_data, settings
 from engine.store import SnapshotUnavailable
 
 SCRIPT = Path(__file__).with_name("app.py")
@@ -170,7 +170,7 @@ log = logging.getLogger("kezek.server")
 
 
 def header_timeout() -> float:
-    return float(os.environ.get("KEZEK_HEADER_TIMEOUT") or HEADER_TIMEOUT)
+    return settings.positive("KEZEK_HEADER_TIMEOUT", HEADER_TIMEOUT)
 
 
 def http_protocol():
@@ -244,9 +244,13 @@ def http_protocol():
 
 def serve(home: str | Path, host: str = "127.0.0.1", port: int = 8501,
           extra_routes: Sequence[BaseRoute] = ()) -> None:
-    """Serve the dashboard until interrupted (SIGINT/SIGTERM)."""
+    """Serve the dashboard until interrupted (SIGINT/SIGTERM). Raises settings.BadSetting
+    before anything starts when a setting of the environment cannot be used."""
     import uvicorn
 
+    from dashboard.api.routes import api_threads
+
+    header_timeout(), api_threads()  # checked now, not at the first request
     configure(host, port)
     app = build_app(home, extra_routes)
     try:  # Streamlit's own WebSocket settings (message size, pings), as `streamlit run` uses

@@ -290,10 +290,14 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
     return {}
 
 
-# A cell's reference (`<c r="B7" t="s">`; rows have a number alone). A cell or a row may
-# go without one, and then follows the previous.
-XLSX_REF_COLUMN = re.compile(rb' r="([A-Z]{1,4})[0-9]')
-XLSX_REF_ROW = re.compile(rb' r="[A-Z]{1,4}([0-9]{1,8})"')
+# A cell's reference (`<c r="B7" t="s">`; rows have a number alone), with the spaces and
+# either quote XML allows. A cell or a row may go without one, and then follows the previous.
+XLSX_REF_COLUMN = re.compile(rb"""\sr\s*=\s*["']([A-Z]{1,4})[0-9]""")
+XLSX_REF_ROW = re.compile(rb"""\sr\s*=\s*["'][A-Z]{1,4}([0-9]{1,8})["']""")
+XLSX_CELL = re.compile(rb"<c[\s/>]")
+XLSX_ROW = re.compile(rb"<row[\s/>]")
+XLSX_ROW_NUMBERED = re.compile(rb"""<row\s[^>]*?\br\s*=\s*["'][0-9]""")
+XLSX_WORKBOOK_LIMIT = 16 << 20  # bytes of xl/workbook.xml read: it lists a few sheets
 
 
 def _check_sheet_extent(path: Path) -> None:
@@ -304,8 +308,9 @@ def _check_sheet_extent(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as book:
             part = _first_sheet_part(book)
-            if part is None:
-                return  # not a workbook we know the layout of: the reader says what is wrong
+            if part is None:  # a zip whose first sheet cannot be found cannot be checked: refused
+                raise BadInput([Problem(path.name, None, None, "the first sheet of the workbook cannot be found "
+                                        "(xl/workbook.xml and its relationships); save the table as CSV")])
             columns, height, loose_cells, loose_rows = set(), 0, 0, 0
             with book.open(part) as xml:
                 rest = b""
@@ -317,8 +322,8 @@ def _check_sheet_extent(path: Path) -> None:
                     columns.update(XLSX_REF_COLUMN.findall(whole))
                     rows = XLSX_REF_ROW.findall(whole)
                     height = max(height, max(map(int, rows), default=0))
-                    loose_cells += sum(whole.count(t) for t in (b"<c ", b"<c>", b"<c/>")) - len(rows)
-                    loose_rows += sum(whole.count(t) for t in (b"<row ", b"<row>", b"<row/>")) - whole.count(b'<row r="')
+                    loose_cells += len(XLSX_CELL.findall(whole)) - len(rows)
+                    loose_rows += len(XLSX_ROW.findall(whole)) - len(XLSX_ROW_NUMBERED.findall(whole))
             width = max(map(_column_number, columns), default=0)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         return  # the reader reports a broken workbook in its own words
@@ -340,8 +345,8 @@ def _column_number(letters: bytes) -> int:
 def _first_sheet_part(book: zipfile.ZipFile) -> str | None:
     """The XML part of the workbook's first sheet (the one read), found through
     xl/workbook.xml and its relationships; None when the workbook has no such layout."""
-    try:  # both list a few sheets; a part of megabytes is not what it says
-        workbook, rels = (ElementTree.fromstring(book.open(name).read(CHUNK))
+    try:  # both list a few sheets; a part larger than the limit is not what it says
+        workbook, rels = (ElementTree.fromstring(book.open(name).read(XLSX_WORKBOOK_LIMIT))
                           for name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
     except (KeyError, ElementTree.ParseError):
         return None

@@ -9,6 +9,8 @@ state under HOME/remote/ and every message see the address without them.
 'https://export.example.kz/ds/?apiKey=***&region=astana'
 >>> redact("GET http://u:p@h:8/x?token=T failed; with url: /y?a=1&sig=Z")
 'GET http://h:8/x?token=*** failed; with url: /y?a=1&sig=***'
+>>> public_source("https://clerk:p@ss#w0rd@host/ds/")
+'https://host/ds/'
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ SECRET = r"key|token|secret|passw|pwd|sig|auth|credential|session"
 # `name=value` in a query, where name says it is a secret; also in a bare path and query as
 # requests quotes it in its messages ("Max retries exceeded with url: /ds/x.csv?apiKey=…").
 SECRET_PARAMETER = re.compile(rf"(?<=[?&;])([^=&;\s'\"<>#]*(?:{SECRET})[^=&;\s'\"<>#]*)=[^&;\s'\"<>#]*", re.IGNORECASE)
-USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?#@\s'\"<>]+@", re.IGNORECASE)
+# Everything up to the last @ of the authority: a password may itself hold @ or # (requests
+# reads https://clerk:p@ss@host/ as the password "p@ss").
+USERINFO = re.compile(r"\b([a-z][a-z0-9+.-]*://)[^/?\s'\"<>]*@", re.IGNORECASE)
 
 
 def public_source(source: str) -> str:

@@ -127,7 +127,15 @@ def _run_update(args, home: Path) -> tuple[int, str]:
         line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         _say(f"kezek update: failed, nothing published: {line}")
         return EXIT_FAILURE, f"failed: {line}"
-    print("\n".join(report.lines()))
+    # Published already: what is printed can no longer change the outcome (file names that
+    # are not UTF-8 escaped, person-shaped values masked).
+    from ingest.privacy import mask
+    from ingest.redaction import printable
+
+    try:
+        print(mask(printable("\n".join(report.lines()))))
+    except (OSError, ValueError):
+        pass
     if report.unchanged:
         return EXIT_OK, "unchanged, nothing published"
     for warning in report.warnings:  # published all the same: readers already see the new snapshot
@@ -262,8 +270,13 @@ def _export(args, home: Path) -> int:
 
 def _serve(args, home: Path) -> int:
     from dashboard.server import serve
+    from dashboard.settings import BadSetting
 
-    serve(home, args.host, args.port)
+    try:
+        serve(home, args.host, args.port)
+    except BadSetting as exc:
+        print(f"kezek serve: {exc} (docs/deployment.md)", file=sys.stderr)
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 

@@ -53,11 +53,11 @@ def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[st
         if previous is not None and previous.path.is_file() and not _recorded(home, previous.snapshot):
             record(home, previous.path)  # the line a failed run could not write, before ours
         record(home, final)
-    except (OSError, duckdb.Error) as exc:
+    except Exception as exc:  # noqa: BLE001 - whatever it is, the snapshot is published
         warnings.append(f"the changelog {LOG} could not be written ({exc}); the next publication repairs it")
     try:
         prune(home, snapshot)
-    except OSError as exc:
+    except Exception as exc:  # noqa: BLE001 - as above
         warnings.append(f"superseded snapshots could not be removed ({exc}); the next publication tries again")
     return final, warnings
 
@@ -91,16 +91,18 @@ def record(home: Path, path: Path) -> None:
         con.close()
     line = {"snapshot": meta.get("snapshot"), "published_at": meta.get("published_at"), "as_of": meta.get("as_of"),
             "rows": rows, "sources": sources}
-    with open(home / LOG, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(line, ensure_ascii=False) + "\n")
+    with open(home / LOG, "ab") as fh:
+        # A line cut short by a crash or a full disk stays alone on its line, skipped by readers.
+        cut = fh.tell() > 0 and _last_byte(home / LOG) != b"\n"
+        fh.write((b"\n" if cut else b"") + (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
         fh.flush()
         os.fsync(fh.fileno())
 
 
 def publications(home: Path) -> list[dict]:
     """The changelog, newest first (a line cut short by a crash is skipped)."""
-    try:
-        lines = (home / LOG).read_text(encoding="utf-8").splitlines()
+    try:  # a line cut inside a letter is not a reason to fail: it is skipped like any cut line
+        lines = (home / LOG).read_text(encoding="utf-8", errors="replace").splitlines()
     except FileNotFoundError:
         return []
     out = []
@@ -110,6 +112,12 @@ def publications(home: Path) -> list[dict]:
         except ValueError:
             continue
     return out[::-1]
+
+
+def _last_byte(path: Path) -> bytes:
+    with open(path, "rb") as fh:
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1)
 
 
 def prune(home: Path, current: str) -> None:

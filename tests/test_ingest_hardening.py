@@ -243,3 +243,41 @@ def test_sources_in_two_zones_are_refused(tmp_path):
     done = run_kezek("update", "--source", str(first), "--source", str(second), home=tmp_path / "home")
     assert done.returncode == 2, done.stderr
     assert "dataset.json, column timezone: Asia/Aqtobe differs from Asia/Almaty" in done.stderr
+
+
+def rewritten(book: Path, part: str, change) -> None:
+    """Rewrite one XML part of a workbook with `change` (bytes → bytes), as another program
+    might have written it."""
+    import zipfile
+
+    with zipfile.ZipFile(book) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    parts[part] = change(parts[part])
+    with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("writing", ["single quotes", "a line break before r", "a padded workbook part"])
+def test_a_far_reaching_workbook_is_refused_however_its_xml_is_written(tmp_path, writing):
+    """XML allows either quote and any space around an attribute; a workbook part may carry
+    a long comment. None of it lets a far cell past the check."""
+    import openpyxl
+
+    folder = write_dataset(tmp_path / "ds", OTHERS)
+    book = openpyxl.Workbook()
+    book.active.append(list(APPS[0]))
+    book.active.append(list(APPS[0].values()))
+    book.active["J600000"] = "queued"
+    path = folder / "applications.xlsx"
+    book.save(path)
+    sheet = "xl/worksheets/sheet1.xml"
+    if writing == "single quotes":
+        rewritten(path, sheet, lambda x: x.replace(b' r="', b" r='").replace(b'" t=', b"' t=")
+                  .replace(b'" s=', b"' s=").replace(b'"><', b"'><").replace(b'"/>', b"'/>"))
+    elif writing == "a line break before r":
+        rewritten(path, sheet, lambda x: x.replace(b' r="', b'\nr="'))
+    else:
+        rewritten(path, "xl/workbook.xml", lambda x: x.replace(b"<workbook", b"<!--" + b" " * (2 << 20) + b"--><workbook", 1))
+    stderr = refused(folder, tmp_path / "home")
+    assert "applications.xlsx: the first sheet spans 6 000 000 cells, over the limit of 5 000 000" in stderr

@@ -80,7 +80,8 @@ def test_a_password_or_key_in_the_address_is_never_kept_shown_exported_or_printe
     assert files_holding(tmp_path / "out", PASSWORD, KEY) == []
     # Printed when a fetch fails: the server's error, the closed port, the unchanged source.
     web.script[f"/dataset/gone.zip?apiKey={KEY}"] = [404]
-    for failing in (address.replace("export.zip", "gone.zip"), f"http://clerk:{PASSWORD}@127.0.0.1:9/x.zip?token={KEY}"):
+    for failing in (address.replace("export.zip", "gone.zip"), f"http://clerk:{PASSWORD}@127.0.0.1:9/x.zip?token={KEY}",
+                    f"http://clerk:p@ss#{PASSWORD}@127.0.0.1:9/x.zip"):  # a password may hold @ and #
         done = run_kezek("update", "--source", failing, home=home)
         assert done.returncode == 1 and "nothing published" in done.stderr
         assert PASSWORD not in done.stderr and KEY not in done.stderr, done.stderr
@@ -225,6 +226,41 @@ def test_when_the_pointer_cannot_switch_the_new_snapshot_is_removed(tmp_path):
     assert pointer(home) == before
     assert sorted(p.stem for p in (home / "snapshots").glob("*.duckdb")) == [before]
     assert len((home / "publications.jsonl").read_text(encoding="utf-8").splitlines()) == 1
+
+
+def test_a_changelog_line_cut_inside_a_letter_does_not_undo_a_publication(tmp_path):
+    """A crash or a full disk cut the last line of publications.jsonl in the middle of a
+    Cyrillic letter: the next update publishes, says so, and the changelog reads on."""
+    home = tmp_path / "home"
+    run_kezek("update", "--source", str(small(tmp_path / "a")), home=home, check=True)
+    with open(home / "publications.jsonl", "ab") as fh:
+        fh.write('{"snapshot": "x", "title": "Аста'.encode()[:-1])
+    done = run_kezek("update", "--source", str(small(tmp_path / "b", 5)), home=home)
+    assert done.returncode == 0 and "nothing published" not in done.stderr, done.stderr
+    from kezek.publish import publications
+
+    assert [p["rows"]["applications"] for p in publications(home)] == [5, 3]  # newest first; the cut line skipped
+    assert "exit=0" in (home / "update.log").read_text(encoding="utf-8").splitlines()[-1]
+
+
+def test_a_file_name_that_is_not_utf8_inside_the_folder_is_reported_not_crashed(tmp_path):
+    home = tmp_path / "home"
+    folder = small(tmp_path / "a")
+    (Path(os.fsdecode(bytes(folder) + b"/notes\xff.txt"))).write_text("notes")
+    done = subprocess.run([*KEZEK, "update", "--source", str(folder), "--home", str(home)], capture_output=True,
+                          timeout=600, env={**os.environ, "PYTHONIOENCODING": "utf-8"})  # a strict terminal
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert b"notes\\xff.txt" in done.stdout  # named among the ignored files, escaped
+    assert "exit=0" in (home / "update.log").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("setting, value", [("KEZEK_API_THREADS", "0"), ("KEZEK_API_THREADS", "many"),
+                                            ("KEZEK_HEADER_TIMEOUT", "0"), ("KEZEK_HEADER_TIMEOUT", "-1")])
+def test_a_server_setting_that_cannot_be_meant_stops_the_server_at_start(tmp_path, setting, value):
+    done = subprocess.run([*KEZEK, "serve", "--home", str(tmp_path), "--port", "9"], capture_output=True, text=True,
+                          timeout=120, env={**os.environ, setting: value})
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"{setting} must be a" in done.stderr and "above 0" in done.stderr
 
 
 # --- 9. a damaged publication on the command line ------------------------------------------------

@@ -25,7 +25,8 @@ ERRORS = {
                         "operation needs left out); `detail` and `parameter` say which."),
     404: ("NotFound", "Nothing of that id or number (at that date)."),
     500: ("Internal", "An unexpected failure; details are in the server's log."),
-    503: ("Unavailable", "No snapshot is published yet."),
+    503: ("Unavailable", "No readable snapshot is published: none yet, a pointer without its date, "
+                         "or a damaged snapshot file. Try again later (Retry-After)."),
 }
 
 HEADERS = {

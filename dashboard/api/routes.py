@@ -30,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import context
+from dashboard import context, settings
 from dashboard.api import models, openapi, queries
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
@@ -382,14 +382,17 @@ def within_the_snapshot(params: models.Parameters, snapshot: Snapshot) -> None:
 # for Python's lock: with the 28 threads of the shared pool busy, the event loop (which answers
 # /healthz and accepts connections) waited seconds for its turn. Requests beyond these wait
 # their turn without holding a thread.
-API_THREADS = int(os.environ.get("KEZEK_API_THREADS", 2 * (os.cpu_count() or 2)))
 _api_limiter: anyio.CapacityLimiter | None = None
+
+
+def api_threads() -> int:
+    return settings.positive("KEZEK_API_THREADS", 2 * (os.cpu_count() or 2), int)
 
 
 def api_limiter() -> anyio.CapacityLimiter:
     global _api_limiter
     if _api_limiter is None:  # made in the event loop that uses it
-        _api_limiter = anyio.CapacityLimiter(API_THREADS)
+        _api_limiter = anyio.CapacityLimiter(api_threads())
     return _api_limiter
 
 
