@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
 import subprocess
 import tarfile
 from pathlib import Path
@@ -27,8 +28,8 @@ def is_git_source(source: str) -> bool:
 def _git(path: Path, *args: str, binary: bool = False):
     try:
         done = subprocess.run(["git", "-C", str(path), *args], capture_output=True, check=True, timeout=3600,
-                              env={"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "PATH": "/usr/bin:/bin",
-                                   "HOME": "/nonexistent"})
+                              env={"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
+                                   "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent"})
     except FileNotFoundError:
         raise BadInput([Problem(f"{PREFIX}{path}", None, None, "git is not installed; install it to read a series "
                                 "from a repository")]) from None

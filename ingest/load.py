@@ -371,6 +371,13 @@ class Ingest:
             "|| '; publish the number the queue gave the application' FROM c_applications "
             f"WHERE {privacy.is_iin_sql('application_number')}"
         )
+        for name, columns in privacy.IDENTIFIERS.items():
+            for column in columns:
+                yield (
+                    f"SELECT _file, _row, {sql_str(column)}, 'looks like personal data (an ИИН or an e-mail), not an "
+                    f"id: ' || {q(column)} || '; publish the id the register gave it' FROM c_{name} "
+                    f"WHERE {privacy.is_person_id_sql(q(column))}"
+                )
         # Places group the queue and are published as they are: a person there is a mistake.
         for name, columns in privacy.PLACES.items():
             for column in columns:

@@ -86,6 +86,16 @@ def looks_personal_sql(column_sql: str, pattern: str = PERSONAL_VALUE) -> str:
     return f"coalesce(regexp_matches(CAST({column_sql} AS VARCHAR), '{pattern}'), false)"
 
 
+# The ids the register gives institutions, groups and bulletins, published as they are: an
+# ИИН (a sole proprietor's kindergarten keyed by its owner's ИИН) or an e-mail there is refused.
+IDENTIFIERS = {"kindergartens": ("kindergarten_id",), "groups": ("group_id",), "vacancies": ("bulletin_id",)}
+
+
+def is_person_id_sql(column_sql: str) -> str:
+    """The whole value is an ИИН (spaces and dashes aside) or an e-mail address."""
+    return f"({is_iin_sql(column_sql)} OR coalesce(regexp_full_match(trim({column_sql}), '{EMAIL}'), false))"
+
+
 def is_iin_sql(column_sql: str) -> str:
     """The whole value is an ИИН, once spaces and dashes are taken out."""
     return f"coalesce(regexp_full_match(regexp_replace({column_sql}, '[\\s-]', '', 'g'), '{IIN}'), false)"

@@ -164,3 +164,22 @@ def test_a_wide_file_of_free_text_is_scanned_in_little_memory(tmp_path):
     assert "withheld in applications.csv: n5 1, n800 1" in done.stdout
     peak_mb = int(done.stderr.split()[-1]) / 1024  # ru_maxrss is in KB on Linux
     assert peak_mb < 500, f"peak {peak_mb:.0f} MB"
+
+
+@pytest.mark.parametrize("table, column, value", [("kindergartens", "kindergarten_id", "900101 300 123"),
+                                                  ("groups", "group_id", "ivanova@mail.kz"),
+                                                  ("vacancies", "bulletin_id", "900101-300-123")])
+def test_an_id_that_is_an_iin_or_an_e_mail_is_refused_and_masked(tmp_path, table, column, value):
+    """A sole proprietor's kindergarten keyed by its owner's ИИН; a group id typed as a
+    teacher's e-mail. Ids are published as they are: refused, the value masked in the line."""
+    kid = value if column == "kindergarten_id" else "K1"
+    tables = {"kindergartens": [kindergarten(kid)],
+              "vacancies": [vacancy(value if column == "bulletin_id" else "B1", kid)],
+              "applications": [application("УО.2016.000001.1", "2016-02-01 10:00")]}
+    if table == "groups":
+        tables["groups"] = [{"kindergarten_id": kid, "group_id": value, "name": "Балапан", "birth_year": 2016,
+                             "language": "kk", "capacity": 20}]
+    done = run_kezek("update", "--source", str(write_dataset(tmp_path / "ds", tables)), home=tmp_path / "home")
+    assert done.returncode == 2, done.stderr
+    assert f"{table}.csv, row 2, column {column}: looks like personal data (an ИИН or an e-mail), not an id" in done.stderr
+    assert value not in done.stderr and not (tmp_path / "home" / "published.json").exists()

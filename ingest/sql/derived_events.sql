@@ -8,8 +8,9 @@
 -- seen_in (the snapshot the change was seen in), derived = true. One pass over all
 -- snapshots: each listing is compared with the same application's previous listing.
 WITH snapshots AS (
+    -- A snapshot that lists nobody did not publish the list: the previous list holds.
     SELECT snapshot_at, row_number() OVER (ORDER BY snapshot_at) AS k
-    FROM series_snapshots
+    FROM series_snapshots SEMI JOIN listed USING (snapshot_at)
 ),
 listing AS (
     SELECT l.application_number, l.registered_at, l.privilege, l.snapshot_at, s.k,
