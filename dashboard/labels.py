@@ -19,6 +19,7 @@ STATUS = {
     "withdrawn": N_("status.withdrawn"),
     "removed": N_("status.removed"),
     "aged_out": N_("status.aged_out"),
+    "left": N_("status.left"),  # a series: gone from the published list
 }
 PRIVILEGE = {
     "none": N_("privilege.none"),

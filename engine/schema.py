@@ -34,6 +34,7 @@ STATUS = (
     "withdrawn",
     "removed",
     "aged_out",
+    "left",  # format 1.1: no longer in a published list, reason not published (series)
 )
 # Q2: the statuses that hold a place in the queue.
 NUMBERED_STATUSES = ("queued", "notified", "referred", "stop_list")
@@ -58,8 +59,14 @@ EVENT_STATUS = {
     "withdrawn": "withdrawn",
     "removed": "removed",
     "aged_out": "aged_out",
+    # format 1.1, derived from a series: gone from the list (why is not published), back in it
+    "left": "left",
+    "returned": "queued",
 }
-EVENT = ("registered", "privilege_changed", *[e for e in EVENT_STATUS if e != "registered"])
+# Events that bear no status: a privilege changed, or a registration time that is not what an
+# earlier snapshot said (format 1.1; itself a fact to check: it should never change).
+EVENT = ("registered", "privilege_changed", "registration_changed",
+         *[e for e in EVENT_STATUS if e != "registered"])
 
 # Events whose row must carry a value in the named column.
 EVENT_REQUIRES = {
@@ -199,6 +206,9 @@ EVENTS = Table(
         C("kindergarten_id", "string", False, "Kindergarten (referral_issued, enrolled)."),
         C("channel", "enum", False, "How the referral was obtained (referral_issued).", CHANNEL),
         C("reason", "string", False, "Free text or code."),
+        C("derived", "bool", False, "true: not published as such but derived by comparing consecutive "
+                                    "snapshots of a series (format 1.1); empty: false."),
+        C("seen_in", "datetime", False, "A derived event: the snapshot it was seen in."),
     ),
     foreign_keys=(
         ("application_number", "applications", "application_number"),
@@ -234,4 +244,5 @@ DUCKDB_TYPE = {
     "float": "DOUBLE",
     "date": "DATE",
     "datetime": "TIMESTAMP",
+    "bool": "BOOLEAN",
 }

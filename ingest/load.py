@@ -8,6 +8,7 @@ set of SQL queries over the typed tables; each problem names file, row and colum
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import zoneinfo
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from ingest.mapping import Mapping
 from ingest.problems import SHOWN, BadInput, Problem
 from ingest.readers import quote_ident as q
 from ingest.readers import add_row_numbers, read_file
+from ingest.series import collapse
 
 DATETIME_FORMATS = [
     "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M",
@@ -41,6 +43,7 @@ EXPECTED = {
     "float": "a number",
     "date": "a date as YYYY-MM-DD or DD.MM.YYYY",
     "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
+    "bool": "true or false",
 }
 
 
@@ -72,6 +75,7 @@ class LoadedFile:
     columns: dict[str, str] = field(default_factory=dict)  # canonical → header in the file
     raw: str = ""  # DuckDB table with the file's own columns, personal ones dropped
     withheld: dict[str, int] = field(default_factory=dict)  # column → values that looked personal
+    snapshot_at: dt.datetime | None = None  # a file of a series' snapshot (ingest/series.py)
 
 
 class Ingest:
@@ -105,11 +109,13 @@ class Ingest:
         self.con.execute("SET TimeZone = $zone", {"zone": zone})
         self.timezone, self.timezone_from = zone, self.timezone_from or named_in
 
-    def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None) -> LoadedFile:
+    def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None,
+                 snapshot_at: dt.datetime | None = None) -> LoadedFile:
         raw = f"raw_{len(self.files)}"
         name = label or path.name
         detected = read_file(self.con, path, raw, self.workdir)
-        loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected)
+        loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected,
+                            snapshot_at=snapshot_at)
         self._stage(raw, loaded, mapping)
         return loaded
 
@@ -253,6 +259,8 @@ class Ingest:
             return f"CAST(try_strptime({text}, {DATE_FORMATS!r}) AS DATE)"
         if column.type == "datetime":
             return f"try_strptime({text}, {DATETIME_FORMATS!r})"
+        if column.type == "bool":  # true/false, t/f, yes/no, 1/0, as DuckDB reads them
+            return f"TRY_CAST({text} AS BOOLEAN)"
         raise AssertionError(column.type)
 
     def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column]) -> None:
@@ -312,9 +320,17 @@ class Ingest:
             if spec.required and name not in present:
                 self.problems.append(Problem(f"{name}.*", None, None, f"required table {name!r} is missing (expected {name}.csv, .parquet, .json, .jsonl or .xlsx)"))
         self._raise_if_problems()
+        # A series' snapshots become one state and the events derived from them.
+        series = {}
+        for f in self.files:
+            if f.snapshot_at is not None:
+                series.setdefault(f.table, []).append((f.snapshot_at, f.staged))
+        collapsed = collapse(self.con, series, {n: list(t.column_names) for n, t in TABLES.items()},
+                             {n: t.primary_key for n, t in TABLES.items()}) if series else {}
         counts = {}
         for name, spec in TABLES.items():
-            staged = [f.staged for f in self.files if f.table == name]
+            staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None]
+            staged += [collapsed[name]] if name in collapsed else []
             cols = ", ".join(["_file", "_row", *map(q, spec.column_names)])
             if staged:
                 union = " UNION ALL ".join(f"SELECT {cols} FROM {s}" for s in staged)
@@ -325,8 +341,8 @@ class Ingest:
                 ) + " WHERE false"
             self.con.execute(f"CREATE OR REPLACE TABLE c_{name} AS {union}")
             counts[name] = self.con.execute(f"SELECT count(*) FROM c_{name}").fetchone()[0]
-            for s in staged:
-                self.con.execute(f"DROP TABLE {s}")
+            for s in staged + [t for _, t in series.get(name, [])]:
+                self.con.execute(f"DROP TABLE IF EXISTS {s}")
         self._collect(list(self._table_checks()))
         self._raise_if_problems()
         return counts

@@ -13,7 +13,9 @@ from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
+from ingest.git_series import PREFIX, is_git_source, materialize
 from ingest.redaction import printable
+from ingest.series import is_series, snapshot_folders
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -44,11 +46,15 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         folder = _unzip(fetched, workdir) if fetched.suffix == ".zip" else fetched
         return _folder(ingest, folder, mapping, source)
     path = Path(source)
+    if is_git_source(source):  # a series kept in a local git repository
+        return _series(ingest, materialize(Path(source.removeprefix(PREFIX)), workdir / "git-series"), mapping, source)
     if printable(source) != source:  # bytes Python could not decode, kept as surrogate escapes
         raise BadInput([Problem(printable(source), None, None, "the path is not UTF-8 (a name written in another "
                                 "encoding); rename the folder or file in UTF-8")])
     if path.is_file() and path.suffix.lower() == ".toml":
         return _source_file(ingest, path, mapping, workdir)
+    if path.is_dir() and is_series(path):
+        return _series(ingest, path, mapping, source)
     if path.is_dir():
         return _folder(ingest, path, mapping, source)
     if path.is_file() and path.suffix.lower() == ".zip":
@@ -81,6 +87,32 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         report.metadata = _dataset_json(folder / "dataset.json")
         if "timezone" in report.metadata:  # before any file: zone-aware times are read in it
             ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+    for table, path in _tables(folder, mapping, report).items():
+        ingest.add_file(path, table, mapping)
+    return report
+
+
+def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) -> SourceReport:
+    """A series (ingest/series.py): every snapshot's tables, each file marked with its
+    snapshot's time; the series' mapping.toml and dataset.json apply to all of them. Without
+    an export time, the data describe the queue as of the last snapshot."""
+    report = SourceReport(source)
+    if mapping is None and (folder / "mapping.toml").is_file():
+        mapping = load_mapping(folder / "mapping.toml")
+    if (folder / "dataset.json").is_file():
+        report.metadata = _dataset_json(folder / "dataset.json")
+        if "timezone" in report.metadata:
+            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+    snapshots = snapshot_folders(folder)
+    for at, snapshot in snapshots:
+        for table, path in _tables(snapshot, mapping, report).items():
+            ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}", snapshot_at=at)
+    report.metadata.setdefault("exported_at", f"{snapshots[-1][0]:%Y-%m-%dT%H:%M:%S}")
+    return report
+
+
+def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict[str, Path]:
+    """The file of each canonical table in `folder`; other files are listed as ignored."""
     by_table: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")
@@ -93,9 +125,7 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         if table in by_table:
             raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
         by_table[table] = path
-    for table, path in by_table.items():
-        ingest.add_file(path, table, mapping)
-    return report
+    return by_table
 
 
 def _dataset_json(path: Path) -> dict:

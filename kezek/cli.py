@@ -23,7 +23,8 @@ def parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("update", help="ingest sources, recompute and publish a new snapshot")
     p.add_argument("--source", action="append", required=True, metavar="SRC",
-                   help="a dataset folder or .zip, or demo:PRESET (astana-2017, almaty, national); repeatable")
+                   help="a dataset folder or .zip, a series (a folder of dated snapshot folders) or git:PATH, "
+                        "or demo:PRESET (astana-2017, almaty, national); repeatable")
     p.add_argument("--mapping", type=Path, help="mapping file (TOML) for exports laid out differently")
     _home_arg(p)
 

@@ -155,4 +155,4 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
 
 # Frictionless Table Schema types of the column types of engine/schema.py.
 FIELD_TYPE = {"string": "string", "enum": "string", "list": "string", "int": "integer", "float": "number",
-              "date": "date", "datetime": "datetime"}
+              "date": "date", "datetime": "datetime", "bool": "boolean"}

@@ -27,7 +27,7 @@ SLOW = os.environ.get("KEZEK_SLOW") == "1"
 ASTANA_PLACES = {2015: (1240, "2017-04-10"), 2014: (2233, "2017-04-12"), 2013: (1340, "2017-04-18"),
                  2012: (1111, "2017-04-21"), 2011: (386, "2017-04-25")}
 ARROW = {"string": pa.string(), "enum": pa.string(), "list": pa.string(), "int": pa.int64(),
-         "float": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s")}
+         "float": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s"), "bool": pa.bool_()}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ and on three real days of Vilnius's published list, against an independent diff 
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import subprocess
 import datetime as dt
@@ -155,3 +156,69 @@ def test_a_folder_that_is_no_repository_is_named(tmp_path):
 
     with pytest.raises(BadInput, match=r"git:.*not readable as a git repository"):
         materialize(tmp_path, tmp_path / "series")
+
+
+# --- a series published by `kezek update` ------------------------------------------------------
+
+def canonical_series(root: Path) -> Path:
+    """Three days of a register in the format's own layout; the kindergartens only on day 1."""
+    from conftest import application, kindergarten, vacancy, write_dataset
+
+    a = application("УО.2016.000001.1", "2016-02-01 10:00")
+    b = application("УО.2016.000002.1", "2016-02-02 10:00")
+    c = application("УО.2016.000003.1", "2016-02-03 10:00")
+    write_dataset(root / "2017-04-01", {"kindergartens": [kindergarten()], "vacancies": [vacancy()], "applications": [a, b]})
+    write_dataset(root / "2017-04-02T0930", {"applications": [a, c]})               # B gone, C new
+    write_dataset(root / "2017-04-03T0930", {"applications": [a, {**c, "privilege": "first"}]})
+    return root
+
+
+def published(home: Path) -> dict:
+    con = duckdb.connect(str(home / "snapshots" / f"{json.loads((home / 'published.json').read_text())['snapshot']}.duckdb"),
+                         read_only=True)
+    tables = {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+              for t in ("applications", "events", "kindergartens", "vacancies", "queue", "states")}
+    con.close()
+    return tables
+
+
+def test_a_series_publishes_the_last_state_and_the_derived_events(tmp_path):
+    from conftest import run_kezek
+
+    home = tmp_path / "home"
+    done = run_kezek("update", "--source", str(canonical_series(tmp_path / "series")), home=home)
+    assert done.returncode == 0, done.stderr
+    got = published(home)
+    status = {r[0]: r[9] for r in got["applications"]}
+    assert status == {"УО.2016.000001.1": "queued", "УО.2016.000002.1": "left", "УО.2016.000003.1": "queued"}
+    events = {(r[0], r[3]) for r in got["events"]}
+    assert {("УО.2016.000002.1", "left"), ("УО.2016.000003.1", "registered"),
+            ("УО.2016.000003.1", "privilege_changed")} <= events
+    con = duckdb.connect(str(next((home / "snapshots").glob("*.duckdb"))), read_only=True)
+    assert con.execute("""SELECT count(*) FILTER (WHERE NOT derived OR seen_in IS NULL), count(*) FROM events""").fetchone() \
+        == (0, 5)  # registered ×3, left, privilege_changed: every one derived, with its snapshot
+    assert con.execute("SELECT value FROM meta WHERE key = 'as_of'").fetchone()[0] == "2017-04-03"
+    # C, privileged since day 3, is ahead of A; B, gone, holds no number.
+    assert con.execute("SELECT application_number FROM queue ORDER BY queue_number").fetchall() == [
+        ("УО.2016.000003.1",), ("УО.2016.000001.1",)]
+    con.close()
+    run_kezek("export", "--out", str(tmp_path / "out"), home=home, check=True)
+    header = (tmp_path / "out" / "csv" / "events.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert "derived" in header and "seen_in" in header
+
+
+def test_a_series_in_git_publishes_what_the_same_folders_do(tmp_path):
+    from conftest import run_kezek
+
+    folder = canonical_series(tmp_path / "series")
+    repo = tmp_path / "repo"
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for at, snapshot in snapshot_folders(folder):
+        for old in repo.glob("*.csv"):
+            old.unlink()  # a snapshot holds only its own files
+        for file in snapshot.iterdir():
+            shutil.copy(file, repo / file.name)
+        commit_all(repo, f"{at:%Y-%m-%dT%H:%M}:00+05:00", f"list of {at}")
+    run_kezek("update", "--source", str(folder), home=tmp_path / "from-folder", check=True)
+    run_kezek("update", "--source", f"git:{repo}", home=tmp_path / "from-git", check=True)
+    assert published(tmp_path / "from-git") == published(tmp_path / "from-folder")

@@ -1190,14 +1190,16 @@ class Simulation:
 
 # ---------------------------------------------------------------------- arrow helpers
 ARROW = {"string": pa.string(), "enum": pa.string(), "list": pa.string(), "int": pa.int64(),
-         "float": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s")}
+         "float": pa.float64(), "date": pa.date32(), "datetime": pa.timestamp("s"), "bool": pa.bool_()}
 
 
 def table(name: str, cols: dict) -> pa.Table:
     spec = TABLES[name]
     arrays, fields = [], []
+    rows = len(next(iter(cols.values())))
     for col in spec.columns:
-        arr = cols[col.name]
+        # A column the demo has nothing for (a series' `derived`, `seen_in`): empty.
+        arr = cols[col.name] if col.name in cols or col.required else pa.nulls(rows, ARROW[col.type])
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
         arrays.append(arr.cast(ARROW[col.type]))

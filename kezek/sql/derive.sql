@@ -23,7 +23,8 @@ SELECT application_number, "at",
        row_number() OVER (ORDER BY _file, _row) AS seq,           -- ties on `at`: file order
        event,
        CASE event {event_status_cases} END AS status_after,       -- state at an instant
-       privilege, bulletin_id, kindergarten_id, channel, reason
+       privilege, bulletin_id, kindergarten_id, channel, reason,
+       coalesce(derived, false) AS derived, seen_in                -- format 1.1: series
 FROM c_events
 ORDER BY application_number, "at", seq;
 
