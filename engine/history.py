@@ -54,8 +54,13 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     as_of = snapshot_as_of(con)
     last = min(last or as_of, as_of)
     first = max(first or registered_at.date(), registered_at.date())
+    # A series was observed from its first snapshot: no day before it is shown as if it had
+    # been (the numbers there would be rebuilt from the applications still listed).
+    since = observed_since(con)
+    if since is not None:
+        first = max(first, since)
     if first > last:
-        return {"application_number": application_number, "days": []}
+        return {"application_number": application_number, "observed_since": since and since.isoformat(), "days": []}
     rows = con.execute(numbering.with_spans("history"), {
         "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
         "registered_at": registered_at, "first": first, "last": last,
@@ -66,6 +71,14 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
         {"date": day.isoformat(), "queue_number": queue_number, "privileged_queue_number": privileged,
          "change": change, "causes": dict(causes)}
         for day, queue_number, privileged, change, moved, causes in rows
-        if every_day or change or moved
+        if every_day or change or moved or (since is not None and day == since)
     ]
-    return {"application_number": application_number, "days": days}
+    if since is not None and days and days[0]["date"] == since.isoformat():
+        days[0].update(change=0, causes={})  # the first day observed: where the history starts, not a move
+    return {"application_number": application_number, "observed_since": since and since.isoformat(), "days": days}
+
+
+def observed_since(con: duckdb.DuckDBPyConnection) -> dt.date | None:
+    """The day of a series' first snapshot, or None for a publication of a status log."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'observed_since'").fetchone()
+    return dt.datetime.fromisoformat(row[0]).date() if row else None

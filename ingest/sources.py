@@ -108,6 +108,8 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
         for table, path in _tables(snapshot, mapping, report).items():
             ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}", snapshot_at=at)
     report.metadata.setdefault("exported_at", f"{snapshots[-1][0]:%Y-%m-%dT%H:%M:%S}")
+    # What a series shows was observed from its first snapshot on; before it, nothing was.
+    report.metadata["observed_since"] = f"{snapshots[0][0]:%Y-%m-%dT%H:%M:%S}"
     return report
 
 

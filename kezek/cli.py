@@ -207,6 +207,8 @@ def _history(args, con) -> int:
     if args.json:
         _print_document(doc, as_json=True)
         return EXIT_OK
+    if doc.get("observed_since"):
+        print(f"observed from {doc['observed_since']}, the first snapshot of the series; nothing before it")
     for day in doc["days"]:
         causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())
         number = "—" if day["queue_number"] is None else day["queue_number"]

@@ -222,3 +222,20 @@ def test_a_series_in_git_publishes_what_the_same_folders_do(tmp_path):
     run_kezek("update", "--source", str(folder), home=tmp_path / "from-folder", check=True)
     run_kezek("update", "--source", f"git:{repo}", home=tmp_path / "from-git", check=True)
     assert published(tmp_path / "from-git") == published(tmp_path / "from-folder")
+
+
+def test_the_history_of_a_series_starts_at_its_first_snapshot(tmp_path):
+    """A, registered in 2016, was first seen on 2017-04-01: nothing before that day is shown
+    as if it had been observed; from it on, the causes still add up to each change."""
+    from conftest import run_kezek
+
+    home = tmp_path / "home"
+    run_kezek("update", "--source", str(canonical_series(tmp_path / "series")), home=home, check=True)
+    done = run_kezek("lookup", "УО.2016.000001.1", "--history", "--json", home=home, check=True)
+    doc = json.loads(done.stdout)
+    assert doc["observed_since"] == "2017-04-01"
+    assert [(d["date"], d["queue_number"], d["change"]) for d in doc["days"]] == [
+        ("2017-04-01", 1, 0), ("2017-04-03", 2, 1)]  # C, privileged on day 3, went ahead
+    assert all(sum(d["causes"].values()) == d["change"] for d in doc["days"])
+    text = run_kezek("lookup", "УО.2016.000001.1", "--history", home=home, check=True).stdout
+    assert text.splitlines()[0].startswith("observed from 2017-04-01")

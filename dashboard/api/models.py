@@ -205,6 +205,9 @@ class History(Document):
     """One application's numbers day by day (`kezek lookup NUMBER --history --json`)."""
 
     application_number: str
+    observed_since: Date | None = Field(None, description="A series (lists published day after day): the day "
+                                                           "of its first snapshot, where the history starts; "
+                                                           "nothing before it was observed. Null for a status log.")
     days: list[HistoryDay] = Field(description="The days on which the number changed or the application "
                                                 "entered or left the queue, oldest first.")
 
