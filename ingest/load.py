@@ -325,8 +325,7 @@ class Ingest:
         for f in self.files:
             if f.snapshot_at is not None:
                 series.setdefault(f.table, []).append((f.snapshot_at, f.staged))
-        collapsed = collapse(self.con, series, {n: list(t.column_names) for n, t in TABLES.items()},
-                             {n: t.primary_key for n, t in TABLES.items()}) if series else {}
+        collapsed = collapse(self.con, series) if series else {}
         counts = {}
         for name, spec in TABLES.items():
             staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None]
@@ -387,20 +386,15 @@ class Ingest:
             "|| '; publish the number the queue gave the application' FROM c_applications "
             f"WHERE {privacy.is_iin_sql('application_number')}"
         )
-        for name, columns in privacy.IDENTIFIERS.items():
-            for column in columns:
-                yield (
-                    f"SELECT _file, _row, {sql_str(column)}, 'looks like personal data (an ИИН or an e-mail), not an "
-                    f"id: ' || {q(column)} || '; publish the id the register gave it' FROM c_{name} "
-                    f"WHERE {privacy.is_person_id_sql(q(column))}"
-                )
-        # Places group the queue and are published as they are: a person there is a mistake.
-        for name, columns in privacy.PLACES.items():
-            for column in columns:
-                yield (
-                    f"SELECT _file, _row, {sql_str(column)}, 'looks like personal data (an ИИН, a phone or an e-mail), "
-                    f"not a place: ' || {q(column)} FROM c_{name} WHERE {privacy.looks_personal_sql(q(column))}"
-                )
+        # Ids and places are published as they are: a person there is a mistake.
+        refusals = ((privacy.IDENTIFIERS, privacy.is_person_id_sql,
+                     "(an ИИН or an e-mail), not an id: ", "; publish the id the register gave it"),
+                    (privacy.PLACES, privacy.looks_personal_sql, "(an ИИН, a phone or an e-mail), not a place: ", ""))
+        for columns_of, looks_personal, what, advice in refusals:
+            for name, columns in columns_of.items():
+                for column in columns:
+                    yield (f"SELECT _file, _row, {sql_str(column)}, {sql_str('looks like personal data ' + what)} || "
+                           f"{q(column)} || {sql_str(advice)} FROM c_{name} WHERE {looks_personal(q(column))}")
         yield (
             "SELECT _file, _row, 'birth_date', 'birth date ' || birth_date || ' is after the registration ' || registered_at "
             "FROM c_applications WHERE birth_date > registered_at"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from engine.schema import TABLES
 from ingest.problems import BadInput, Problem
 
 SNAPSHOT_NAME = re.compile(r"^(?P<day>[0-9]{4}-[0-9]{2}-[0-9]{2})(T(?P<hour>[0-9]{2})(?P<minute>[0-9]{2}))?$")
@@ -70,8 +71,7 @@ def derive_events(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
                    "ORDER BY seen_in, application_number, event")
 
 
-def collapse(con: duckdb.DuckDBPyConnection, staged: dict[str, list[tuple[dt.datetime, str]]],
-             columns: dict[str, list[str]], keys: dict[str, tuple[str, ...]]) -> dict[str, str]:
+def collapse(con: duckdb.DuckDBPyConnection, staged: dict[str, list[tuple[dt.datetime, str]]]) -> dict[str, str]:
     """The staged tables of a series' snapshots (table → [(snapshot time, staged table)]) as
     one staged table per canonical table: the state the last snapshot shows, and the events
     derived from all of them. Returns table → the staged table that replaces the snapshots'.
@@ -81,6 +81,7 @@ def collapse(con: duckdb.DuckDBPyConnection, staged: dict[str, list[tuple[dt.dat
     - events: the published ones (once each) and the derived ones (`derived`, `seen_in`);
     - any other table: each key's row from the last snapshot that has it (a table missing
       from a snapshot keeps its value)."""
+    columns = {name: list(t.column_names) for name, t in TABLES.items()}
     out = {}
     for table, files in staged.items():
         cols = ", ".join(["_file", "_row", *(f'"{c}"' for c in columns[table])])
@@ -91,7 +92,7 @@ def collapse(con: duckdb.DuckDBPyConnection, staged: dict[str, list[tuple[dt.dat
         if table == "applications":
             _applications(con)
         elif table != "events":
-            key = ", ".join(f'"{k}"' for k in keys[table]) or cols
+            key = ", ".join(f'"{k}"' for k in TABLES[table].primary_key) or cols
             con.execute(f"""CREATE OR REPLACE TABLE {out[table]} AS SELECT * EXCLUDE (_snapshot_at) FROM series_{table}
                             QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _snapshot_at DESC, _file, _row) = 1""")
         else:  # published events: each once, as first seen

@@ -81,12 +81,7 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     entries = [p for p in folder.iterdir() if not p.name.startswith((".", "__MACOSX"))]
     if len(entries) == 1 and entries[0].is_dir():
         folder = entries[0]
-    if mapping is None and (folder / "mapping.toml").is_file():
-        mapping = load_mapping(folder / "mapping.toml")
-    if (folder / "dataset.json").is_file():
-        report.metadata = _dataset_json(folder / "dataset.json")
-        if "timezone" in report.metadata:  # before any file: zone-aware times are read in it
-            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+    mapping = _settings(ingest, folder, mapping, report)
     for table, path in _tables(folder, mapping, report).items():
         ingest.add_file(path, table, mapping)
     return report
@@ -97,12 +92,7 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     snapshot's time; the series' mapping.toml and dataset.json apply to all of them. Without
     an export time, the data describe the queue as of the last snapshot."""
     report = SourceReport(source)
-    if mapping is None and (folder / "mapping.toml").is_file():
-        mapping = load_mapping(folder / "mapping.toml")
-    if (folder / "dataset.json").is_file():
-        report.metadata = _dataset_json(folder / "dataset.json")
-        if "timezone" in report.metadata:
-            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+    mapping = _settings(ingest, folder, mapping, report)
     snapshots = snapshot_folders(folder)
     for at, snapshot in snapshots:
         for table, path in _tables(snapshot, mapping, report).items():
@@ -111,6 +101,18 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     # What a series shows was observed from its first snapshot on; before it, nothing was.
     report.metadata["observed_since"] = f"{snapshots[0][0]:%Y-%m-%dT%H:%M:%S}"
     return report
+
+
+def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: SourceReport) -> Mapping | None:
+    """A dataset's (or a series') own mapping.toml, unless one was given, and dataset.json
+    into the report; its time zone set before any file is read (zone-aware times are read in it)."""
+    if mapping is None and (folder / "mapping.toml").is_file():
+        mapping = load_mapping(folder / "mapping.toml")
+    if (folder / "dataset.json").is_file():
+        report.metadata = _dataset_json(folder / "dataset.json")
+        if "timezone" in report.metadata:
+            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+    return mapping
 
 
 def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict[str, Path]:
