@@ -9,7 +9,7 @@ HOME_DIR ?= data
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: setup run test test-slow browser nginx bench lock clean
+.PHONY: setup run test test-slow browser nginx bench lock clean vilnius
 
 setup: $(STAMP)
 
@@ -26,6 +26,12 @@ $(HOME_DIR)/published.json: | $(STAMP)
 
 run: setup $(HOME_DIR)/published.json
 	$(BIN)/kezek serve --home $(HOME_DIR) --host $(HOST) --port $(PORT)
+
+# A real city's published lists as a series (examples/vilnius/README.md); again: appends new days.
+VILNIUS ?= ../shared/data/vilnius
+vilnius: setup
+	$(BIN)/python examples/vilnius/publish.py $(VILNIUS) --series data/vilnius-series --home data/vilnius
+	@echo "to see it: make run HOME_DIR=data/vilnius"
 
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
 browser:

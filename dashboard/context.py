@@ -248,6 +248,8 @@ def header(title: str, intro: str, lang: str) -> dict[str, str]:
         as_of=i18n.date(meta["as_of"], lang) if meta.get("as_of") else "—",
         published=published(meta, lang),
     ))
+    if meta.get("observed_since"):  # a series: observed from its first snapshot, not before
+        st.caption(i18n.t("page.observed_since", lang, since=i18n.date(meta["observed_since"][:10], lang)))
     return meta
 
 

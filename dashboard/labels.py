@@ -51,6 +51,9 @@ FINDING_TYPE = {
     "overbooked_bulletin": N_("finding.overbooked_bulletin"),
     "position_mismatch": N_("finding.position_mismatch"),
     "inconsistent_record": N_("finding.inconsistent_record"),
+    "registration_changed": N_("finding.registration_changed"),
+    "backdated_entry": N_("finding.backdated_entry"),
+    "unexplained_jump": N_("finding.unexplained_jump"),
 }
 CHANNEL = {
     "staff_child": N_("channel.staff_child"),

@@ -3,8 +3,9 @@
 scraper ("git scraping"). Each commit that touches PATH is a snapshot, at the commit's time
 on its own clock; the files are read with git itself, from the local repository only.
 
-`materialize` writes the snapshots as the dated folders of a series (ingest/series.py), so
-that a repository and a folder of the same snapshots are read the same way.
+`materialize` writes a snapshot as a dated folder of a series (ingest/series.py), so that a
+repository and a folder of the same snapshots are read the same way; only the snapshots an
+update reads are written (those the publication carries are not).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import tarfile
 from pathlib import Path
 
 from ingest.problems import BadInput, Problem
+from ingest.series import Snapshot
 
 PREFIX = "git:"
 
@@ -52,19 +54,22 @@ def snapshots(path: Path) -> list[tuple[dt.datetime, str]]:
     return [(minute, commit) for minute, (_, commit) in sorted(by_minute.items())]
 
 
-def materialize(path: Path, out: Path) -> Path:
-    """Write each snapshot of the repository folder `path` to out/YYYY-MM-DDTHHMM/ (the files
-    under `path` as they were in that commit); returns `out`."""
+def commit_snapshots(path: Path, out: Path) -> list[Snapshot]:
+    """The snapshots of the repository folder `path`, each to be written to
+    out/YYYY-MM-DDTHHMM/ by `materialize`; a commit is what its snapshot holds."""
     found = snapshots(path)
     if not found:
         raise BadInput([Problem(f"{PREFIX}{path}", None, None, "no commit holds files here")])
-    for at, commit in found:
-        folder = out / f"{at:%Y-%m-%dT%H%M}"
-        folder.mkdir(parents=True)
-        archive = _git(path, "archive", "--format=tar", commit, "--", ".", binary=True)
-        with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
-            # git archive, run inside `path`, names the files relative to it
-            members = [m for m in tar.getmembers() if m.isfile()]
-            tar.extractall(folder, members=members, filter="data")  # no links, no paths outside
-    return out
+    out.mkdir(parents=True, exist_ok=True)
+    return [Snapshot(at, f"{at:%Y-%m-%dT%H%M}", commit, out / f"{at:%Y-%m-%dT%H%M}") for at, commit in found]
 
+
+def materialize(path: Path, snapshot: Snapshot) -> None:
+    """Write the files under the repository folder `path`, as they were in the snapshot's
+    commit, into the snapshot's folder."""
+    snapshot.folder.mkdir(parents=True)
+    archive = _git(path, "archive", "--format=tar", snapshot.identity, "--", ".", binary=True)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
+        # git archive, run inside `path`, names the files relative to it
+        members = [m for m in tar.getmembers() if m.isfile()]
+        tar.extractall(snapshot.folder, members=members, filter="data")  # no links, no paths outside

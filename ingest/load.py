@@ -25,7 +25,7 @@ from ingest.mapping import Mapping
 from ingest.problems import SHOWN, BadInput, Problem
 from ingest.readers import quote_ident as q
 from ingest.readers import add_row_numbers, read_file
-from ingest.series import collapse
+from ingest.series import carried_tables, collapse
 
 DATETIME_FORMATS = [
     "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%dT%H:%M",
@@ -89,6 +89,12 @@ class Ingest:
         self.unshown = 0  # problems counted but not kept (beyond the first ones of a query set)
         self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
         self.instants_read = False  # whether a zone-aware time was turned into the zone's wall clock
+        # A series (ingest/series.py): the publication it may carry (its file and the sources
+        # it was published from), its snapshots, and how many of them were carried, not read.
+        self.previous: tuple[Path, str] | None = None
+        self.snapshots: list = []
+        self.carried = 0
+        self.series_settings = ""
 
     # -- reading ---------------------------------------------------------------------
     def use_timezone(self, zone: str, named_in: str) -> None:
@@ -161,7 +167,8 @@ class Ingest:
         for column in spec.columns:
             header = chosen.get(column.name)
             if header is None:
-                selects.append(f"CAST(NULL AS {DUCKDB_TYPE[column.type]}) AS {q(column.name)}")
+                given = self._from_snapshot(spec, column, loaded) or "NULL"
+                selects.append(f"CAST({given} AS {DUCKDB_TYPE[column.type]}) AS {q(column.name)}")
                 continue
             src_type = source_types[header]
             text = f"NULLIF(trim(CAST({q(header)} AS VARCHAR)), '')"
@@ -224,9 +231,17 @@ class Ingest:
                              for c, i in items[start:start + CLEARED_PER_STATEMENT])
             self.con.execute(f"UPDATE {table} SET {sets} FROM {found} AS w WHERE {table}._row = w._row")
 
+    @staticmethod
+    def _from_snapshot(spec: Table, column: Column, loaded: LoadedFile) -> str | None:
+        """A value a series' snapshot gives a column its file lacks: the numbers a snapshot
+        publishes are those of its day (positions.as_of; open-data-format.md 1.1)."""
+        if loaded.snapshot_at is not None and (spec.name, column.name) == ("positions", "as_of"):
+            return f"DATE '{loaded.snapshot_at:%Y-%m-%d}'"
+        return None
+
     def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
         for column in spec.columns:
-            if column.required and column.name not in chosen:
+            if column.required and column.name not in chosen and self._from_snapshot(spec, column, loaded) is None:
                 accepted = ", ".join(accepted_headers(column.name))
                 self.problems.append(Problem(loaded.file, None, column.name, f"required column is missing (accepted headers: {accepted})"))
         if spec.name == "kindergartens" and not ({"name_kk", "name_ru"} & chosen.keys()):
@@ -315,7 +330,7 @@ class Ingest:
 
     def finish(self) -> dict[str, int]:
         """Union the staged files into canonical tables `c_<table>` and validate them."""
-        present = {f.table for f in self.files}
+        present = {f.table for f in self.files} | set(carried_tables(self.con))
         for name, spec in TABLES.items():
             if spec.required and name not in present:
                 self.problems.append(Problem(f"{name}.*", None, None, f"required table {name!r} is missing (expected {name}.csv, .parquet, .json, .jsonl or .xlsx)"))
@@ -325,7 +340,7 @@ class Ingest:
         for f in self.files:
             if f.snapshot_at is not None:
                 series.setdefault(f.table, []).append((f.snapshot_at, f.staged))
-        collapsed = collapse(self.con, series) if series else {}
+        collapsed = collapse(self.con, series) if series or self.carried else {}
         counts = {}
         for name, spec in TABLES.items():
             staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None]

@@ -13,9 +13,9 @@ from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
-from ingest.git_series import PREFIX, is_git_source, materialize
+from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
-from ingest.series import is_series, snapshot_folders
+from ingest.series import Snapshot, carry, identity, is_series, settings, snapshot_folders
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -47,7 +47,10 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         return _folder(ingest, folder, mapping, source)
     path = Path(source)
     if is_git_source(source):  # a series kept in a local git repository
-        return _series(ingest, materialize(Path(source.removeprefix(PREFIX)), workdir / "git-series"), mapping, source)
+        repository = Path(source.removeprefix(PREFIX))
+        out = workdir / "git-series"
+        return _series(ingest, out, mapping, source, commit_snapshots(repository, out),
+                       fetch=lambda snapshot: materialize(repository, snapshot))
     if printable(source) != source:  # bytes Python could not decode, kept as surrogate escapes
         raise BadInput([Problem(printable(source), None, None, "the path is not UTF-8 (a name written in another "
                                 "encoding); rename the folder or file in UTF-8")])
@@ -87,19 +90,31 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     return report
 
 
-def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) -> SourceReport:
+def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
+            snapshots: list[Snapshot] | None = None, fetch=None) -> SourceReport:
     """A series (ingest/series.py): every snapshot's tables, each file marked with its
     snapshot's time; the series' mapping.toml and dataset.json apply to all of them. Without
-    an export time, the data describe the queue as of the last snapshot."""
+    an export time, the data describe the queue as of the last snapshot.
+
+    The snapshots the current publication already holds (same sources, same first
+    snapshots) are carried, not read again: appending a day reads one day. `fetch(snapshot)`
+    writes a snapshot's files into its folder before it is read (a git repository's)."""
     report = SourceReport(source)
     mapping = _settings(ingest, folder, mapping, report)
-    snapshots = snapshot_folders(folder)
-    for at, snapshot in snapshots:
-        for table, path in _tables(snapshot, mapping, report).items():
-            ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}", snapshot_at=at)
-    report.metadata.setdefault("exported_at", f"{snapshots[-1][0]:%Y-%m-%dT%H:%M:%S}")
+    if snapshots is None:
+        snapshots = [Snapshot(at, p.name, identity(p), p) for at, p in snapshot_folders(folder)]
+    ingest.series_settings = settings(mapping.model_dump_json() if mapping else None, report.metadata)
+    if ingest.previous is not None:
+        ingest.carried = carry(ingest.con, *ingest.previous, ingest.series_settings, snapshots)
+    ingest.snapshots = snapshots
+    for snapshot in snapshots[ingest.carried:]:
+        if fetch is not None:
+            fetch(snapshot)
+        for table, path in _tables(snapshot.folder, mapping, report).items():
+            ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}", snapshot_at=snapshot.at)
+    report.metadata.setdefault("exported_at", f"{snapshots[-1].at:%Y-%m-%dT%H:%M:%S}")
     # What a series shows was observed from its first snapshot on; before it, nothing was.
-    report.metadata["observed_since"] = f"{snapshots[0][0]:%Y-%m-%dT%H:%M:%S}"
+    report.metadata["observed_since"] = f"{snapshots[0].at:%Y-%m-%dT%H:%M:%S}"
     return report
 
 

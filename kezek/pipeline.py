@@ -29,8 +29,9 @@ from engine import audit, forecast, movement, numbering
 from engine.application_number import normalise_sql
 from engine.ruleset import rulesets
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
+from engine import store
 from engine.store import SNAPSHOTS
-from ingest import archive, remote
+from ingest import archive, remote, series
 from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
@@ -55,11 +56,16 @@ class Report:
     findings: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # every remote file answered 304: nothing published
     warnings: list[str] = field(default_factory=list)  # after the switch: published all the same
+    series: tuple[int, int] = (0, 0)  # a series' snapshots, and how many of them were carried, not read
 
     def lines(self) -> list[str]:
         if self.unchanged:
             return ["source unchanged since the last publication: nothing downloaded, nothing published"]
         out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
+        if self.series[0]:
+            read = self.series[0] - self.series[1]
+            out.append(f"  series: {self.series[0]} snapshots; {read} read"
+                       + (f", {self.series[1]} carried from the last publication" if self.series[1] else ""))
         out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
         found = {k: v for k, v in self.findings.items() if v}
         out.append(f"  audit: {sum(found.values())} findings" + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
@@ -154,6 +160,12 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         mapping: Mapping | None = load_mapping(mapping_path) if mapping_path else None
 
         ingest = Ingest(con, workdir)
+        shown = [public_source(s) for s in sources]  # no password or key is stored (ingest/redaction.py)
+        try:  # a series, alone, carries what the current publication kept of its snapshots
+            if len(sources) == 1:
+                ingest.previous = (store.current(home).path, json.dumps(shown, ensure_ascii=False))
+        except store.SnapshotUnavailable:
+            pass
         source_reports: list[SourceReport] = []
         for source in sources:
             source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
@@ -168,8 +180,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         _check_numbers_distinct(con)
         report.timings["ingest"] = time.perf_counter() - clock
 
+        report.series = (len(ingest.snapshots), ingest.carried)
         clock = time.perf_counter()
-        shown = [public_source(s) for s in sources]  # no password or key is stored (ingest/redaction.py)
         fingerprint = hashlib.sha256(
             json.dumps([[f.file, f.sha256, f.rows] for f in ingest.files] + [shown], ensure_ascii=False).encode()
         ).hexdigest()
@@ -178,6 +190,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         building = publish.building_path(home, snapshot)
         con.execute("ATTACH $path AS snap", {"path": str(building)})
         con.execute(_derive_sql())
+        if ingest.snapshots:  # what the next update of the series carries
+            series.keep(con, "snap", ingest.snapshots, ingest.series_settings)
         con.execute("USE snap")  # the engine's queries read the tables they publish
         as_of = _as_of(con, metadata, now.astimezone(zoneinfo.ZoneInfo(ingest.timezone)).date())
         # Each application's status and privilege at the snapshot's date (the state of the
@@ -213,6 +227,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))
         _sources_table(con, ingest, source_reports)
+        con.execute("DETACH DATABASE IF EXISTS carried")  # the publication a series carried
         report.timings["recompute"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -316,11 +331,15 @@ def _sources_table(con: duckdb.DuckDBPyConnection, ingest: Ingest, source_report
         """CREATE TABLE snap.sources (file VARCHAR, table_name VARCHAR, sha256 VARCHAR, rows BIGINT,
            dropped_columns VARCHAR, extra_columns VARCHAR, encoding VARCHAR, delimiter VARCHAR)"""
     )
-    con.executemany(
+    if ingest.carried:  # the files of the snapshots carried (read before the new ones), as listed when read
+        con.execute("INSERT INTO snap.sources SELECT * FROM carried.sources WHERE split_part(file, '/', 1) IN "
+                    "(SELECT unnest($names))", {"names": [s.name for s in ingest.snapshots[:ingest.carried]]})
+    con.executemany(  # nothing read: an update that carried every snapshot of its series
         "INSERT INTO snap.sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (f.file, f.table, f.sha256, f.rows, "|".join(f.dropped), "|".join(f.extra),
              f.detected.get("encoding"), f.detected.get("delimiter"))
             for f in ingest.files
         ],
-    )
+    ) if ingest.files else None
+

@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 
 from engine import store
-from engine.audit import FINDING_TYPES
+from engine.audit import FINDING_TYPES, SERIES_FINDINGS
 from ingest.demo import generate
 from kezek.pipeline import update
 
@@ -45,7 +45,9 @@ def test_precision_and_recall_are_one_for_every_type(audited):
     preset, con, truth = audited
     found = con.execute("SELECT type, application_number, bulletin_id FROM findings").fetchall()
     report, failures = [], []
-    for type_ in FINDING_TYPES:
+    # The demo is a status log, not a series: the facts of a series are planted in the
+    # scenarios (tests/scenarios/f_series_*) and read off real days (tests/test_series.py).
+    for type_ in [t for t in FINDING_TYPES if t not in SERIES_FINDINGS]:
         got = Counter(f for f in found if f[0] == type_)
         want = Counter((t["type"], t["application_number"], t["bulletin_id"]) for t in truth if t["type"] == type_)
         precision, recall = scores(got, want)

@@ -98,11 +98,39 @@ def dataset(scenario: dict) -> tuple[dict[str, list[dict]], dict]:
     return tables, meta
 
 
+def series(scenario: dict, folder: Path) -> Path:
+    """A scenario with `snapshots`: the list as published again and again, as a series folder
+    (open-data-format.md 1.1). Each snapshot lists `NUMBER  YYYY-MM-DD HH:MM  PRIVILEGE` and
+    may publish numbers, `NUMBER  QUEUE_NUMBER` (their day: the snapshot's); the
+    kindergartens and bulletins are in the first snapshot only."""
+    tables, meta = dataset({**scenario, "events": "", "applications": [], "bulletins": scenario.get("bulletins", [])})
+    born = {a["number"]: a["born"] for a in scenario["applications"]}
+    region = scenario.get("region", "Астана")
+    for i, snapshot in enumerate(scenario["snapshots"]):
+        listed = [line.split("#", 1)[0].split() for line in snapshot["list"].splitlines() if line.split("#", 1)[0].strip()]
+        day = {"applications": [{"application_number": n, "region": region, "birth_date": born[n],
+                                 "registered_at": f"{d} {t}", "privilege": p, "status": "queued"} for n, d, t, p in listed]}
+        if "positions" in snapshot:
+            day["positions"] = [{"application_number": n, "queue_number": q} for n, q in
+                                (line.split("#", 1)[0].split() for line in snapshot["positions"].splitlines()
+                                 if line.split("#", 1)[0].strip())]
+        if i == 0:
+            day |= {"kindergartens": tables["kindergartens"], "vacancies": tables["vacancies"]}
+        write_dataset(folder / snapshot["at"], day)
+    if meta:
+        (folder / "dataset.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return folder
+
+
 def publish(path: Path, tmp_path: Path):
     scenario = load(path)
-    tables, meta = dataset(scenario)
+    if "snapshots" in scenario:
+        source = series(scenario, tmp_path / "series")
+    else:
+        tables, meta = dataset(scenario)
+        source = write_dataset(tmp_path / "ds", tables, meta or None)
     home = tmp_path / "home"
-    update([str(write_dataset(tmp_path / "ds", tables, meta or None))], home)
+    update([str(source)], home)
     return scenario, store.open_snapshot(store.current(home).path)
 
 

@@ -58,18 +58,6 @@ def test_the_events_of_a_series_are_read_off_consecutive_snapshots():
     assert len(got) == derive_events(con).count("*").fetchall()[0][0]  # every row is marked derived
 
 
-def test_a_snapshot_without_the_list_keeps_the_previous_one():
-    """A day whose folder lacks the list is not a day on which everybody left: day 3 is a
-    snapshot of the series but lists nobody; the events are those of the series without it."""
-    con = duckdb.connect()
-    load(con, {**SERIES, day(3): {}})
-    with_gap = sorted(derive_events(con).select('application_number, "at", event, seen_in').fetchall())
-    assert ("B", day(2), "left", day(2)) in with_gap  # the days around it still compare
-    con = duckdb.connect()
-    load(con, {at: listed for at, listed in SERIES.items() if at != day(3)})
-    assert with_gap == sorted(derive_events(con).select('application_number, "at", event, seen_in').fetchall())
-
-
 def test_snapshot_folders_are_dated_subfolders_oldest_first(tmp_path):
     for name in ("2026-03-21T0210", "2026-03-19", "2026-03-20T0930", "notes", "2026-13-01"):
         (tmp_path / name).mkdir()
@@ -133,7 +121,7 @@ def test_a_git_repository_of_daily_commits_is_the_same_series_as_its_folders(tmp
     """A scraper's repository: the list under data/, committed each day at the folder's time
     (Vilnius's clock, +02:00); a commit earlier in the same minute and a commit outside data/
     are not snapshots of their own."""
-    from ingest.git_series import materialize
+    from ingest.git_series import commit_snapshots, materialize
 
     repo = tmp_path / "repo"
     (repo / "data").mkdir(parents=True)
@@ -142,20 +130,25 @@ def test_a_git_repository_of_daily_commits_is_the_same_series_as_its_folders(tmp
         stamp = f"{at:%Y-%m-%dT%H:%M}:00+02:00"
         (repo / "data" / "laukianciuju_eileje_ataskaita.csv").write_text("a first try, replaced", encoding="utf-8")
         commit_all(repo, f"{at:%Y-%m-%dT%H:%M}:05+02:00", "first try")
-        shutil.copy(folder / "laukianciuju_eileje_ataskaita.csv", repo / "data")
+        for old in (repo / "data").iterdir():
+            old.unlink()  # a commit holds that day's files only
+        for file in folder.iterdir():
+            shutil.copy(file, repo / "data")
         commit_all(repo, f"{at:%Y-%m-%dT%H:%M}:40+02:00", f"list of {stamp}")
         (repo / "README.md").write_text(f"scraped {stamp}", encoding="utf-8")
         commit_all(repo, f"{at + dt.timedelta(hours=3):%Y-%m-%dT%H:%M}:00+02:00", "readme")
-    out = materialize(repo / "data", tmp_path / "series")
+    out = tmp_path / "series"
+    for snapshot in commit_snapshots(repo / "data", out):
+        materialize(repo / "data", snapshot)
     assert [p.name for _, p in snapshot_folders(out)] == [p.name for _, p in snapshot_folders(VILNIUS)]
     assert tree(out) == {k: v for k, v in tree(VILNIUS).items() if k != "README.md"}
 
 
 def test_a_folder_that_is_no_repository_is_named(tmp_path):
-    from ingest.git_series import materialize
+    from ingest.git_series import commit_snapshots
 
     with pytest.raises(BadInput, match=r"git:.*not readable as a git repository"):
-        materialize(tmp_path, tmp_path / "series")
+        commit_snapshots(tmp_path, tmp_path / "series")
 
 
 # --- a series published by `kezek update` ------------------------------------------------------
@@ -239,3 +232,108 @@ def test_the_history_of_a_series_starts_at_its_first_snapshot(tmp_path):
     assert all(sum(d["causes"].values()) == d["change"] for d in doc["days"])
     text = run_kezek("lookup", "УО.2016.000001.1", "--history", home=home, check=True).stdout
     assert text.splitlines()[0].startswith("observed from 2017-04-01")
+
+
+# --- appending a snapshot to a published series -----------------------------------------------
+
+def prepared_vilnius(out: Path) -> Path:
+    """The excerpt of Vilnius's days, prepared as the example does (examples/vilnius)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "vilnius_example", Path(__file__).parents[1] / "examples" / "vilnius" / "publish.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    assert example.prepare(VILNIUS, out) == (4, 0)
+    assert example.prepare(VILNIUS, out) == (0, 4)  # a day already prepared is not written again
+    return out
+
+
+def every_table(home: Path) -> dict:
+    """Every table of the publication, rows sorted; of meta, all but the snapshot's name and time."""
+    con = duckdb.connect(str(home / "snapshots" / f"{json.loads((home / 'published.json').read_text())['snapshot']}.duckdb"),
+                         read_only=True)
+    names = [n for n, in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    got = {n: con.execute(f"SELECT * FROM {n} ORDER BY ALL").fetchall() for n in names}
+    got["meta"] = [r for r in got["meta"] if r[0] not in ("snapshot", "published_at")]
+    con.close()
+    return got
+
+
+def test_appending_a_day_reads_that_day_and_publishes_what_a_run_over_all_days_does(tmp_path):
+    from conftest import run_kezek
+
+    series = prepared_vilnius(tmp_path / "series")
+    last = sorted(p for p in series.iterdir() if p.is_dir())[-1]
+    last.rename(tmp_path / last.name)  # the day not yet published
+    home = tmp_path / "home"
+    first = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "series: 3 snapshots; 3 read\n" in first
+    (tmp_path / last.name).rename(last)
+    appended = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "series: 4 snapshots; 1 read, 3 carried from the last publication" in appended
+    fresh = run_kezek("update", "--source", str(series), home=tmp_path / "fresh", check=True).stdout
+    assert "series: 4 snapshots; 4 read\n" in fresh
+    got, expected = every_table(home), every_table(tmp_path / "fresh")
+    assert got == expected
+    # children left after the window closed; each departure derived once
+    left = [r for r in got["events"] if r[3] == "left"]
+    assert len(left) == len({r[0] for r in left}) and any(r[1].date() == dt.date(2026, 3, 20) for r in left)
+    assert len(got["sources"]) == 3 + 3 * 2  # every file of every day, carried or read (groups on day 1 only)
+    kept = duckdb.connect(str(next(p for p in (home / "snapshots").glob("*.duckdb")
+                                   if p.stem == json.loads((home / "published.json").read_text())["snapshot"])),
+                          read_only=True)
+    assert kept.execute("SELECT count(*) FROM series_kept_applications WHERE month(birth_date) <> 1 "
+                        "OR day(birth_date) <> 1").fetchone() == (0,)  # no birth date is kept, only its year
+    kept.close()
+
+
+def test_a_changed_past_day_or_mapping_is_read_again_from_the_first_day(tmp_path):
+    from conftest import run_kezek
+
+    series = prepared_vilnius(tmp_path / "series")
+    home = tmp_path / "home"
+    run_kezek("update", "--source", str(series), home=home, check=True)
+    again = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "series: 4 snapshots; 0 read, 4 carried" in again  # nothing new: nothing read
+    day = sorted(p for p in series.iterdir() if p.is_dir())[1] / "applications.csv"
+    lines = day.read_text(encoding="utf-8").splitlines(keepends=True)
+    day.write_text("".join(lines[:-1]), encoding="utf-8")  # the city corrected a past day
+    corrected = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "series: 4 snapshots; 4 read\n" in corrected
+    (series / "mapping.toml").write_text('[tables.applications.values.privilege]\n"first" = "none"\n', encoding="utf-8")
+    remapped = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "series: 4 snapshots; 4 read\n" in remapped
+    run_kezek("update", "--source", str(series), home=tmp_path / "fresh", check=True)
+    assert every_table(home) == every_table(tmp_path / "fresh")
+
+
+def vilnius_applied(folder: Path) -> dict[str, str]:
+    """Each child's application time as the day's file gives it, read with Python's csv module."""
+    with open(folder / "laukianciuju_eileje_ataskaita.csv", encoding="utf-8", newline="") as fh:
+        return {row[CHILD]: row[APPLIED] for row in csv.DictReader(fh, delimiter=";") if row.get(CHILD)}
+
+
+def test_on_real_vilnius_days_every_changed_application_time_is_a_finding_and_nothing_else_is(tmp_path):
+    """The facts of a series hold whatever Vilnius's rules are: each child whose application
+    time differs from the day before is one registration_changed finding; no rule is cited
+    and nothing else is reported (the numbers are not published, so no jump)."""
+    from conftest import run_kezek
+
+    home = tmp_path / "home"
+    run_kezek("update", "--source", str(prepared_vilnius(tmp_path / "series")), home=home, check=True)
+    days = [vilnius_applied(folder) for _, folder in snapshot_folders(VILNIUS)]
+    changed = sorted(n for before, after in zip(days, days[1:]) for n, t in after.items()
+                     if n in before and before[n] != t)
+    assert changed  # the excerpt keeps children whose time changed
+    con = duckdb.connect(str(home / "snapshots" / f"{json.loads((home / 'published.json').read_text())['snapshot']}.duckdb"),
+                         read_only=True)
+    found = con.execute("SELECT application_number, rule, evidence FROM findings WHERE type = 'registration_changed' "
+                        "ORDER BY application_number").fetchall()
+    assert [n for n, _, _ in found] == changed and {r for _, r, _ in found} == {"—"}
+    for number, _, evidence in found:
+        before = next(d[number] for d, after in zip(days, days[1:]) if number in d and after.get(number) != d[number])
+        assert json.loads(evidence)["registered_before"] == before[:16]
+    others = con.execute("SELECT type, count(*) FROM findings WHERE type <> 'registration_changed' GROUP BY 1").fetchall()
+    assert all(t == "backdated_entry" for t, _ in others), others
+    con.close()

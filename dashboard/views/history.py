@@ -23,6 +23,8 @@ CAUSES = {  # what moved the number, in words; the engine's cause keys (events a
     "aged_out": N_("cause.aged_out"),
     "deactivated": N_("cause.deactivated"),
     "register_status": N_("cause.register_status"),
+    "left": N_("cause.left"),  # a series: gone from the published list, reason not published
+    "returned": N_("cause.returned"),
     "interleaving": N_("cause.interleaving"),
     "own_privilege": N_("cause.own_privilege"),
 }

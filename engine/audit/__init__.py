@@ -50,7 +50,13 @@ FINDING_TYPES = (
     "overbooked_bulletin",
     "position_mismatch",
     "inconsistent_record",
+    # facts read off a series and its published numbers, whatever the rules (08_series.sql)
+    "registration_changed",
+    "backdated_entry",
+    "unexplained_jump",
 )
+# Facts of a series, read off its snapshots; a status log has none (tests/scenarios/f_series_*).
+SERIES_FINDINGS = ("registration_changed", "backdated_entry", "unexplained_jump")
 LANGUAGES = ("kk", "ru", "en")
 LEGITIMATE_CHANNELS = {"staff_child": "A9", "free_choice": "A3", "private_state_order": "A6"}
 # Findings about what followed a referral, not about its issue: a referral with any other
@@ -159,6 +165,11 @@ def _context(con: duckdb.DuckDBPyConnection, ruleset: str | None, data_end: dt.d
         "EXISTS (SELECT 1 FROM c_events WHERE event = 'enrolled') AS has_enrolments",
         {"end": data_end or latest or dt.datetime.combine(today, dt.time())},
     )
+    series = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'snap' "
+                         "AND table_name = 'series_snapshots'").fetchone()[0]
+    con.execute("CREATE TABLE audit.series_snapshots AS " + (
+        "SELECT snapshot_at, lists_applications FROM snap.series_snapshots" if series
+        else "SELECT CAST(NULL AS TIMESTAMP) AS snapshot_at, CAST(NULL AS BOOLEAN) AS lists_applications WHERE false"))
     # the vocabularies of the format as small types for the large tables (one byte a value)
     for name, values in (("status_t", STATUS), ("event_t", EVENT), ("privilege_t", PRIVILEGE), ("channel_t", CHANNEL)):
         con.execute(f"CREATE TYPE audit.{name} AS ENUM ({', '.join(repr(v) for v in values)})")

@@ -5,6 +5,8 @@ WITH before_registration AS (                                     -- an event be
            json_object('problem', 'event_before_registration', 'event', event, 'registered_at', registered_at) AS evidence
     FROM audit.events
     WHERE "at" < registered_at
+      AND seq NOT IN (SELECT seq FROM snap.events WHERE derived)  -- a series' registration time that changed:
+                                                                  -- registration_changed (08_series.sql)
     QUALIFY row_number() OVER (PARTITION BY app_id ORDER BY "at", seq) = 1
 ),
 after_exit AS (                                                   -- anything after enrolment, withdrawal, removal or ageing out
