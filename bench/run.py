@@ -12,12 +12,14 @@ and the spread.
 - queue numbering alone against a bare `row_number()` over the same rows (bench/numbering.py);
 - `kezek export`: wall time, peak memory and the size of the files;
 - the server's memory with 100 open dashboard sessions (bench/sessions.py);
-- several `kezek serve` processes behind nginx, under the same load (bench/scale_out.py).
+- several `kezek serve` processes behind nginx, under the same load (bench/scale_out.py);
+- a series published from scratch and appended to by one day: Vilnius's 30 real days and a
+  synthetic national series of 90 days (bench/series.py).
 
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
 [--forecasts almaty,national] [--numbering national] [--exports almaty,national]
-[--sessions national] [--scale-out national]`.
+[--sessions national] [--scale-out national] [--series vilnius,national] [--series-runs 3]`.
 """
 
 from __future__ import annotations
@@ -230,6 +232,12 @@ def bench_lookup(preset: str) -> dict:
     return {"preset": preset, **figures}
 
 
+def bench_series(name: str, runs: int) -> dict | None:
+    import series
+
+    return series.MEASURE[name](runs)
+
+
 def table(intro: list[str], headers: list[str], rows: list[list[object]]) -> list[str]:
     """A Markdown table with the sentences that introduce it."""
     return ["", *intro, *([""] if intro else []), "| " + " | ".join(headers) + " |", "|" + "---|" * len(headers),
@@ -353,6 +361,19 @@ def write_table(results: dict) -> None:
                          f"{l['median_ms']} ms", f"{l['p95_ms']} ms", f"{l['p99_ms']} ms",
                          l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
                         for r in results["scale_out"] for l in r.get("runs", [])])
+    if results.get("series"):
+        def span(f: dict | None) -> str:
+            return f"{f['wall_s_median']} s ({f['wall_s_min']}–{f['wall_s_max']}), {f['peak_mb_max']} MB" if f else "—"
+
+        lines += table(["A series (bench/series.py): its snapshots published from scratch in a fresh home, all",
+                        "of them and all but the last; then the last appended to a copy of that home (the update",
+                        "carries what it published and reads one snapshot); whole `kezek update` process, time",
+                        "and peak memory:"],
+                       ["series", "snapshots", "from scratch, all", "from scratch, all but the last",
+                        "append the last one"],
+                       [[r["series"], r["snapshots"], span(r["scratch"]),
+                         f"{r['base']['wall_s']} s, {r['base']['peak_mb']} MB", span(r["append"])]
+                        for r in results["series"]])
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -370,6 +391,8 @@ def main() -> None:
     ap.add_argument("--exports", default="almaty,national", help="presets whose export is timed ('' for none)")
     ap.add_argument("--sessions", default="national", help="presets served to 100 sessions ('' for none)")
     ap.add_argument("--scale-out", default="national", help="presets served behind nginx ('' for none)")
+    ap.add_argument("--series", default="vilnius,national", help="series published and appended to ('' for none)")
+    ap.add_argument("--series-runs", type=int, default=3)
     args = ap.parse_args()
     # A section not asked for keeps its figures from the last run (`--presets '' --pages ''
     # --lookups '' --histories national` times only that).
@@ -384,10 +407,11 @@ def main() -> None:
                 "numbering": (args.numbering, bench_numbering),
                 "exports": (args.exports, lambda p: bench_export(p, args.runs)),
                 "sessions": (args.sessions, bench_sessions),
-                "scale_out": (args.scale_out, bench_scale_out)}
+                "scale_out": (args.scale_out, bench_scale_out),
+                "series": (args.series, lambda s: bench_series(s, args.series_runs))}
     for key, (presets, measure) in sections.items():
         if presets:
-            results[key] = [measure(p) for p in presets.split(",")]
+            results[key] = [r for r in (measure(p) for p in presets.split(",")) if r is not None]
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_table(results)
     print(f"wrote {RESULTS.relative_to(ROOT)} and {TABLE.relative_to(ROOT)}")

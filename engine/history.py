@@ -53,7 +53,8 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     # stay within them, however wide the range asked for (a year 9999 costs nothing).
     as_of = snapshot_as_of(con)
     last = min(last or as_of, as_of)
-    first = max(first or registered_at.date(), registered_at.date())
+    entered = entered_at(con, application_number, registered_at).date()
+    first = max(first or entered, entered)
     # A series was observed from its first snapshot: no day before it is shown as if it had
     # been (the numbers there would be rebuilt from the applications still listed).
     since = observed_since(con)
@@ -76,6 +77,16 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     if since is not None and days and days[0]["date"] == since.isoformat():
         days[0].update(change=0, causes={})  # the first day observed: where the history starts, not a move
     return {"application_number": application_number, "observed_since": since and since.isoformat(), "days": days}
+
+
+def entered_at(con: duckdb.DuckDBPyConnection, number: str, registered_at: dt.datetime) -> dt.datetime:
+    """When the application entered the queue: its registration, or in a series the earliest
+    registration time a list gave it, and not before a list first showed it (sql/spans.sql)."""
+    earliest, first_seen = con.execute(
+        "SELECT min(CAST(reason AS TIMESTAMP)) FILTER (WHERE event = 'registration_changed'), "
+        "min(seen_in) FILTER (WHERE event = 'registered') FROM events WHERE application_number = $n AND derived",
+        {"n": number}).fetchone()
+    return max(min(registered_at, earliest or registered_at), first_seen or registered_at)
 
 
 def observed_since(con: duckdb.DuckDBPyConnection) -> dt.date | None:

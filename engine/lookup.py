@@ -90,18 +90,21 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     row = find(con, number)
     if row is None:
         return None
-    application_number, region, locality, birth_year, registered_at = row
-    if registered_at >= numbering.end_of_day(day):
-        return None
+    application_number, region, locality, birth_year, _ = row
     segment = (region, locality, birth_year)
+    # The state at the end of the day, with the registration time in force then; none: the
+    # application did not exist yet (or, in a series, no list had shown it yet).
+    state = con.execute(
+        f"SELECT status, privilege, registered_at FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
+        numbering.state_params(day, segment) | {"n": application_number},
+    ).fetchone()
+    if state is None:
+        return None
+    status, privilege, registered_at = state
     numbers = con.execute(
         f"SELECT queue_number, privileged_queue_number, segment_size FROM ({numbering.queue_sql()}) "
         "WHERE application_number = $n",
         numbering.queue_params(day, segment) | {"n": application_number},
-    ).fetchone()
-    status, privilege = con.execute(
-        f"SELECT status, privilege FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
-        numbering.state_params(day, segment) | {"n": application_number},
     ).fetchone()
     doc = _document(day, application_number, region, locality, birth_year, registered_at, status, privilege,
                     *(numbers or (None, None, None)))

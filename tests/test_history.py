@@ -103,6 +103,56 @@ def test_numbers_equal_lookup_and_causes_add_up_on_random_data(tmp_path_factory,
         con.close()
 
 
+@st.composite
+def series(draw):
+    """A series of a few daily lists: applications that appear (some registered long before the
+    first list), leave, come back, change privilege or have their registration time changed."""
+    days = draw(st.integers(2, 6))
+    count = draw(st.integers(3, 12))
+    snapshots: list[list[dict]] = [[] for _ in range(days)]
+    for i in range(count):
+        number = f"УО.2018.{i + 1:06d}.1"
+        registered = dt.datetime.combine(START, dt.time(8)) + dt.timedelta(days=draw(st.integers(-300, days - 1)),
+                                                                          minutes=draw(st.integers(0, 600)))
+        born = draw(st.sampled_from(["2016-03-01", "2016-09-01"]))
+        listed = draw(st.lists(st.booleans(), min_size=days, max_size=days))
+        changed_at = draw(st.one_of(st.none(), st.integers(1, days - 1)))
+        for k in range(days):
+            day = dt.datetime.combine(START + dt.timedelta(days=k), dt.time(9))
+            if not listed[k] or registered >= day:
+                continue
+            at = registered - dt.timedelta(days=40) if changed_at is not None and k >= changed_at else registered
+            snapshots[k].append(application(number, at.strftime("%Y-%m-%d %H:%M"),
+                                            draw(st.sampled_from(["none", "none", "first", "extraordinary"])),
+                                            birth_date=born))
+    return snapshots
+
+
+@settings(max_examples=100 if SLOW else 6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(snapshots=series())
+def test_on_random_series_numbers_equal_lookup_and_causes_add_up(tmp_path_factory, snapshots):
+    """A series' history starts at its first list, and from then on the same two properties
+    hold over the events derived from the lists."""
+    base = tmp_path_factory.mktemp("series")
+    for k, listed in enumerate(snapshots):
+        tables = {"applications": listed} if listed else {}
+        if k == 0:
+            tables |= {"kindergartens": [kindergarten()], "vacancies": [vacancy()]}
+        write_dataset(base / "series" / f"{START + dt.timedelta(days=k)}T0900", tables)
+    if not any(snapshots):
+        return
+    update([str(base / "series")], base / "home")
+    con = store.open_snapshot(store.current(base / "home").path)
+    try:
+        for number in sorted({a["application_number"] for listed in snapshots for a in listed}):
+            doc = history(con, number)
+            assert doc["observed_since"] == START.isoformat()
+            assert all(d["date"] >= START.isoformat() for d in doc["days"])
+            check(con, number)
+    finally:
+        con.close()
+
+
 @pytest.fixture(scope="module", params=["astana-2017", "almaty"])
 def demo(request, tmp_path_factory):
     home = tmp_path_factory.mktemp(request.param) / "home"

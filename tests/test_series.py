@@ -337,3 +337,30 @@ def test_on_real_vilnius_days_every_changed_application_time_is_a_finding_and_no
     others = con.execute("SELECT type, count(*) FROM findings WHERE type <> 'registration_changed' GROUP BY 1").fetchall()
     assert all(t == "backdated_entry" for t, _ in others), others
     con.close()
+
+
+def test_a_registration_time_a_later_list_changed_moves_the_numbers_from_that_day_only(tmp_path):
+    """C, third on 1 April, is listed on 2 April with a registration time before A's and B's:
+    until then the lists showed it third, and from then on first. Its history says its own
+    registration time changed; A's and B's say another application's did."""
+    from conftest import application, kindergarten, run_kezek, vacancy, write_dataset
+
+    a = application("УО.2016.000001.1", "2016-02-01 10:00")
+    b = application("УО.2016.000002.1", "2016-02-02 10:00")
+    c = application("УО.2016.000003.1", "2016-02-03 10:00")
+    series = tmp_path / "series"
+    write_dataset(series / "2017-04-01T0930", {"kindergartens": [kindergarten()], "vacancies": [vacancy()],
+                                               "applications": [a, b, c]})
+    write_dataset(series / "2017-04-02T0930", {"applications": [a, b, {**c, "registered_at": "2016-01-15 10:00"}]})
+    home = tmp_path / "home"
+    run_kezek("update", "--source", str(series), home=home, check=True)
+
+    def days(number):
+        doc = json.loads(run_kezek("lookup", number, "--history", "--json", home=home, check=True).stdout)
+        return [(d["date"], d["queue_number"], d["causes"]) for d in doc["days"]]
+
+    assert days("УО.2016.000003.1") == [("2017-04-01", 3, {}), ("2017-04-02", 1, {"own_registration": -2})]
+    assert days("УО.2016.000001.1") == [("2017-04-01", 1, {}), ("2017-04-02", 2, {"registration_changed": 1})]
+    before = json.loads(run_kezek("lookup", "УО.2016.000003.1", "--as-of", "2017-04-01", "--json", home=home,
+                                  check=True).stdout)
+    assert (before["queue_number"], before["registered_at"]) == (3, "2016-02-03T10:00:00")

@@ -25,6 +25,8 @@ CAUSES = {  # what moved the number, in words; the engine's cause keys (events a
     "register_status": N_("cause.register_status"),
     "left": N_("cause.left"),  # a series: gone from the published list, reason not published
     "returned": N_("cause.returned"),
+    "registration_changed": N_("cause.registration_changed"),
+    "own_registration": N_("cause.own_registration"),
     "interleaving": N_("cause.interleaving"),
     "own_privilege": N_("cause.own_privilege"),
 }
@@ -33,7 +35,7 @@ CAUSES = {  # what moved the number, in words; the engine's cause keys (events a
 def cause_words(cause: str, n: int, lang: str) -> str:
     """'3 fewer ahead of you: children enrolled in a kindergarten' and the like."""
     label = t(CAUSES[cause], lang) if cause in CAUSES else t("cause.other", lang, event=cause)
-    if cause == "own_privilege":
+    if cause in ("own_privilege", "own_registration"):
         return t("history.own", lang, change=f"{n:+d}", cause=label)
     key = N_("history.fewer") if n < 0 else N_("history.more")
     return t(key, lang, n=number(abs(n), lang), cause=label)

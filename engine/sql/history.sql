@@ -6,23 +6,31 @@
 -- $a, $g, $starts_first (Q3: a first-priority, then g general, the cycle starting with
 -- first-priority when $starts_first).
 WITH spans AS ({spans}),
+-- The application's own registration times: $registered_at, and in a series the earlier ones
+-- a later list changed. The counts ahead are kept for each (`own_key`); a day reads those of
+-- the time in force at its end.
+own_keys AS (
+    SELECT DISTINCT registered_at AS own_key FROM spans WHERE application_number = $number
+    UNION SELECT CAST($registered_at AS TIMESTAMP)
+),
 -- A span counts at the end of day d when date(s) <= d < date(u): +1 on date(s), -1 on date(u).
 placed_spans AS (                                                   -- Q3: each list in registration order
-    SELECT *, (registered_at, application_number) < ($registered_at, $number) AS ahead
-    FROM spans WHERE list IS NOT NULL
+    SELECT s.*, k.own_key, (s.registered_at, s.application_number) < (k.own_key, $number) AS ahead
+    FROM spans AS s CROSS JOIN own_keys AS k WHERE s.list IS NOT NULL
 ),
 steps AS (
-    SELECT application_number, ahead, list, CAST(s AS DATE) AS day, 1 AS delta, start_event AS cause
+    SELECT application_number, own_key, ahead, list, CAST(s AS DATE) AS day, 1 AS delta, start_event AS cause
     FROM placed_spans
     UNION ALL
-    SELECT application_number, ahead, list, CAST(u AS DATE), -1, end_event
+    SELECT application_number, own_key, ahead, list, CAST(u AS DATE), -1, end_event
     FROM placed_spans WHERE u IS NOT NULL
 ),
 days AS (
     SELECT CAST(d AS DATE) AS day FROM range($first - INTERVAL 1 DAY, $last + INTERVAL 1 DAY, INTERVAL 1 DAY) AS t(d)
 ),
-own AS (                                                            -- the application's own list each day
-    SELECT d.day, max(s.list) AS list
+own AS (                                                            -- the application's own list each day,
+    SELECT d.day, max(s.list) AS list,                              -- and its registration time then
+           coalesce(arg_max(s.registered_at, s.s), CAST($registered_at AS TIMESTAMP)) AS own_key
     FROM days AS d
     LEFT JOIN spans AS s
       ON s.application_number = $number AND s.list IS NOT NULL
@@ -31,7 +39,7 @@ own AS (                                                            -- the appli
 ),
 others AS (SELECT * FROM steps WHERE application_number <> $number),
 daily AS (                                                          -- earlier steps fold into the first day
-    SELECT greatest(day, CAST($first - INTERVAL 1 DAY AS DATE)) AS day,
+    SELECT greatest(day, CAST($first - INTERVAL 1 DAY AS DATE)) AS day, own_key,
            sum(delta) FILTER (WHERE list = 'extraordinary') AS ext_all,
            sum(delta) FILTER (WHERE list = 'extraordinary' AND ahead) AS ext_ahead,
            sum(delta) FILTER (WHERE list = 'first') AS first_all,
@@ -40,24 +48,24 @@ daily AS (                                                          -- earlier s
            sum(delta) FILTER (WHERE list = 'none' AND ahead) AS none_ahead
     FROM others
     WHERE day <= $last
-    GROUP BY 1
+    GROUP BY 1, 2
 ),
 counters AS (                                                       -- the lists at the end of each day
-    SELECT d.day,
+    SELECT d.day, k.own_key,
            sum(ext_all) OVER w AS ext_all, sum(ext_ahead) OVER w AS ext_ahead,
            sum(first_all) OVER w AS first_all, sum(first_ahead) OVER w AS first_ahead,
            sum(none_all) OVER w AS none_all, sum(none_ahead) OVER w AS none_ahead
-    FROM days AS d LEFT JOIN daily USING (day)
-    WINDOW w AS (ORDER BY d.day ROWS UNBOUNDED PRECEDING)
+    FROM days AS d CROSS JOIN own_keys AS k LEFT JOIN daily AS y ON y.day = d.day AND y.own_key = k.own_key
+    WINDOW w AS (PARTITION BY k.own_key ORDER BY d.day ROWS UNBOUNDED PRECEDING)
 ),
 numbers AS (                                                        -- Q3/Q4 from the counters
-    SELECT c.day, own.list,
+    SELECT c.day, own.list, own.own_key,
            coalesce(ext_all, 0) AS ext_all, coalesce(ext_ahead, 0) AS ext_ahead,
            CASE own.list WHEN 'first' THEN coalesce(first_ahead, 0) + 1
                          WHEN 'none' THEN coalesce(none_ahead, 0) + 1 END AS rank,     -- own list rank
            CASE own.list WHEN 'first' THEN coalesce(none_all, 0)
                          WHEN 'none' THEN coalesce(first_all, 0) END AS other_all
-    FROM counters AS c JOIN own USING (day)
+    FROM counters AS c JOIN own USING (day, own_key)
 ),
 placed AS (
     SELECT *,
@@ -75,7 +83,8 @@ numbered AS (
     FROM placed
 ),
 changes AS (                                                        -- each day beside the day before
-    SELECT n.*, lag(list) OVER w AS list_before, lag(queue_number) OVER w AS number_before,
+    SELECT n.*, lag(list) OVER w AS list_before, lag(own_key) OVER w AS own_key_before,
+           lag(queue_number) OVER w AS number_before,
            lag(rank) OVER w AS rank_before, lag(other_all) OVER w AS other_before, lag(slots) OVER w AS slots_before
     FROM numbered AS n
     WINDOW w AS (ORDER BY day)
@@ -87,14 +96,14 @@ interleaving AS (
            least(other_all, slots) - least(other_all, slots_before) AS x2,
            other_all - other_before AS other_change
     FROM changes
-    WHERE list = list_before AND list <> 'extraordinary'
+    WHERE list = list_before AND own_key = own_key_before AND list <> 'extraordinary'
 ),
 labelled AS (                                                       -- which steps of a day moved the number
     SELECT c.day, o.cause, sum(o.delta) AS n
     FROM changes AS c
-    JOIN others AS o ON o.day = c.day
+    JOIN others AS o ON o.day = c.day AND o.own_key = c.own_key
     LEFT JOIN interleaving AS i ON i.day = c.day
-    WHERE c.list = c.list_before
+    WHERE c.list = c.list_before AND c.own_key = c.own_key_before
       AND (   (o.list = 'extraordinary' AND (c.list <> 'extraordinary' OR o.ahead))   -- Q3: E before all
            OR (o.list = c.list AND o.ahead AND c.list <> 'extraordinary')            -- own list, ahead
            OR (o.list IN ('first', 'none') AND o.list <> c.list AND c.list <> 'extraordinary'
@@ -107,6 +116,9 @@ labelled AS (                                                       -- which ste
     UNION ALL                                                       -- one's own privilege changed
     SELECT day, 'own_privilege', queue_number - number_before FROM changes
     WHERE list <> list_before
+    UNION ALL                                                       -- a series: one's own registration time
+    SELECT day, 'own_registration', queue_number - number_before FROM changes
+    WHERE list = list_before AND own_key <> own_key_before
 )
 SELECT c.day, c.queue_number, CASE WHEN c.list IS NULL THEN NULL ELSE c.privileged_queue_number END AS privileged_queue_number,
        coalesce(c.queue_number - c.number_before, 0) AS change,
