@@ -26,30 +26,40 @@ def write(home: Path, con: duckdb.DuckDBPyConnection, files: list[LoadedFile]) -
         folder = home / FOLDER / loaded.sha256
         if (folder / "manifest.json").is_file():
             continue
+        if loaded.archived is not None:  # written while the update read on (a long series)
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(loaded.archived, folder)
+            continue
         tmp = home / FOLDER / f".{loaded.sha256}.tmp"
-        tmp.mkdir(parents=True, exist_ok=True)
-        birth = loaded.columns.get("birth_date") if loaded.table == "applications" else None
-        columns = [c for c, in con.execute(
-            "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
-            {"t": loaded.raw},
-        ).fetchall()]
-        select = ", ".join(
-            f"regexp_extract(CAST({q(c)} AS VARCHAR), '(\\d{{4}})', 1) AS {q(c + ' (year)')}" if c == birth else q(c)
-            for c in columns
-        )
-        con.execute(
-            f"COPY (SELECT {select} FROM {loaded.raw} ORDER BY _row) TO $out (FORMAT parquet)",
-            {"out": str(tmp / f"{loaded.path.stem}.parquet")},
-        )
-        manifest = {
-            "file": loaded.path.name,
-            "table": loaded.table,
-            "sha256": loaded.sha256,
-            "bytes": loaded.path.stat().st_size,
-            "rows": loaded.rows,
-            "dropped_columns": loaded.dropped,
-            "birth_date_reduced_to_year": birth,
-            **loaded.detected,
-        }
-        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+        stage(con, loaded, tmp)
         os.replace(tmp, folder)
+
+
+def stage(con: duckdb.DuckDBPyConnection, loaded: LoadedFile, folder: Path) -> None:
+    """Write the file's archive (its own columns as Parquet, minus personal data, and its
+    manifest) into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    birth = loaded.columns.get("birth_date") if loaded.table == "applications" else None
+    columns = [c for c, in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
+        {"t": loaded.raw},
+    ).fetchall()]
+    select = ", ".join(
+        f"regexp_extract(CAST({q(c)} AS VARCHAR), '(\\d{{4}})', 1) AS {q(c + ' (year)')}" if c == birth else q(c)
+        for c in columns
+    )
+    con.execute(
+        f"COPY (SELECT {select} FROM {loaded.raw} ORDER BY _row) TO $out (FORMAT parquet)",
+        {"out": str(folder / f"{loaded.path.stem}.parquet")},
+    )
+    manifest = {
+        "file": loaded.path.name,
+        "table": loaded.table,
+        "sha256": loaded.sha256,
+        "bytes": loaded.path.stat().st_size,
+        "rows": loaded.rows,
+        "dropped_columns": loaded.dropped,
+        "birth_date_reduced_to_year": birth,
+        **loaded.detected,
+    }
+    (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -76,6 +76,8 @@ class LoadedFile:
     raw: str = ""  # DuckDB table with the file's own columns, personal ones dropped
     withheld: dict[str, int] = field(default_factory=dict)  # column → values that looked personal
     snapshot_at: dt.datetime | None = None  # a file of a series' snapshot (ingest/series.py)
+    folded: bool = False  # a series' file already reduced with the others read before it
+    archived: Path | None = None  # its archive, written before the update ended (a folded file)
 
 
 class Ingest:
@@ -338,7 +340,7 @@ class Ingest:
         # A series' snapshots become one state and the events derived from them.
         series = {}
         for f in self.files:
-            if f.snapshot_at is not None:
+            if f.snapshot_at is not None and not f.folded:
                 series.setdefault(f.table, []).append((f.snapshot_at, f.staged))
         collapsed = collapse(self.con, series) if series or self.carried else {}
         counts = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -15,7 +16,7 @@ from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
 from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
-from ingest.series import Snapshot, carry, identity, is_series, settings, snapshot_folders
+from ingest.series import Snapshot, carried_tables, carry, collapse, identity, is_series, keep, settings, snapshot_folders
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -107,15 +108,67 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
     if ingest.previous is not None:
         ingest.carried = carry(ingest.con, *ingest.previous, ingest.series_settings, snapshots)
     ingest.snapshots = snapshots
-    for snapshot in snapshots[ingest.carried:]:
+    unfolded = 0
+    for i, snapshot in enumerate(snapshots[ingest.carried:], start=ingest.carried):
         if fetch is not None:
             fetch(snapshot)
         for table, path in _tables(snapshot.folder, mapping, report).items():
-            ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}", snapshot_at=snapshot.at)
+            unfolded += ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}",
+                                        snapshot_at=snapshot.at).rows
+        if unfolded > FOLD_ROWS and i + 1 < len(snapshots):
+            _fold(ingest, snapshots[:i + 1])
+            unfolded = 0
     report.metadata.setdefault("exported_at", f"{snapshots[-1].at:%Y-%m-%dT%H:%M:%S}")
     # What a series shows was observed from its first snapshot on; before it, nothing was.
     report.metadata["observed_since"] = f"{snapshots[0].at:%Y-%m-%dT%H:%M:%S}"
     return report
+
+
+# A long series is read in parts: once the snapshots read hold more rows than this, they are
+# reduced with what came before them (ingest/series.py `collapse`) into a file of the work
+# folder, and their tables are dropped. Memory then holds a few snapshots and the reduced
+# state (about one snapshot), not every snapshot: 90 national days from scratch need no more
+# than a daily update. The result is the same (reducing again gives what reducing at once does).
+FOLD_ROWS = int(os.environ.get("KEZEK_SERIES_FOLD_ROWS", "3000000"))
+
+
+def _fold(ingest: Ingest, read: list[Snapshot]) -> None:
+    """Reduce the series' files read so far (with what the update carries) into
+    workdir/fold-N.duckdb, attached as `carried` in place of what it carried before; their
+    archives are written into the work folder and their tables dropped."""
+    from ingest import archive
+
+    con, files = ingest.con, [f for f in ingest.files if f.snapshot_at is not None and not f.folded]
+    staged: dict[str, list] = {}
+    for f in files:
+        staged.setdefault(f.table, []).append((f.snapshot_at, f.staged))
+        if f.sha256 is not None and f.path is not None:
+            f.archived = ingest.workdir / "archived" / f.sha256
+            if not f.archived.exists():
+                archive.stage(con, f, f.archived)
+        con.execute(f"DROP TABLE IF EXISTS {f.raw}")
+    collapse(con, staged)
+    path = ingest.workdir / f"fold-{sum(f.folded for f in ingest.files)}.duckdb"  # a new name each time
+    con.execute("ATTACH $path AS fold", {"path": str(path)})
+    keep(con, "fold", read, ingest.series_settings)
+    # the files of the snapshots carried from the publication, as it listed them (pipeline)
+    con.execute("CREATE TABLE fold.sources AS " + (
+        "SELECT * FROM carried.sources" if carried_tables(con) else
+        "SELECT CAST(NULL AS VARCHAR) AS file WHERE false"))
+    for f in files:
+        con.execute(f"DROP TABLE IF EXISTS {f.staged}")
+        f.folded = True
+    for name in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory' AND "
+                            "(table_name LIKE 'kept\\_%' ESCAPE '\\' OR table_name LIKE 'series\\_%' ESCAPE '\\' "
+                            "OR table_name = 'listed')").fetchall():
+        con.execute(f"DROP TABLE {name[0]}")
+    con.execute("DETACH fold")
+    previous = [p for p, in con.execute("SELECT path FROM duckdb_databases() WHERE database_name = 'carried'").fetchall()]
+    con.execute("DETACH DATABASE IF EXISTS carried")
+    for superseded in previous:  # an earlier part's file; never the publication's
+        if Path(superseded).parent == ingest.workdir:
+            Path(superseded).unlink()
+    con.execute("ATTACH $path AS carried (READ_ONLY)", {"path": str(path)})
 
 
 def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: SourceReport) -> Mapping | None:

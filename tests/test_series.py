@@ -364,3 +364,27 @@ def test_a_registration_time_a_later_list_changed_moves_the_numbers_from_that_da
     before = json.loads(run_kezek("lookup", "УО.2016.000003.1", "--as-of", "2017-04-01", "--json", home=home,
                                   check=True).stdout)
     assert (before["queue_number"], before["registered_at"]) == (3, "2016-02-03T10:00:00")
+
+
+def test_a_long_series_read_in_parts_publishes_what_reading_it_at_once_does(tmp_path, monkeypatch):
+    """A series too large to hold at once is reduced every few snapshots (here after each
+    one: KEZEK_SERIES_FOLD_ROWS=100), from scratch and on top of what a publication carries:
+    the same tables and the same archive as one reading of every snapshot."""
+    from conftest import run_kezek
+
+    series = prepared_vilnius(tmp_path / "series")
+    run_kezek("update", "--source", str(series), home=tmp_path / "at-once", check=True)
+    monkeypatch.setenv("KEZEK_SERIES_FOLD_ROWS", "100")
+    run_kezek("update", "--source", str(series), home=tmp_path / "in-parts", check=True)
+    days = sorted(p for p in series.iterdir() if p.is_dir())
+    for day in days[2:]:
+        day.rename(tmp_path / day.name)
+    run_kezek("update", "--source", str(series), home=tmp_path / "appended", check=True)
+    for day in days[2:]:
+        (tmp_path / day.name).rename(day)
+    appended = run_kezek("update", "--source", str(series), home=tmp_path / "appended", check=True).stdout
+    assert "series: 4 snapshots; 2 read, 2 carried" in appended
+    expected = every_table(tmp_path / "at-once")
+    for home in ("in-parts", "appended"):
+        assert every_table(tmp_path / home) == expected, home
+        assert tree(tmp_path / home / "archive") == tree(tmp_path / "at-once" / "archive"), home
