@@ -121,8 +121,10 @@ def national(runs: int, days: int = 90) -> dict:
         # from scratch once: the base publication of all days but the last
         figures = scratch_and_append(series, runs, "national (demo)", scratch_runs=0)
         import duckdb
-        figures["applications_last_day"] = duckdb.sql(
-            f"SELECT count(*) FROM '{sorted(series.iterdir())[-1] / 'applications.parquet'}'").fetchone()[0]
+        with duckdb.connect() as con:
+            figures["applications_last_day"] = con.execute(
+                "SELECT count(*) FROM read_parquet($path)",
+                {"path": str(sorted(series.iterdir())[-1] / "applications.parquet")}).fetchall()[0][0]
     return figures
 
 
