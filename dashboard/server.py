@@ -18,7 +18,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context, open_data, settings
+from dashboard import api, context, open_data
+from engine import settings
 from engine.store import SnapshotUnavailable
 
 SCRIPT = Path(__file__).with_name("app.py")
@@ -163,14 +164,12 @@ def refused(scope) -> tuple[int, str] | None:
 # Seconds a client has to send a request's line and headers, counted from the start of the
 # request (from the connection's opening for the first one). uvicorn has a keep-alive timeout
 # but none for headers, so a client sending them a byte at a time could hold a connection
-# for as long as it liked. KEZEK_HEADER_TIMEOUT sets it (docs/deployment.md).
-HEADER_TIMEOUT = 10.0
-
+# for as long as it liked. KEZEK_HEADER_TIMEOUT sets it (engine/settings.py, default 10).
 log = logging.getLogger("kezek.server")
 
 
 def header_timeout() -> float:
-    return settings.positive("KEZEK_HEADER_TIMEOUT", HEADER_TIMEOUT)
+    return settings.number("KEZEK_HEADER_TIMEOUT")
 
 
 def http_protocol():

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from engine import settings
+
 POINTER = "published.json"
 SNAPSHOTS = "snapshots"
 
@@ -27,7 +29,7 @@ def resolve_home(home: str | os.PathLike | None = None) -> Path:
     """--home DIR, else $KEZEK_HOME, else ./data (interfaces.md, "Home")."""
     if home:
         return Path(home)
-    return Path(os.environ.get("KEZEK_HOME") or "data")
+    return Path(settings.text("KEZEK_HOME"))
 
 
 class SnapshotUnavailable(Exception):

@@ -22,7 +22,7 @@ def page_url(base: str, api: str, version: str, key: str, start: int, size: int)
 
 
 def fetch_table(base: str, api: str, version: str, key: str, table: str, folder: Path,
-                size: int = 1000, policy: Policy = Policy()) -> Path:
+                size: int = 1000, policy: Policy | None = None) -> Path:
     """Every row of the dataset into folder/TABLE.jsonl."""
     out = folder / f"{table}.jsonl"
     folder.mkdir(parents=True, exist_ok=True)

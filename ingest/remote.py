@@ -16,12 +16,13 @@ import random
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
+from engine import settings
 from engine.schema import TABLES
 from ingest.redaction import public_source, redact
 
@@ -34,22 +35,27 @@ class RemoteError(Exception):
         super().__init__(redact(message))
 
 
+def _setting(name: str, read=settings.number):
+    return field(default_factory=lambda: read(name))  # read when a policy is made, not at import
+
+
 @dataclass(frozen=True)
 class Policy:
-    connect_timeout: float = float(os.environ.get("KEZEK_HTTP_CONNECT_TIMEOUT", 10))
-    read_timeout: float = float(os.environ.get("KEZEK_HTTP_READ_TIMEOUT", 60))
-    attempts: int = int(os.environ.get("KEZEK_HTTP_ATTEMPTS", 5))
-    backoff: float = float(os.environ.get("KEZEK_HTTP_BACKOFF", 1.0))  # seconds before the 2nd attempt; doubles
+    """How a download behaves; each field's default is its setting (engine/settings.py)."""
+
+    connect_timeout: float = _setting("KEZEK_HTTP_CONNECT_TIMEOUT")
+    read_timeout: float = _setting("KEZEK_HTTP_READ_TIMEOUT")
+    attempts: int = _setting("KEZEK_HTTP_ATTEMPTS")
+    backoff: float = _setting("KEZEK_HTTP_BACKOFF")  # seconds before the 2nd attempt; doubles
     max_wait: float = 60.0  # the longest pause between attempts, Retry-After included
-    max_bytes: int = int(os.environ.get("KEZEK_HTTP_MAX_BYTES", 4 << 30))
+    max_bytes: int = _setting("KEZEK_HTTP_MAX_BYTES")
     max_redirects: int = 5
 
     def backoff_after(self, attempt: int) -> float:
         """Seconds to wait after failed attempt `attempt` (0-based): doubling, with jitter."""
         return self.backoff * 2 ** attempt * (0.5 + random.random())
     # hosts a redirect may lead to besides the source's own (host or host:port, comma-separated)
-    allowed_hosts: tuple[str, ...] = tuple(h.strip() for h in os.environ.get("KEZEK_HTTP_ALLOW_HOSTS", "").split(",")
-                                           if h.strip())
+    allowed_hosts: tuple[str, ...] = _setting("KEZEK_HTTP_ALLOW_HOSTS", settings.items)
 
 
 RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -132,10 +138,11 @@ def looks_like_html(head: bytes) -> bool:
     return start.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
 
 
-def fetch(url: str, dest: Path, policy: Policy = Policy(), *, missing_ok: bool = False,
+def fetch(url: str, dest: Path, policy: Policy | None = None, *, missing_ok: bool = False,
           state: State | None = None) -> Downloaded:
     """Stream `url` into `dest`. 404 with `missing_ok`: Downloaded(path=None). With `state`,
     a conditional request: 304 copies the file kept from the last publication."""
+    policy = policy or Policy()
     conditional = state.validators(url) if state else {}
     last, pause = "", 0.0
     for attempt in range(policy.attempts):
@@ -238,11 +245,12 @@ def _save(url: str, response: requests.Response, dest: Path, policy: Policy) -> 
                       response.headers.get("Last-Modified"))
 
 
-def fetch_dataset(url: str, folder: Path, policy: Policy = Policy(),
+def fetch_dataset(url: str, folder: Path, policy: Policy | None = None,
                   state: State | None = None) -> tuple[Path, list[Downloaded]]:
     """A dataset folder's URL: dataset.json and each table as TABLE.csv (else TABLE.parquet),
     those not on the server skipped; or a .zip URL: the archive. Returns the local path and
     what each request gave."""
+    policy = policy or Policy()
     if urlsplit(url).path.lower().endswith(".zip"):
         got = fetch(url, folder / "dataset.zip", policy, state=state)
         return got.path, [got]

@@ -95,7 +95,7 @@ def derive_events(con: duckdb.DuckDBPyConnection, after: dt.datetime | None = No
                    "ORDER BY seen_in, application_number, event")
 
 
-def settings(mapping_json: str | None, metadata: dict) -> str:
+def settings_hash(mapping_json: str | None, metadata: dict) -> str:
     """What else decides what a series' snapshots become: its mapping, its dataset.json, and
     this code's way of deriving. A publication made under other settings is not carried."""
     code = _derived_events_sql() + Path(__file__).read_text(encoding="utf-8")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from engine import settings
 from engine.schema import TABLES
 from ingest import privacy
 from ingest.load import Ingest
@@ -16,7 +16,8 @@ from ingest.problems import BadInput, Problem
 from ingest.readers import FORMATS
 from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
-from ingest.series import Snapshot, carried_tables, carry, collapse, identity, is_series, keep, settings, snapshot_folders
+from ingest.series import (Snapshot, carried_tables, carry, collapse, identity, is_series, keep, settings_hash,
+                           snapshot_folders)
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -104,32 +105,30 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
     mapping = _settings(ingest, folder, mapping, report)
     if snapshots is None:
         snapshots = [Snapshot(at, p.name, identity(p), p) for at, p in snapshot_folders(folder)]
-    ingest.series_settings = settings(mapping.model_dump_json() if mapping else None, report.metadata)
+    ingest.series_settings = settings_hash(mapping.model_dump_json() if mapping else None, report.metadata)
     if ingest.previous is not None:
         ingest.carried = carry(ingest.con, *ingest.previous, ingest.series_settings, snapshots)
     ingest.snapshots = snapshots
-    unfolded = 0
+    # A long series is read in parts: once the snapshots read hold more rows than
+    # KEZEK_SERIES_FOLD_ROWS, they are reduced with what came before them (`collapse`) into a
+    # file of the work folder, and their tables are dropped. Memory then holds a few snapshots
+    # and the reduced state (about one snapshot), not every snapshot: 90 national days from
+    # scratch need little more than a daily update. The result is the same (reducing again
+    # gives what reducing at once does).
+    fold_rows, unfolded = settings.number("KEZEK_SERIES_FOLD_ROWS"), 0
     for i, snapshot in enumerate(snapshots[ingest.carried:], start=ingest.carried):
         if fetch is not None:
             fetch(snapshot)
         for table, path in _tables(snapshot.folder, mapping, report).items():
             unfolded += ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}",
                                         snapshot_at=snapshot.at).rows
-        if unfolded > FOLD_ROWS and i + 1 < len(snapshots):
+        if unfolded > fold_rows and i + 1 < len(snapshots):
             _fold(ingest, snapshots[:i + 1])
             unfolded = 0
     report.metadata.setdefault("exported_at", f"{snapshots[-1].at:%Y-%m-%dT%H:%M:%S}")
     # What a series shows was observed from its first snapshot on; before it, nothing was.
     report.metadata["observed_since"] = f"{snapshots[0].at:%Y-%m-%dT%H:%M:%S}"
     return report
-
-
-# A long series is read in parts: once the snapshots read hold more rows than this, they are
-# reduced with what came before them (ingest/series.py `collapse`) into a file of the work
-# folder, and their tables are dropped. Memory then holds a few snapshots and the reduced
-# state (about one snapshot), not every snapshot: 90 national days from scratch need no more
-# than a daily update. The result is the same (reducing again gives what reducing at once does).
-FOLD_ROWS = int(os.environ.get("KEZEK_SERIES_FOLD_ROWS", "3000000"))
 
 
 def _fold(ingest: Ingest, read: list[Snapshot]) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 import time
 from pathlib import Path
+
+from engine import settings
 
 EXIT_OK, EXIT_FAILURE, EXIT_BAD_INPUT, EXIT_NOT_FOUND = 0, 1, 2, 3
 
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_FAILURE
     except Exception as exc:
-        if os.environ.get("KEZEK_DEBUG") or not _damaged(exc):
+        if settings.flag("KEZEK_DEBUG") or not _damaged(exc):
             raise
         # A damaged snapshot file: one line and exit 1, never DuckDB's traceback.
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
@@ -106,6 +107,7 @@ def _say(text: str) -> None:
 
 def _run_update(args, home: Path) -> tuple[int, str]:
     """(exit status, the outcome in a few words for the run log)."""
+    from engine.settings import BadSetting
     from ingest.problems import BadInput
     from ingest.remote import RemoteError
     from kezek.pipeline import UpdateRunning, update
@@ -116,6 +118,9 @@ def _run_update(args, home: Path) -> tuple[int, str]:
         _say(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):")
         _say(exc.report())
         return EXIT_BAD_INPUT, f"bad input ({exc.total} problems), nothing published"
+    except BadSetting as exc:
+        _say(f"kezek update: {exc} (docs/settings.md); nothing published")
+        return EXIT_BAD_INPUT, f"bad setting: {exc}"
     except UpdateRunning as exc:
         _say(f"kezek update: {exc}")
         return EXIT_FAILURE, "another update was running"
@@ -123,7 +128,7 @@ def _run_update(args, home: Path) -> tuple[int, str]:
         _say(f"kezek update: could not fetch the source, nothing published: {exc}")
         return EXIT_FAILURE, f"could not fetch the source: {exc}"
     except Exception as exc:  # one clear line, never a traceback; the previous snapshot stays
-        if os.environ.get("KEZEK_DEBUG"):
+        if settings.flag("KEZEK_DEBUG"):
             raise
         line = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         _say(f"kezek update: failed, nothing published: {line}")
@@ -273,12 +278,12 @@ def _export(args, home: Path) -> int:
 
 def _serve(args, home: Path) -> int:
     from dashboard.server import serve
-    from dashboard.settings import BadSetting
+    from engine.settings import BadSetting
 
     try:
         serve(home, args.host, args.port)
     except BadSetting as exc:
-        print(f"kezek serve: {exc} (docs/deployment.md)", file=sys.stderr)
+        print(f"kezek serve: {exc} (docs/settings.md)", file=sys.stderr)
         return EXIT_BAD_INPUT
     return EXIT_OK
 

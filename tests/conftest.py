@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from engine import settings
+
 KEZEK = [sys.executable, "-m", "kezek"]
-SLOW = os.environ.get("KEZEK_SLOW") == "1"
+SLOW = settings.flag("KEZEK_SLOW")
 
 
 def run_kezek(*args: str, home: Path | None = None, check: bool = False) -> subprocess.CompletedProcess:

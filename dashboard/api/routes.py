@@ -30,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import context, settings
+from dashboard import context
+from engine import settings
 from dashboard.api import models, openapi, queries
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
@@ -386,7 +387,7 @@ _api_limiter: anyio.CapacityLimiter | None = None
 
 
 def api_threads() -> int:
-    return settings.positive("KEZEK_API_THREADS", 2 * (os.cpu_count() or 2), int)
+    return settings.number("KEZEK_API_THREADS", 2 * (os.cpu_count() or 2))
 
 
 def api_limiter() -> anyio.CapacityLimiter:
