@@ -14,7 +14,7 @@ def markdown() -> str:
         "",
         "Generated from `engine/schema.py` by `python -m engine.dictionary`; do not edit by hand.",
         "The full contract, with encodings, date styles and the Russian and Kazakh headers, is",
-        "`shared/spec/open-data-format.md`; the headers and labels Kezek accepts are in `ingest/labels.toml`.",
+        "[open-data-format.md](open-data-format.md); the headers and labels Kezek accepts are in `ingest/labels.toml`.",
         "",
     ]
     for table in TABLES.values():

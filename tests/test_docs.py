@@ -1,5 +1,6 @@
 """Docs generated from code stay current, and every public thing is documented."""
 
+import re
 from pathlib import Path
 
 from engine import dictionary
@@ -52,3 +53,32 @@ def test_the_unattended_setup_uses_only_commands_and_flags_that_exist():
     for words in commands:
         parser().parse_args(words)  # an unknown flag or command exits with status 2
     assert "unattended.md" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+CONTRACTS = ("open-data-format.md", "queue-rules.md", "interfaces.md")
+
+
+def test_the_contracts_and_their_sources_are_in_the_repository():
+    """A clone needs nothing outside itself: the format, the rules and the interfaces are in
+    docs/, with the documents the rules cite (docs/seeds), and no tracked file sends a reader
+    to the specification folder outside the repository."""
+    import subprocess
+
+    docs = ROOT / "docs"
+    for name in CONTRACTS:
+        assert (docs / name).is_file(), name
+    rules = (docs / "queue-rules.md").read_text(encoding="utf-8")
+    for seed in sorted(set(re.findall(r"`(\d{3})_…`", rules))):  # every seed the rules cite
+        assert list((docs / "seeds").glob(f"{seed}_*.txt")), seed
+    tracked = subprocess.run(["git", "-C", str(ROOT), "ls-files"], capture_output=True, text=True,
+                             check=True).stdout.split()
+    outside = [f for f in tracked if (ROOT / f).suffix in (".py", ".md", ".toml", ".sql") and f != "tests/test_docs.py"
+               and re.search(r"shared/spec|\.\./seeds", (ROOT / f).read_text(encoding="utf-8"))]
+    assert outside == []
+
+
+def test_every_rule_id_the_scenarios_test_is_in_the_rules():
+    from test_audit_scenarios import RULE_IDS
+
+    rules = (ROOT / "docs" / "queue-rules.md").read_text(encoding="utf-8")
+    assert [r for r in RULE_IDS if not re.search(rf"\b{r}\b", rules)] == []
