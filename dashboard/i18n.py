@@ -93,6 +93,12 @@ def number(n: int, lang: str) -> str:
     return text if lang == "en" else text.replace(",", "\u00a0")
 
 
+def date_pattern(lang: str) -> str:
+    """How the language writes a date, as strftime and Plotly's tickformat read it: 2018-08-01
+    in English, 01.08.2018 in Kazakh and Russian."""
+    return "%Y-%m-%d" if lang == "en" else "%d.%m.%Y"
+
+
 def date(day: dt.date | dt.datetime | str, lang: str, with_time: bool = False, seconds: bool = False) -> str:
     """A date (and time) as people of the language write it.
 
@@ -103,7 +109,7 @@ def date(day: dt.date | dt.datetime | str, lang: str, with_time: bool = False, s
     """
     if isinstance(day, str):
         day = dt.datetime.fromisoformat(day)
-    pattern = "%Y-%m-%d" if lang == "en" else "%d.%m.%Y"
+    pattern = date_pattern(lang)
     if with_time and isinstance(day, dt.datetime):
         pattern += " %H:%M:%S" if seconds else " %H:%M"
     return day.strftime(pattern)

@@ -771,3 +771,16 @@ def test_server_settings_are_those_of_a_public_site():
     assert options["server.headless"] is True
     assert options["server.maxUploadSize"] <= 1
     assert options["server.port"] == 8599
+
+
+def test_dates_are_written_one_way_per_language_from_one_place():
+    """A date is written as the language writes it (01.08.2018; 2018-08-01 in English) by
+    dashboard/i18n.py alone: no page keeps a copy of the pattern that could drift."""
+    from dashboard.i18n import date, date_pattern
+
+    root = Path(__file__).resolve().parents[1] / "dashboard"
+    copies = [p.name for p in root.rglob("*.py") if p.name != "i18n.py"
+              and ("%d.%m.%Y" in p.read_text(encoding="utf-8") or "%Y-%m-%d\"" in p.read_text(encoding="utf-8"))]
+    assert copies == []
+    assert [date("2018-08-01", lang) for lang in ("kk", "ru", "en")] == ["01.08.2018", "01.08.2018", "2018-08-01"]
+    assert date_pattern("ru") == "%d.%m.%Y" and date_pattern("en") == "%Y-%m-%d"

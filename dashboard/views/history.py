@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context
-from dashboard.i18n import N_, date, number, t
+from dashboard.i18n import N_, date, date_pattern, number, t
 from engine.history import history
 
 DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained
@@ -67,7 +67,7 @@ def show(doc: dict, lang: str) -> None:
                           "queue_number": [d["queue_number"] for d in numbered] + [numbered[-1]["queue_number"]]})
     fig = px.line(chart, x="day", y="queue_number", line_shape="hv", markers=True,
                   labels={"day": t("column.date", lang), "queue_number": t("column.queue_number", lang)})
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
     fig.update_yaxes(tickformat=",d")
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("history.chart_alt", lang))

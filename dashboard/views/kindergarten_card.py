@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import date, number, t
+from dashboard.i18n import date, date_pattern, number, t
 from engine.disclosure import SUPPRESSED
 
 
@@ -83,7 +83,7 @@ def bulletins(kindergarten_id: str, lang: str) -> None:
                  category_orders={"year": sorted(per_day["year"].unique(), reverse=True)},
                  labels={"day": t("column.announced_at", lang), "seats": t("column.seats", lang),
                          "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
     fig.update_yaxes(tickformat=",d")
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("card.bulletins_alt", lang))

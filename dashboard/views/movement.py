@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, queries
-from dashboard.i18n import N_, date, number, t
+from dashboard.i18n import N_, date, date_pattern, number, t
 from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"
@@ -65,7 +65,7 @@ def length_chart(length: pd.DataFrame, lang: str) -> pd.DataFrame:
                 "year": t("column.birth_year", lang)},
     )
     fig.update_yaxes(tickformat=",d", rangemode="tozero")
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.length_alt", lang))
     return wide
@@ -83,7 +83,7 @@ def flows_chart(flows: pd.DataFrame, lang: str) -> None:
         labels={"week": t("column.week", lang), "count": t("column.count", lang), "kind": ""},
     )
     fig.update_yaxes(tickformat=",d")
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.flows_alt", lang))
 
@@ -137,8 +137,8 @@ def front_chart(day: dt.date, weeks: int | None, region: str, locality: str, lan
                   category_orders={"year": sorted(chart["year"].unique(), reverse=True)},
                   labels={"week": t("column.week", lang), "front": t("column.front", lang),
                           "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
-    fig.update_yaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
+    fig.update_yaxes(tickformat=date_pattern(lang))
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.front_alt", lang))
     context.download(front.assign(week=front["week"].dt.date), "front_by_week.csv", lang)

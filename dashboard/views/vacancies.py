@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import date, number, t
+from dashboard.i18n import date, date_pattern, number, t
 
 # Widget keys; the URL parameters are the part after the colon: ?district=…&language=kk
 REGION, DISTRICT, LANGUAGE = "vacancies:region", "vacancies:district", "vacancies:language"
@@ -112,7 +112,7 @@ def by_week(filters: dict[str, str], lang: str) -> None:
                  category_orders={"year": sorted(chart["year"].unique(), reverse=True)},
                  labels={"week": t("column.week", lang), "seats": t("column.seats", lang),
                          "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat="%Y-%m-%d" if lang == "en" else "%d.%m.%Y")
+    fig.update_xaxes(tickformat=date_pattern(lang))
     fig.update_yaxes(tickformat=",d")
     context.style_figure(fig, lang)
     context.chart(fig, alt=t("vacancies.week_alt", lang))
