@@ -23,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from engine.schema import NUMBERED_STATUSES_SQL  # noqa: E402 - after the path is set
+
 # The baseline: the cheapest query that still gives each numbered application a number in
 # its segment (Q1, Q2) in registration order.
 BARE = """
@@ -30,8 +32,8 @@ SELECT application_number, region, locality, birth_year,
        row_number() OVER (PARTITION BY region, locality, birth_year
                           ORDER BY registered_at, application_number) AS queue_number
 FROM state
-WHERE status IN ('queued', 'notified', 'referred', 'stop_list')
-"""
+WHERE status IN {numbered_statuses}
+""".replace("{numbered_statuses}", NUMBERED_STATUSES_SQL)
 
 
 def measure(home: Path, runs: int = 5) -> dict:

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from engine import disclosure, store
+from engine.schema import NUMBERED_STATUSES_SQL
 
 META = "SELECT key, value FROM meta ORDER BY key"
 
@@ -531,7 +532,7 @@ numbered AS (                                                                   
         CASE WHEN until IS NULL OR until >= $until THEN NULL
              ELSE greatest(0, CAST(floor((epoch(until) - epoch($start)) / 604800) AS BIGINT)) END AS k_out
     FROM spans
-    WHERE status IN ('queued', 'notified', 'referred', 'stop_list')
+    WHERE status IN {numbered_statuses}
       AND (until IS NULL OR until > since)
       AND (until IS NULL OR until >= $start)
 ),
@@ -554,7 +555,7 @@ SELECT week, birth_year, CAST(children AS BIGINT) AS children
 FROM running
 WHERE children > 0
 ORDER BY week, birth_year DESC
-"""
+""".replace("{numbered_statuses}", NUMBERED_STATUSES_SQL)  # Q2
 
 
 def _weeks(day, weeks: int | None, cur: duckdb.DuckDBPyConnection) -> dict:

@@ -9,6 +9,8 @@ from importlib import resources
 
 import duckdb
 
+from engine.schema import NUMBERED_STATUSES_SQL
+
 
 @dataclass(frozen=True)
 class Interleaving:
@@ -25,7 +27,8 @@ DEFAULT_INTERLEAVING = Interleaving()
 
 @cache
 def sql(name: str) -> str:
-    return resources.files("engine").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    text = resources.files("engine").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+    return text.replace("{numbered_statuses}", NUMBERED_STATUSES_SQL)
 
 
 def with_spans(name: str) -> str:

@@ -203,3 +203,23 @@ def test_lookup_agrees_with_the_rules_on_every_day(tmp_path, seed):
                 checked += 1
         day += dt.timedelta(days=1)
     assert checked == 60 * 9  # 1, 11, 21 and 31 March, 1, 11 and 21 April, 1 and 11 May
+
+
+def test_the_numbered_statuses_are_written_once():
+    """Rule Q2's statuses come from engine/schema.py into every query that numbers: no SQL
+    file or module keeps its own list that could drift, and every placeholder is filled."""
+    import re
+    from pathlib import Path
+
+    from engine import audit, numbering
+    from engine.schema import NUMBERED_STATUSES
+
+    root = Path(__file__).resolve().parents[1]
+    spelled = re.compile(r"""['"]queued['"],\s*['"]notified['"]""")
+    copies = [str(p.relative_to(root)) for folder in ("engine", "ingest", "kezek", "dashboard", "bench")
+              for p in (root / folder).rglob("*") if p.suffix in (".py", ".sql") and p.name != "schema.py"
+              and spelled.search(p.read_text(encoding="utf-8"))]
+    assert copies == []
+    texts = [numbering.sql(p.stem) for p in (root / "engine" / "sql").glob("*.sql")] + [t for _, t in audit.sql_files()]
+    assert not [t for t in texts if "{numbered_statuses}" in t]
+    assert all(f"'{s}'" in numbering.sql("numbering") for s in NUMBERED_STATUSES)

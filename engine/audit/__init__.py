@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from engine import ruleset as rulesets
-from engine.schema import CHANNEL, EVENT, PRIVILEGE, STATUS
+from engine.schema import CHANNEL, EVENT, NUMBERED_STATUSES_SQL, PRIVILEGE, STATUS
 from engine.workdays import create_calendar
 
 FINDING_TYPES = (
@@ -77,7 +77,8 @@ class UnknownRuleset(ValueError):
 @cache
 def sql_files() -> tuple[tuple[str, str], ...]:
     folder = resources.files("engine").joinpath("audit", "sql")
-    return tuple(sorted((p.name, p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql")))
+    return tuple(sorted((p.name, p.read_text(encoding="utf-8").replace("{numbered_statuses}", NUMBERED_STATUSES_SQL))
+                        for p in folder.iterdir() if p.name.endswith(".sql")))
 
 
 @cache

@@ -5,7 +5,7 @@
 WITH numbered AS (                                                 -- Q2
     SELECT *
     FROM state
-    WHERE status IN ('queued', 'notified', 'referred', 'stop_list')
+    WHERE status IN {numbered_statuses}
 ),
 ranked AS (                                                        -- Q3: each list in its own order
     SELECT
