@@ -53,11 +53,11 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     # stay within them, however wide the range asked for (a year 9999 costs nothing).
     as_of = snapshot_as_of(con)
     last = min(last or as_of, as_of)
-    entered = entered_at(con, application_number, registered_at).date()
-    first = max(first or entered, entered)
     # A series was observed from its first snapshot: no day before it is shown as if it had
     # been (the numbers there would be rebuilt from the applications still listed).
     since = observed_since(con)
+    entered = (registered_at if since is None else entered_at(con, application_number, registered_at)).date()
+    first = max(first or entered, entered)
     if since is not None:
         first = max(first, since)
     if first > last:

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 
 from engine import settings
 from engine.schema import TABLES
-from ingest import privacy
+from ingest import archive, privacy
 from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Problem
@@ -135,8 +135,6 @@ def _fold(ingest: Ingest, read: list[Snapshot]) -> None:
     """Reduce the series' files read so far (with what the update carries) into
     workdir/fold-N.duckdb, attached as `carried` in place of what it carried before; their
     archives are written into the work folder and their tables dropped."""
-    from ingest import archive
-
     con, files = ingest.con, [f for f in ingest.files if f.snapshot_at is not None and not f.folded]
     staged: dict[str, list] = {}
     for f in files:

@@ -334,12 +334,13 @@ def _sources_table(con: duckdb.DuckDBPyConnection, ingest: Ingest, source_report
     if ingest.carried:  # the files of the snapshots carried (read before the new ones), as listed when read
         con.execute("INSERT INTO snap.sources SELECT * FROM carried.sources WHERE split_part(file, '/', 1) IN "
                     "(SELECT unnest($names))", {"names": [s.name for s in ingest.snapshots[:ingest.carried]]})
-    con.executemany(  # nothing read: an update that carried every snapshot of its series
-        "INSERT INTO snap.sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (f.file, f.table, f.sha256, f.rows, "|".join(f.dropped), "|".join(f.extra),
-             f.detected.get("encoding"), f.detected.get("delimiter"))
-            for f in ingest.files
-        ],
-    ) if ingest.files else None
+    if ingest.files:  # none: an update that carried every snapshot of its series
+        con.executemany(
+            "INSERT INTO snap.sources VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                (f.file, f.table, f.sha256, f.rows, "|".join(f.dropped), "|".join(f.extra),
+                 f.detected.get("encoding"), f.detected.get("delimiter"))
+                for f in ingest.files
+            ],
+        )
 

@@ -3,11 +3,18 @@
 -- same state as state_at.sql gives at any instant, with the registration time in force then
 -- (a series may change it: `registration_changed`). $region, $locality, $birth_year narrow
 -- it to one segment (Q1); NULL: every application.
-WITH series AS (                                                    -- a series: when a list first showed
+WITH segment AS (
+    SELECT * FROM applications
+    WHERE ($region IS NULL OR region = $region)
+      AND ($locality IS NULL OR locality = $locality)
+      AND ($birth_year IS NULL OR birth_year = $birth_year)
+),
+series AS (                                                         -- a series: when a list first showed
     SELECT application_number,                                      -- it, and the registration times a
            min(seen_in) FILTER (WHERE event = 'registered') AS first_seen,  -- later list changed
            min(CAST(reason AS TIMESTAMP)) FILTER (WHERE event = 'registration_changed') AS earliest
-    FROM events WHERE derived
+    FROM events SEMI JOIN segment USING (application_number)
+    WHERE derived
     GROUP BY application_number
 ),
 apps AS (
@@ -15,10 +22,7 @@ apps AS (
            a.status_at, a.has_privilege_change,
            -- when it entered the queue; in a series, not before a list showed it (observed, not inferred)
            greatest(least(a.registered_at, r.earliest), r.first_seen) AS first_registered_at
-    FROM applications AS a LEFT JOIN series AS r USING (application_number)
-    WHERE ($region IS NULL OR a.region = $region)
-      AND ($locality IS NULL OR a.locality = $locality)
-      AND ($birth_year IS NULL OR a.birth_year = $birth_year)
+    FROM segment AS a LEFT JOIN series AS r USING (application_number)
 ),
 points AS (                                                         -- where an application's state may change
     SELECT application_number, first_registered_at AS "at", -2 AS seq, 'registered' AS event,

@@ -2,23 +2,26 @@
 -- application at an instant"), with the registration time in force then (a series may change
 -- it later: `registration_changed`). $until is exclusive: the end of day D is D + 1 day 00:00.
 -- The caller may narrow `apps` to one segment ($region, $locality, $birth_year NULL = all).
-WITH series AS (                                                   -- a series: when a list first showed
+WITH segment AS (
+    SELECT * FROM applications
+    WHERE ($region IS NULL OR region = $region)
+      AND ($locality IS NULL OR locality = $locality)
+      AND ($birth_year IS NULL OR birth_year = $birth_year)
+),
+series AS (                                                        -- a series: when a list first showed
     SELECT application_number,                                     -- it, and the registration time that a
            min(seen_in) FILTER (WHERE event = 'registered') AS first_seen,  -- change after the instant
            arg_min(CAST(reason AS TIMESTAMP), ("at", seq))                  -- replaced
                FILTER (WHERE event = 'registration_changed' AND "at" >= $until) AS registered_then
-    FROM events
+    FROM events SEMI JOIN segment USING (application_number)
     WHERE derived
     GROUP BY application_number
 ),
 apps AS (
     SELECT a.* REPLACE (coalesce(c.registered_then, a.registered_at) AS registered_at)
-    FROM applications AS a LEFT JOIN series AS c USING (application_number)
+    FROM segment AS a LEFT JOIN series AS c USING (application_number)
     WHERE coalesce(c.registered_then, a.registered_at) < $until  -- it exists
       AND (c.first_seen IS NULL OR c.first_seen < $until)         -- and, in a series, a list showed it
-      AND ($region IS NULL OR a.region = $region)
-      AND ($locality IS NULL OR a.locality = $locality)
-      AND ($birth_year IS NULL OR a.birth_year = $birth_year)
 ),
 past_events AS (
     SELECT e.application_number, e."at", e.seq, e.status_after, e.event, e.privilege
