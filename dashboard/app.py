@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import context, i18n, queries
-from dashboard.i18n import t
+import i18n
+from dashboard import context, queries
+from i18n import t
 from dashboard.views import no_snapshot
 from engine.store import SnapshotUnavailable
 

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import streamlit as st
 
-from dashboard import i18n
+import i18n
 from dashboard.url_values import whole_number
 from engine.store import Reader, resolve_home
 

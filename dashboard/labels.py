@@ -7,7 +7,7 @@ portals use for them (open-data-format.md, "Column names in Russian and Kazakh")
 
 from __future__ import annotations
 
-from dashboard.i18n import N_, t
+from i18n import N_, t
 
 STATUS = {
     "queued": N_("status.queued"),

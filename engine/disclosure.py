@@ -6,7 +6,7 @@ below. The sensitive cells Kezek publishes are the children enrolled in a group 
 programme is for special educational needs (correction, speech therapy, inclusive,
 sanatorium groups): three children in a speech-therapy group of a named kindergarten are
 nearly identifiable. The privilege category (the ground of a privilege, among them special
-needs) is never published at all, not even counted (kezek/resources.py, WITHHELD)."""
+needs) is never published at all, not even counted (engine/resources.py, WITHHELD)."""
 
 from __future__ import annotations
 

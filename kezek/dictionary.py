@@ -1,12 +1,12 @@
-"""The data dictionary of the open-data export, generated from kezek/resources.py and the
+"""The data dictionary of the open-data export, generated from engine/resources.py and the
 catalogs: `python -m kezek.dictionary > docs/open-data.md`; a test fails when it is stale.
 The dashboard's About page shows the same entries."""
 
 from __future__ import annotations
 
-from dashboard.i18n import t
+from i18n import t
 from kezek.export import __doc__ as LAYOUT
-from kezek.resources import FIELD_TYPE, RESOURCES
+from engine.resources import FIELD_TYPE, RESOURCES
 
 
 def cell(text: str) -> str:
@@ -28,7 +28,7 @@ def constraints(column) -> str:
 def markdown() -> str:
     layout = LAYOUT.split("\n\n")[1]
     out = ["# Kezek open data: the tables of `kezek export`", "",
-           "Generated from `kezek/resources.py` by `python -m kezek.dictionary`; do not edit by hand.",
+           "Generated from `engine/resources.py` by `python -m kezek.dictionary`; do not edit by hand.",
            "The same Table Schemas are in each export's `datapackage.json` (Frictionless Data Package).", "",
            "```", layout.strip("\n"), "```", ""]
     for r in RESOURCES.values():

@@ -1,4 +1,4 @@
-"""`kezek export`: the published tables as open data (kezek/resources.py).
+"""`kezek export`: the published tables as open data (engine/resources.py).
 
     DIR/datapackage.json                 Frictionless Data Package: Table Schemas, sources, licence
     DIR/csv/TABLE.csv                    UTF-8, a header row, ISO dates (the package's resources)
@@ -20,7 +20,7 @@ import duckdb
 
 from engine import store
 from kezek.package import descriptor
-from kezek.resources import RESOURCES, Resource
+from engine.resources import RESOURCES, Resource
 
 FORMATS = ("csv", "parquet")
 CSV_OPTIONS = "FORMAT csv, HEADER true, DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S'"

@@ -1,5 +1,5 @@
 """datapackage.json (Frictionless Data Package, v1) for an export: a Table Schema per
-resource from kezek/resources.py, titles and descriptions in Kazakh, Russian and English
+resource from engine/resources.py, titles and descriptions in Kazakh, Russian and English
 from the dashboard's catalogs, the licence, and the ingested files with their SHA-256."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import duckdb
 
-from dashboard.i18n import LANGUAGES, t
+from i18n import LANGUAGES, t
 from engine.schema import FORMAT_VERSION, Column
-from kezek.resources import FIELD_TYPE, RESOURCES, Resource
+from engine.resources import FIELD_TYPE, RESOURCES, Resource
 
 LICENSES = {  # SPDX id → where its text is
     "CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",

@@ -37,7 +37,7 @@ from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.redaction import public_source
 from ingest.sources import SourceReport, ingest_source, is_remote
-from kezek import publish
+from engine import publication
 
 
 class UpdateRunning(Exception):
@@ -186,8 +186,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             json.dumps([[f.file, f.sha256, f.rows] for f in ingest.files] + [shown], ensure_ascii=False).encode()
         ).hexdigest()
         (home / SNAPSHOTS).mkdir(parents=True, exist_ok=True)
-        snapshot = publish.new_snapshot_id(home, fingerprint, now)
-        building = publish.building_path(home, snapshot)
+        snapshot = publication.new_snapshot_id(home, fingerprint, now)
+        building = publication.building_path(home, snapshot)
         con.execute("ATTACH $path AS snap", {"path": str(building)})
         con.execute(_derive_sql())
         if ingest.snapshots:  # what the next update of the series carries
@@ -241,7 +241,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         con.execute("DETACH snap")
         archive.write(home, con, ingest.files)
         con.close()
-        _, report.warnings = publish.publish(home, snapshot, published_at)
+        _, report.warnings = publication.publish(home, snapshot, published_at)
         if downloads:  # only now: a failed run must not mark its files as seen
             try:
                 state.commit(downloads)

@@ -15,7 +15,8 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from dashboard import i18n, server
+import i18n
+from dashboard import server
 from dashboard.views import audit as page
 from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS

@@ -103,7 +103,7 @@ def cells(tab) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_lookup_link_shows_the_queue_number(server, browser, lang):
-    from dashboard.i18n import t
+    from i18n import t
 
     tab = browser.new_page(viewport={"width": 390, "height": 844})  # a phone
     # Typed as a parent might: Latin look-alikes and lower case.
@@ -191,7 +191,7 @@ def test_public_queue_searched_by_number(server, page):
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
-    from dashboard import i18n
+    import i18n
     from dashboard.views import audit
 
     with urllib.request.urlopen(f"{server}/api/v1/findings?type=early_free_choice", timeout=10) as r:
@@ -212,7 +212,7 @@ def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
 
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_lookup_shows_why_the_number_moved(server, page, lang):
-    from dashboard import i18n
+    import i18n
     from dashboard.views import history
 
     page.goto(f"{server}/lookup?app=УО.2018.000032.1&lang={lang}")
@@ -227,7 +227,7 @@ def test_lookup_shows_why_the_number_moved(server, page, lang):
 def test_lookup_shows_the_forecast_range(almaty_server, page, lang):
     import duckdb
 
-    from dashboard import i18n
+    import i18n
     from engine import forecast
 
     url, home = almaty_server

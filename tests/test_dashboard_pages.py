@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import run_kezek
-from dashboard import i18n
+import i18n
 from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, read_csv, texts,
                             values, visit)
 

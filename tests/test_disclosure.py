@@ -11,7 +11,7 @@ from conftest import application, kindergarten, run_kezek, vacancy, write_datase
 from test_api import PREFIX, client_for
 from test_dashboard import texts, visit
 
-from dashboard.i18n import t
+from i18n import t
 
 GROUPS = [  # (group, programme, enrolled, published)
     ("G1", "Логопедическая группа", 3, "<5"),            # speech therapy, 3 children: withheld

@@ -168,7 +168,7 @@ def test_what_if_gives_the_places_to_the_first_waiting_in_queue_order():
 def test_the_movement_page_answers_what_if(almaty_home, almaty_snapshot, lang, monkeypatch):
     from test_dashboard import texts, visit
 
-    from dashboard.i18n import number, t
+    from i18n import number, t
     from engine.what_if import what_if
 
     expected = what_if(almaty_snapshot, "Алматы", "Алматы", 2016, 500)
@@ -186,7 +186,7 @@ def test_the_lookup_page_shows_the_forecast_and_the_about_page_its_backtest(alma
                                                                           monkeypatch):
     from test_dashboard import texts, visit
 
-    from dashboard.i18n import date, number, t
+    from i18n import date, number, t
 
     (number_,) = almaty_snapshot.execute("""SELECT application_number FROM queue
         WHERE birth_year = 2016 AND status = 'queued' AND privilege = 'none'
@@ -218,7 +218,7 @@ def test_the_movement_page_shows_how_far_the_front_reached(almaty_home, almaty_s
 
     from test_dashboard import values, visit
 
-    from dashboard.i18n import t
+    from i18n import t
 
     at = visit(almaty_home, monkeypatch, "movement", "en")
     charts = [json.loads(c.proto.spec) for c in at.get("plotly_chart")]

@@ -1,6 +1,6 @@
 """`kezek export` as a data portal publishes it: a Frictionless Data Package that the
 reference validator accepts, deterministic files, partitioned Parquet, and no personal data
-(kezek/export.py, kezek/package.py, kezek/resources.py)."""
+(kezek/export.py, kezek/package.py, engine/resources.py)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pyarrow.dataset as ds
 import pytest
 from conftest import run_kezek
 
-from dashboard.i18n import LANGUAGES, catalog
-from kezek.resources import RESOURCES
+from i18n import LANGUAGES, catalog
+from engine.resources import RESOURCES
 
 PRESETS = ("astana-2017", "almaty")
 FRICTIONLESS = Path(sys.executable).with_name("frictionless")
@@ -194,7 +194,7 @@ def test_the_server_gives_the_package_and_its_zip(exported):
 
 
 def test_every_publication_is_in_the_changelog(tmp_path):
-    from kezek.publish import publications
+    from engine.publication import publications
     from test_dashboard import dataset
 
     folder = dataset(tmp_path / "ds")
@@ -210,7 +210,7 @@ def test_every_publication_is_in_the_changelog(tmp_path):
 def test_the_open_data_page_links_this_snapshot_and_explains_every_column(exported, monkeypatch, lang):
     from test_dashboard import texts, visit
 
-    from dashboard.i18n import t
+    from i18n import t
 
     _, home, _ = exported
     snapshot = current_snapshot(home)

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import application, kindergarten, run_kezek, vacancy, write_dataset
 from engine import store
-from kezek import publish
+from engine import publication
 from kezek.pipeline import update
 
 
@@ -33,10 +33,10 @@ def test_readers_keep_their_snapshot_and_switch_on_the_next_query(tmp_path, home
 
 def test_old_snapshots_are_pruned_but_recent_ones_kept(tmp_path, home):
     folder = dataset(tmp_path / "a", 2)
-    for _ in range(publish.KEEP + 3):
+    for _ in range(publication.KEEP + 3):
         update([str(folder)], home)
     files = sorted(p.name for p in (home / "snapshots").iterdir())
-    assert len(files) == publish.KEEP + 1
+    assert len(files) == publication.KEEP + 1
     assert f"{store.current(home).snapshot}.duckdb" in files
     assert not any(name.startswith(".building") for name in files)
 

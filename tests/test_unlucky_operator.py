@@ -237,7 +237,7 @@ def test_a_changelog_line_cut_inside_a_letter_does_not_undo_a_publication(tmp_pa
         fh.write('{"snapshot": "x", "title": "Аста'.encode()[:-1])
     done = run_kezek("update", "--source", str(small(tmp_path / "b", 5)), home=home)
     assert done.returncode == 0 and "nothing published" not in done.stderr, done.stderr
-    from kezek.publish import publications
+    from engine.publication import publications
 
     assert [p["rows"]["applications"] for p in publications(home)] == [5, 3]  # newest first; the cut line skipped
     assert "exit=0" in (home / "update.log").read_text(encoding="utf-8").splitlines()[-1]

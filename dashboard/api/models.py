@@ -25,7 +25,7 @@ from dashboard.url_values import whole_number
 from engine import schema
 from engine.application_number import MAX_LENGTH, WELL_FORMED, is_well_formed
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
-from kezek.resources import RESOURCES
+from engine.resources import RESOURCES
 
 # --- value types --------------------------------------------------------------------------
 
@@ -418,7 +418,7 @@ WEEK = RESOURCES["segment_movement"].meaning
 class SegmentWeek(Document):
     """One queue's week (named by its Monday; the last ends with the snapshot's day)."""
 
-    # The meanings are those of the open-data table `segment_movement` (kezek/resources.py).
+    # The meanings are those of the open-data table `segment_movement` (engine/resources.py).
     region: str
     locality: str
     birth_year: BirthYear

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, queries
-from dashboard.i18n import N_, date, number, t
+from i18n import N_, date, number, t
 from engine.numbering import DEFAULT_INTERLEAVING
 
 # The queue rules the published numbers follow (queue-rules.md), each with where it comes

@@ -15,7 +15,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import N_, date, number, t
+from i18n import N_, date, number, t
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine.audit import report
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context
-from dashboard.i18n import date, number, t
+from i18n import date, number, t
 from engine.forecast import MODEL, WAITING, forecast
 
 

@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context
-from dashboard.i18n import N_, date, date_pattern, number, t
+from i18n import N_, date, date_pattern, number, t
 from engine.history import history
 
 DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained

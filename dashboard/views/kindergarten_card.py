@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import date, date_pattern, number, t
+from i18n import date, date_pattern, number, t
 from engine.disclosure import SUPPRESSED
 
 

@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import number, t
+from i18n import number, t
 from dashboard.views import kindergarten_card
 
 # Widget keys, which are also the URL parameters:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from dashboard.views import forecast, history
-from dashboard.i18n import date, number, t
+from i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
 from engine.numbering import DEFAULT_INTERLEAVING

@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, queries
-from dashboard.i18n import N_, date, date_pattern, number, t
+from i18n import N_, date, date_pattern, number, t
 from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.i18n import t
+from i18n import t
 
 PUBLISH = "kezek update --source demo:astana-2017 --home DIR\nkezek serve --home DIR"
 

@@ -1,6 +1,6 @@
 """Open data: the whole publication to download (a ZIP with datapackage.json, each table as
 CSV and Parquet), the data dictionary, the licence, and the changelog of publications with
-their row counts and the checksums of the files read (kezek/resources.py, dashboard/open_data.py)."""
+their row counts and the checksums of the files read (engine/resources.py, dashboard/open_data.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from dashboard.i18n import date, number, t
+from i18n import date, number, t
 from dashboard.open_data import zip_name
 from engine import store
-from kezek.publish import publications
-from kezek.resources import FIELD_TYPE, RESOURCES
+from engine.publication import publications
+from engine.resources import FIELD_TYPE, RESOURCES
 
 TABLE = "open_data:table"  # widget key; URL parameter ?table=NAME: the table whose columns are shown
 

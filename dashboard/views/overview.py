@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, queries
-from dashboard.i18n import date, number, t
+from i18n import date, number, t
 
 REGION = "overview:region"  # widget key; the URL parameter is ?region=
 

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.i18n import date, number, t
+from i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
 
 PER_PAGE = queries.QUEUE_PER_PAGE

@@ -1,6 +1,6 @@
 """Texts of the dashboard in Kazakh, Russian and English.
 
-Every string a visitor sees lives in the catalogs `dashboard/i18n/{kk,ru,en}.json`
+Every string a visitor sees lives in the catalogs `i18n/{kk,ru,en}.json`
 (flat keys, `{name}` placeholders, no ICU). Code asks for a text with a literal key,
 `t("lookup.title", lang)`, so that a test can list the keys the code uses and compare them
 with the catalogs. A key chosen at run time is declared with `N_("status.queued")`.
@@ -16,7 +16,7 @@ from pathlib import Path
 
 LANGUAGES = ("kk", "ru", "en")
 DEFAULT_LANGUAGE = "kk"
-CATALOGS = Path(__file__).with_name("i18n")
+CATALOGS = Path(__file__).parent
 # The language names are the same in every catalog: each written in its own language.
 AUTONYMS = {"kk": "Қазақша", "ru": "Русский", "en": "English"}
 

@@ -79,7 +79,7 @@ LOG = "publications.jsonl"  # the changelog of the data: a line per publication,
 def record(home: Path, path: Path) -> None:
     """Append the publication to HOME/publications.jsonl: when, the data's date, the rows
     of each table and the files read with their checksums."""
-    from kezek.resources import RESOURCES
+    from engine.resources import RESOURCES
 
     con = store.open_snapshot(path)
     try:
