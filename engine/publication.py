@@ -1,10 +1,18 @@
-"""Publication: a new immutable snapshot file, then an atomic switch of the pointer."""
+"""Publication: a new immutable snapshot file and its open-data files, then an atomic switch
+of the pointer.
+
+    HOME/snapshots/SNAPSHOT.duckdb        the published tables (engine/store.py)
+    HOME/open-data/SNAPSHOT/              its open data (kezek export: datapackage.json, csv/,
+                                          parquet/) and SNAPSHOT's ZIP of them, written before
+                                          the switch: the server only serves files
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -12,6 +20,7 @@ import duckdb
 from engine import store
 
 KEEP = 5  # superseded snapshots kept on disk for readers that still hold them
+OPEN_DATA = "open-data"  # HOME/open-data/SNAPSHOT/: the files of a snapshot's open data
 
 
 def new_snapshot_id(home: Path, fingerprint: str, now: dt.datetime) -> str:
@@ -27,13 +36,31 @@ def building_path(home: Path, snapshot: str) -> Path:
     return home / store.SNAPSHOTS / f".building-{snapshot}.duckdb"
 
 
+def zip_name(snapshot: str) -> str:
+    """The name of the ZIP of a snapshot's open data, inside its folder."""
+    return f"kezek-{snapshot}.zip"
+
+
+def open_data_folder(home: Path, snapshot: str) -> Path:
+    return home / OPEN_DATA / snapshot
+
+
+def open_data_building(home: Path, snapshot: str) -> Path:
+    """Where the open data of a snapshot being built are written, unseen until published."""
+    return home / OPEN_DATA / f".building-{snapshot}"
+
+
 def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[str]]:
     """Move the finished file into place and point readers at it. Returns the file and the
     warnings of what failed after the switch: once the pointer names the new snapshot it is
     published, and a changelog that could not be written is repaired at the next publication.
-    When the switch fails, the new file is removed: no snapshot stays that was never published."""
+    When the switch fails, the new file is removed: no snapshot stays that was never published.
+    The snapshot's open data, written beside it, are put in place before it."""
     building = building_path(home, snapshot)
     final = home / store.SNAPSHOTS / f"{snapshot}.duckdb"
+    exported = open_data_folder(home, snapshot)
+    if open_data_building(home, snapshot).is_dir():
+        os.replace(open_data_building(home, snapshot), exported)
     with open(building, "rb") as fh:
         os.fsync(fh.fileno())
     try:
@@ -47,6 +74,7 @@ def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[st
         if _pointer_names(home) != snapshot:
             final.unlink(missing_ok=True)
             Path(f"{final}.wal").unlink(missing_ok=True)
+            shutil.rmtree(exported, ignore_errors=True)
             raise
     warnings = []
     try:
@@ -121,12 +149,24 @@ def _last_byte(path: Path) -> bytes:
 
 
 def prune(home: Path, current: str) -> None:
-    """Delete the oldest superseded snapshots and leftovers of killed updates."""
+    """Delete the oldest superseded snapshots with their open data, and leftovers of killed
+    updates."""
     folder = home / store.SNAPSHOTS
-    for leftover in folder.glob(".building-*"):
+    for leftover in [*folder.glob(".building-*"), *(home / OPEN_DATA).glob(".building-*")]:
         if current not in leftover.name:
-            leftover.unlink(missing_ok=True)
+            _remove(leftover)
     published = sorted(p for p in folder.glob("*.duckdb") if p.stem != current)
     for old in published[: max(0, len(published) - KEEP)]:
         old.unlink(missing_ok=True)
         Path(f"{old}.wal").unlink(missing_ok=True)
+    kept = {p.stem for p in folder.glob("*.duckdb")}
+    for exported in (home / OPEN_DATA).glob("*"):  # open data go with their snapshot
+        if not exported.name.startswith(".") and exported.name not in kept:
+            _remove(exported)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)

@@ -5,6 +5,10 @@
     DIR/parquet/TABLE.parquet            the same rows in Parquet
     DIR/parquet/TABLE/region=R/birth_year=Y/data_0.parquet   the large tables, hive style
 
+Every publication writes its snapshot's open data this way, with a ZIP of them, into
+HOME/open-data/SNAPSHOT/ before it is published (engine/publication.py); the server serves
+those files at /open-data/SNAPSHOT/… and /open-data/SNAPSHOT.zip.
+
 Personal data never leaves: birth year instead of birth date, no privilege category per
 application. The output is deterministic for one snapshot: fixed column order, rows in each
 table's key order, one writer thread.
@@ -14,15 +18,18 @@ from __future__ import annotations
 
 import json
 import shutil
+import zipfile
 from pathlib import Path
 
 import duckdb
 
 from engine import store
+from engine.publication import zip_name
 from kezek.package import descriptor
 from engine.resources import RESOURCES, Resource
 
 FORMATS = ("csv", "parquet")
+ZIP_DATE = (2000, 1, 1, 0, 0, 0)  # a fixed stamp: the same snapshot gives the same ZIP
 CSV_OPTIONS = "FORMAT csv, HEADER true, DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '%Y-%m-%dT%H:%M:%S'"
 
 
@@ -71,3 +78,26 @@ def parquet(con: duckdb.DuckDBPyConnection, resource: Resource, sql: str, folder
     con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, "
                 f"PARTITION_BY ({', '.join(quoted(c) for c in resource.partition)}))")
     return sorted(target.rglob("*.parquet"))
+
+
+def write_open_data(snapshot_file: Path, folder: Path, snapshot: str) -> list[Path]:
+    """The open data of a snapshot being published: every format and their ZIP in `folder`."""
+    shutil.rmtree(folder, ignore_errors=True)
+    con = store.open_snapshot(snapshot_file)
+    try:
+        written = export(con, folder, list(FORMATS))
+    finally:
+        con.close()
+    archive = folder / zip_name(snapshot)
+    write_zip(folder, archive)
+    return [*written, archive]
+
+
+def write_zip(folder: Path, path: Path) -> None:
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p != path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for file in files:
+            info = zipfile.ZipInfo(file.relative_to(folder).as_posix(), ZIP_DATE)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with open(file, "rb") as fh:
+                z.writestr(info, fh.read())

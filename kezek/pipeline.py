@@ -38,6 +38,7 @@ from ingest.problems import BadInput, Problem
 from ingest.redaction import public_source
 from ingest.sources import SourceReport, ingest_source, is_remote
 from engine import publication
+from kezek.export import write_open_data
 
 
 class UpdateRunning(Exception):
@@ -108,6 +109,8 @@ def _clean_leftovers(home: Path) -> None:
     for file in [*home.glob(f"{SNAPSHOTS}/.building-*"), *home.glob(".published.json.*.tmp")]:
         if file.is_file():
             file.unlink(missing_ok=True)
+    for folder in home.glob(f"{publication.OPEN_DATA}/.building-*"):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def update(sources: list[str], home: Path, mapping_path: Path | None = None, now: dt.datetime | None = None) -> Report:
@@ -146,6 +149,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
     if fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
             and {public_source(d.url) for d in downloads if d.path} == set(state.known):
         report.unchanged = True
+        _complete_open_data(home)
         return report
 
     # A national update needs about 3 GB and no spill; one that would spill more than
@@ -241,6 +245,14 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         con.execute("DETACH snap")
         archive.write(home, con, ingest.files)
         con.close()
+        report.timings["publish"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
+        # The open data are files written once, here: the server never builds anything.
+        write_open_data(building, publication.open_data_building(home, snapshot), snapshot)
+        report.timings["open data"] = time.perf_counter() - clock
+
+        clock = time.perf_counter()
         _, report.warnings = publication.publish(home, snapshot, published_at)
         if downloads:  # only now: a failed run must not mark its files as seen
             try:
@@ -248,9 +260,23 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             except OSError as exc:  # published all the same; the next run downloads them again
                 report.warnings.append(f"the validators of the downloads could not be kept ({exc}); "
                                        "the next update downloads every file again")
-        report.timings["publish"] = time.perf_counter() - clock
+        report.timings["publish"] += time.perf_counter() - clock
         report.snapshot, report.as_of = snapshot, as_of.isoformat()
         return report
+
+
+def _complete_open_data(home: Path) -> None:
+    """The open data of the current snapshot when it has none (published before Kezek wrote
+    them at publication): written aside, then moved into place."""
+    try:
+        current = store.current(home)
+    except store.SnapshotUnavailable:
+        return
+    if publication.open_data_folder(home, current.snapshot).is_dir():
+        return
+    building = publication.open_data_building(home, current.snapshot)
+    write_open_data(current.path, building, current.snapshot)
+    os.replace(building, publication.open_data_folder(home, current.snapshot))
 
 
 def _metadata(source_reports: list[SourceReport]) -> dict:

@@ -39,6 +39,10 @@ def test_old_snapshots_are_pruned_but_recent_ones_kept(tmp_path, home):
     assert len(files) == publication.KEEP + 1
     assert f"{store.current(home).snapshot}.duckdb" in files
     assert not any(name.startswith(".building") for name in files)
+    # each kept snapshot has its open data, written at its publication; pruned ones lost theirs
+    exported = sorted(p.name for p in (home / publication.OPEN_DATA).iterdir())
+    assert exported == sorted(name.removesuffix(".duckdb") for name in files)
+    assert all((home / publication.OPEN_DATA / s / publication.zip_name(s)).is_file() for s in exported)
 
 
 def test_a_second_update_while_one_runs_is_refused(tmp_path, home):
@@ -59,9 +63,28 @@ def test_leftovers_of_a_killed_update_are_cleaned_by_the_next(tmp_path, home):
     (home / ".work-99999").mkdir()
     (home / ".work-99999" / "applications.csv.utf8").write_text("decoded copy")
     (home / "snapshots" / ".building-20200101T000000-deadbeef.duckdb").write_bytes(b"half")
+    (home / publication.OPEN_DATA / ".building-20200101T000000-deadbeef" / "csv").mkdir(parents=True)
     update([str(folder)], home)
     assert not (home / ".work-99999").exists()
     assert not list((home / "snapshots").glob(".building-*"))
+    assert not list((home / publication.OPEN_DATA).glob(".building-*"))
+
+
+def test_a_failed_switch_leaves_neither_the_snapshot_nor_its_open_data(tmp_path, home, monkeypatch):
+    folder = dataset(tmp_path / "a", 2)
+    update([str(folder)], home)
+    before = store.current(home)
+    exported = sorted(p.name for p in (home / publication.OPEN_DATA).iterdir())
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "write_pointer", refuse)
+    with pytest.raises(OSError):
+        update([str(dataset(tmp_path / "b", 3))], home)
+    assert store.current(home) == before
+    assert sorted(p.name for p in (home / publication.OPEN_DATA).iterdir()) == exported
+    assert sorted(p.stem for p in (home / "snapshots").glob("*.duckdb")) == exported
 
 
 def test_unreadable_pointer_is_reported_not_crashed(tmp_path, home):

@@ -1,12 +1,11 @@
 """The public server under damage and abuse, asked of a real `kezek serve` process: a
-published snapshot whose tables cannot be read, a pointer without its date, request threads
-all busy, clients that send their headers slowly, and clients that leave without reading.
+published snapshot whose tables cannot be read, a pointer without its date, clients that
+send their headers slowly, and clients that leave without reading.
 
 Each server's log goes to a file, read by the tests that are about the log."""
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import select
@@ -22,15 +21,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from streamlit.web.server.starlette.starlette_server_config import ANYIO_STATIC_FILE_THREAD_TOKENS
 
 from conftest import application, free_port, kindergarten, vacancy, write_dataset
 from engine import store
 from kezek.pipeline import update
 
-# The size of the thread pool that runs Starlette's sync endpoints, the API's handlers and
-# the open-data builds among them: anyio's default limiter, which Streamlit's app sets.
-REQUEST_THREADS = ANYIO_STATIC_FILE_THREAD_TOKENS
 HEADER_TIMEOUT = 1  # KEZEK_HEADER_TIMEOUT for the servers of these tests, in seconds
 
 NUMBER = "УО.2016.000001.1"
@@ -53,7 +48,7 @@ def published(tmp_path_factory) -> Path:
 
 
 def copy_home(published: Path, to: Path) -> Path:
-    shutil.copytree(published, to, ignore=shutil.ignore_patterns("open-data"))
+    shutil.copytree(published, to)
     return to
 
 
@@ -193,75 +188,36 @@ def test_a_publication_that_cannot_be_read_is_unavailable_to_health_and_api(dama
     assert server.get("/api/v1/kindergartens")[0] == 200
 
 
-def test_open_data_of_a_damaged_snapshot_is_503_and_leaves_nothing_behind(damaged):
+def test_open_data_are_served_as_the_publication_wrote_them_whatever_the_snapshot_file(damaged):
+    """The open data are files written at publication: a snapshot file damaged since is no
+    reason to refuse them, and the server writes nothing into the home."""
     home, server = damaged
     snapshot = snapshot_of(home)
-    for path in (f"/open-data/{snapshot}.zip", f"/open-data/{snapshot}/datapackage.json",
-                 f"/open-data/{snapshot}.zip"):  # the last from the failure remembered
-        status, headers, body = server.get(path)
-        assert (status, json.loads(body)) == (503, {"error": "unavailable"}), path
-        assert headers["content-type"] == "application/json"
-    assert [p.name for p in (home / "open-data").iterdir() if p.name != ".lock"] == []
-    assert "Traceback" not in server.log()
-    assert f"Open data of snapshot {snapshot} cannot be built" in server.log()
+    folder = home / "open-data" / snapshot
+    before = sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file())
+    status, headers, body = server.get(f"/open-data/{snapshot}/datapackage.json")
+    assert (status, json.loads(body)) == (200, json.loads((folder / "datapackage.json").read_text(encoding="utf-8")))
+    status, _, body = server.get(f"/open-data/{snapshot}.zip")
+    assert (status, body) == (200, (folder / f"kezek-{snapshot}.zip").read_bytes())
+    assert sorted(p.relative_to(home).as_posix() for p in home.rglob("*") if p.is_file()) == before
 
 
 def test_an_unforeseen_failure_in_kezeks_own_routes_answers_in_json(server, published):
-    """HOME/open-data is a file, not a folder (a deployment mistake): building the open data
+    """A snapshot's open-data folder is a link to itself (a deployment mistake): serving it
     fails in a way nothing foresaw; the answer is still the API's JSON, not plain text."""
-    root, aside = published / "open-data", published / "open-data.aside"
-    if root.exists():
-        root.rename(aside)
+    folder = published / "open-data" / snapshot_of(published)
+    aside = folder.with_name("aside")
+    folder.rename(aside)
     try:
-        root.write_text("not a folder", encoding="utf-8")
+        folder.symlink_to(folder)
         status, headers, body = server.get(f"/open-data/{snapshot_of(published)}.zip")
         assert (status, headers["content-type"], json.loads(body)) == (500, "application/json", {"error": "internal"})
     finally:
-        root.unlink()
-        if aside.exists():
-            aside.rename(root)
+        folder.unlink()
+        aside.rename(folder)
 
 
-# --- health while every request thread is busy ------------------------------------------------
-
-def blocked_on(lock: Path) -> int:
-    """How many flock() calls wait for `lock` (/proc/locks lists each waiter with "->")."""
-    inode = f":{os.stat(lock).st_ino} "
-    with open("/proc/locks", encoding="ascii") as fh:
-        return sum(1 for line in fh if "->" in line and inode in line)
-
-
-def test_health_answers_while_every_request_thread_waits(server, published):
-    """Open-data requests wait for the export lock in the request threads; holding the lock
-    fills every thread. /healthz must still answer, or a load balancer drops the node."""
-    snapshot = snapshot_of(published)
-    root = published / "open-data"
-    root.mkdir(exist_ok=True)
-    lock_path = root / ".lock"
-    waiting: list[socket.socket] = []
-    with open(lock_path, "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            for _ in range(REQUEST_THREADS + 8):
-                s = server.connect()
-                s.sendall(f"GET /open-data/{snapshot}.zip HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-                waiting.append(s)
-            deadline = time.monotonic() + 60
-            while blocked_on(lock_path) < REQUEST_THREADS:
-                assert time.monotonic() < deadline, f"only {blocked_on(lock_path)} requests wait for the lock"
-                time.sleep(0.1)
-            status, _, body = server.get("/healthz", timeout=20)
-            assert (status, json.loads(body)["snapshot"]) == (200, snapshot)
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    for s in waiting:  # once the lock is free, every request is answered with the ZIP
-        with s, s.makefile("rb") as answer:
-            assert answer.readline().split()[1] == b"200"
-            assert answer.read().split(b"\r\n\r\n", 1)[1][:2] == b"PK"  # read whole (Connection: close)
-    assert (root / snapshot / f"kezek-{snapshot}.zip").is_file()
-
-
-# --- slow and vanishing clients --------------------------------------------------------------
+# --- slow and vanishing clients ---------------------------------------------------------------
 
 def closed_by_server(s: socket.socket, trickle: bytes = b"", within: float = 20) -> bool:
     """Whether the server closes `s` within `within` seconds, while a byte of `trickle` is

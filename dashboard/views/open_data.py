@@ -1,6 +1,6 @@
 """Open data: the whole publication to download (a ZIP with datapackage.json, each table as
 CSV and Parquet), the data dictionary, the licence, and the changelog of publications with
-their row counts and the checksums of the files read (engine/resources.py, dashboard/open_data.py)."""
+their row counts and the checksums of the files read (engine/resources.py, engine/publication.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboard import context
 from i18n import date, number, t
-from dashboard.open_data import zip_name
+from engine.publication import zip_name
 from engine import store
 from engine.publication import publications
 from engine.resources import FIELD_TYPE, RESOURCES
