@@ -23,8 +23,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.schema import NUMBERED_STATUSES_SQL  # noqa: E402 - after the path is set
-
 # The baseline: the cheapest query that still gives each numbered application a number in
 # its segment (Q1, Q2) in registration order.
 BARE = """
@@ -32,8 +30,8 @@ SELECT application_number, region, locality, birth_year,
        row_number() OVER (PARTITION BY region, locality, birth_year
                           ORDER BY registered_at, application_number) AS queue_number
 FROM state
-WHERE status IN {numbered_statuses}
-""".replace("{numbered_statuses}", NUMBERED_STATUSES_SQL)
+WHERE is_numbered(status)
+"""
 
 
 def measure(home: Path, runs: int = 5) -> dict:
@@ -47,10 +45,13 @@ def measure(home: Path, runs: int = 5) -> dict:
     con.execute("ATTACH $path AS snap (READ_ONLY)", {"path": str(current(home).path)})
     con.execute("USE snap")  # KEPT_STATE reads the snapshot's tables
     con.execute(f"CREATE TABLE memory.state AS {KEPT_STATE}")
+    as_of = con.execute("SELECT CAST(value AS DATE) FROM meta WHERE key = 'as_of'").fetchone()[0]
+    con.execute("CREATE TABLE memory.numbering_rules AS SELECT * FROM numbering_rules")
     con.execute("USE memory")
+    numbering.create_macros(con)
     rows = con.execute("SELECT count(*) FROM state").fetchone()[0]
     engine_sql = f"SELECT * FROM ({numbering.sql('numbering')})"
-    params = numbering.interleaving_params()
+    params = {"until": numbering.end_of_day(as_of)}
     timings: dict[str, list[float]] = {"numbering": [], "row_number": []}
     for run in range(runs + 1):  # the first run of each warms up and is not counted
         for name, sql, p in (("numbering", engine_sql, params), ("row_number", BARE, {})):

@@ -11,7 +11,6 @@ import duckdb
 import pandas as pd
 
 from engine import disclosure, store
-from engine.schema import NUMBERED_STATUSES_SQL
 
 META = "SELECT key, value FROM meta ORDER BY key"
 
@@ -532,7 +531,7 @@ numbered AS (                                                                   
         CASE WHEN until IS NULL OR until >= $until THEN NULL
              ELSE greatest(0, CAST(floor((epoch(until) - epoch($start)) / 604800) AS BIGINT)) END AS k_out
     FROM spans
-    WHERE status IN {numbered_statuses}
+    WHERE is_numbered(status)
       AND (until IS NULL OR until > since)
       AND (until IS NULL OR until >= $start)
 ),
@@ -555,7 +554,7 @@ SELECT week, birth_year, CAST(children AS BIGINT) AS children
 FROM running
 WHERE children > 0
 ORDER BY week, birth_year DESC
-""".replace("{numbered_statuses}", NUMBERED_STATUSES_SQL)  # Q2
+"""
 
 
 def _weeks(day, weeks: int | None, cur: duckdb.DuckDBPyConnection) -> dict:
@@ -635,6 +634,23 @@ SELECT file, table_name, rows, sha256, dropped_columns
 FROM sources
 ORDER BY table_name, file
 """
+
+
+def rules_applied(cur: duckdb.DuckDBPyConnection, day) -> pd.DataFrame:
+    """Every parameter of the rules the publication applied on `day` (the audit's table of
+    rules in force, from the same rulesets as the numbering), per region."""
+    return cur.execute(
+        "SELECT region, ruleset, parameter, value, unit, CAST(valid_from AS DATE) AS valid_from, source "
+        "FROM audit_rules WHERE valid_from <= $day AND $day < valid_until ORDER BY region, parameter",
+        {"day": day}).df()
+
+
+def q3_ratio(cur: duckdb.DuckDBPyConnection, region: str, day) -> tuple[int, int] | None:
+    """Q3's ratio (first-priority, general) the numbers of `region` followed at the end of `day`."""
+    return cur.execute(
+        "SELECT ratio_first, ratio_general FROM numbering_rules WHERE region = $region "
+        "AND valid_from < $day + INTERVAL 1 DAY AND $day + INTERVAL 1 DAY <= valid_until",
+        {"region": region, "day": day}).fetchone()
 
 
 def sources(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:

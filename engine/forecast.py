@@ -182,7 +182,7 @@ def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODE
             continue
         targets = (f"SELECT * FROM ({targets_sql(numbering.queue_sql())}) WHERE status IN ({WAITING_SQL}) "
                    f"ORDER BY hash(target, $seed), target LIMIT {int(sample)}")
-        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.queue_params(cutoff),
+        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.state_params(cutoff),
                         first=first)
         judged = [f for f in forecasts if f["weeks"][2] <= horizon]
         outcomes = {

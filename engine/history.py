@@ -8,7 +8,8 @@ At the end of a day, an application of list L (its privilege class) at rank r in
 
 where E counts the numbered extraordinary applications of the segment (E_ahead those
 registered before it), O the numbered applications of the other list, and slots(L, r)
-the places Q3's interleaving gives the other list before the r-th of L. Every count is a
+the places Q3's interleaving gives the other list before the r-th of L (the merge key of
+macros.sql less r - 1, under the ratio in force in the region that day). Every count is a
 sum of +1 (an application enters a list: registered, privilege changed, reactivated …)
 and -1 (it leaves: enrolled, withdrawn, removed, aged out, deactivated, privilege
 changed …) steps, so a day's change is split exactly:
@@ -35,8 +36,7 @@ from engine.lookup import find, snapshot_as_of
 
 
 def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None = None,
-            last: dt.date | None = None, *, every_day: bool = False,
-            interleaving: numbering.Interleaving = numbering.DEFAULT_INTERLEAVING) -> dict | None:
+            last: dt.date | None = None, *, every_day: bool = False) -> dict | None:
     """The history document of interfaces.md for a number typed any way, or None if unknown.
 
     Days run from `first` (default: the day of registration) to `last` (default: the
@@ -65,8 +65,6 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     rows = con.execute(numbering.with_spans("history"), {
         "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
         "registered_at": registered_at, "first": first, "last": last,
-        "a": interleaving.first_per_cycle, "g": interleaving.general_per_cycle,
-        "starts_first": interleaving.starts_with_first,
     }).fetchall()
     days = [
         {"date": day.isoformat(), "queue_number": queue_number, "privileged_queue_number": privileged,

@@ -104,7 +104,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     numbers = con.execute(
         f"SELECT queue_number, privileged_queue_number, segment_size FROM ({numbering.queue_sql()}) "
         "WHERE application_number = $n",
-        numbering.queue_params(day, segment) | {"n": application_number},
+        numbering.state_params(day, segment) | {"n": application_number},
     ).fetchone()
     doc = _document(day, application_number, region, locality, birth_year, registered_at, status, privilege,
                     *(numbers or (None, None, None)))
@@ -113,7 +113,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
         if doc["queue_number"] is not None:
             counts = con.execute(
                 AHEAD.format(queue=numbering.queue_sql()),
-                numbering.queue_params(day, segment) | dict(zip(("region", "locality", "birth_year"), segment))
+                numbering.state_params(day, segment) | dict(zip(("region", "locality", "birth_year"), segment))
                 | {"queue_number": doc["queue_number"]},
             ).fetchone()
             doc["ahead"] = dict(zip(("extraordinary", "first", "none"), counts))

@@ -1,28 +1,21 @@
-"""Queue numbers at the end of any day (rules Q1–Q4), computed set-based in DuckDB."""
+"""Queue numbers at the end of any day (rules Q1–Q4), computed set-based in DuckDB.
+
+A snapshot holds what numbering needs besides its data: the macros of sql/macros.sql (Q2's
+numbered statuses, Q3's merge) and `numbering_rules`, Q3's parameters per region and period
+from the rulesets in force (engine/ruleset.py), so that the published numbers, a lookup at
+a past day, a history and the audit all apply the same ratio.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 import duckdb
 
+from engine import ruleset as rulesets
 from engine.schema import NUMBERED_STATUSES_SQL
-
-
-@dataclass(frozen=True)
-class Interleaving:
-    """Q3's merge of first-priority (P) and general (G) lists: P, G, G, G, …"""
-
-    first_per_cycle: int = 1
-    general_per_cycle: int = 3
-    starts_with_first: bool = True
-    source: str = "bilim.astana.kz/en/archives/49434: first-priority and general in the ratio one to three"
-
-
-DEFAULT_INTERLEAVING = Interleaving()
 
 
 @cache
@@ -42,46 +35,49 @@ def end_of_day(day: dt.date) -> dt.datetime:
 
 
 def queue_sql(state: str | None = None) -> str:
-    """Numbers of the numbered applications; parameters: until, segment, interleaving
-    (queue_params). `state`: a query giving the state instead of state_at.sql (then the
-    interleaving's parameters only)."""
+    """Numbers of the numbered applications; parameters: until and segment (state_params).
+    `state`: a query giving the state instead of state_at.sql (then $until only)."""
     return f"WITH state AS ({state or sql('state_at')}) SELECT * FROM ({sql('numbering')})"
 
 
 def state_params(day: dt.date, segment: tuple[str, str, int] | None = None) -> dict:
-    """The parameters of state_at.sql: the end of `day`, and one segment or all (None)."""
+    """The parameters of the state (state_at.sql) and the queue (numbering.sql) at the end of
+    `day`, for one segment or all (None)."""
     region, locality, birth_year = segment or (None, None, None)
     return {"until": end_of_day(day), "region": region, "locality": locality, "birth_year": birth_year}
 
 
-def interleaving_params(interleaving: Interleaving = DEFAULT_INTERLEAVING) -> dict:
-    """The parameters of numbering.sql: Q3's interleaving."""
-    return {
-        "first_per_cycle": interleaving.first_per_cycle,
-        "general_per_cycle": interleaving.general_per_cycle,
-        "starts_with_first": interleaving.starts_with_first,
-    }
-
-
-def queue_params(
-    day: dt.date,
-    segment: tuple[str, str, int] | None = None,
-    interleaving: Interleaving = DEFAULT_INTERLEAVING,
-) -> dict:
-    return state_params(day, segment) | interleaving_params(interleaving)
-
-
-def queue_at(
-    con: duckdb.DuckDBPyConnection,
-    day: dt.date,
-    segment: tuple[str, str, int] | None = None,
-    interleaving: Interleaving = DEFAULT_INTERLEAVING,
-) -> duckdb.DuckDBPyConnection:
+def queue_at(con: duckdb.DuckDBPyConnection, day: dt.date, segment: tuple[str, str, int] | None = None):
     """The numbered queue at the end of `day`, for one segment or all; ordered."""
-    return con.execute(
-        queue_sql() + " ORDER BY region, locality, birth_year, queue_number",
-        queue_params(day, segment, interleaving),
-    )
+    return con.execute(queue_sql() + " ORDER BY region, locality, birth_year, queue_number",
+                       state_params(day, segment))
+
+
+def create_macros(con: duckdb.DuckDBPyConnection, schema: str = "") -> None:
+    """The macros of sql/macros.sql in `schema` (e.g. "snap.main."; "": the current one)."""
+    con.execute(sql("macros").replace("{schema}", schema))
+
+
+# Q3's parameters in `numbering_rules`, as the rulesets state them (parameters.toml).
+Q3_PARAMETERS = ("ratio_first", "ratio_general", "pattern_starts_with")
+
+
+def create_rules(con: duckdb.DuckDBPyConnection, target: str, regions: list[str],
+                 ruleset: str | rulesets.Ruleset | None = None) -> None:
+    """`target`: Q3's ratio and starting list per region and period [valid_from,
+    valid_until), from the ruleset the dataset names, else from those in force in each
+    region (ruleset.periods); with the ruleset and the source of each value."""
+    rows = [{"region": r["region"], "valid_from": r["valid_from"], "valid_until": r["valid_until"],
+             "ruleset": r["ruleset"], "ratio_first": r["ratio_first"], "ratio_general": r["ratio_general"],
+             "starts_first": r["pattern_starts_with"] == "first",
+             "source": "; ".join(dict.fromkeys(r[f"{p}_source"] for p in Q3_PARAMETERS))}
+            for r in rulesets.periods(regions, ruleset)] if regions else []
+    con.execute(f"""CREATE TABLE {target} (region VARCHAR, valid_from TIMESTAMP, valid_until TIMESTAMP,
+                    ruleset VARCHAR, ratio_first INTEGER, ratio_general INTEGER, starts_first BOOLEAN,
+                    source VARCHAR)""")
+    if rows:
+        con.executemany(f"INSERT INTO {target} VALUES ($region, $valid_from, $valid_until, $ruleset, $ratio_first, "
+                        "$ratio_general, $starts_first, $source)", rows)
 
 
 def state_at(con: duckdb.DuckDBPyConnection, day: dt.date, segment=None):

@@ -143,6 +143,23 @@ def parse_ruleset(doc: dict[str, Any]) -> Ruleset:
     return Ruleset(**doc)
 
 
+def read_ruleset_file(text: str) -> Ruleset:
+    """A publisher's own ruleset (a TOML file beside its dataset, named in dataset.json),
+    checked like the built-in ones: every parameter, units, sources of sources.toml. Raises
+    ValueError with what is wrong; a built-in ruleset's name cannot be taken."""
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"not valid TOML: {exc}") from None
+    try:
+        ruleset = parse_ruleset(doc)
+    except (TypeError, ValueError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ValueError(" ".join(str(exc).split())) from None
+    if ruleset.name in rulesets():
+        raise ValueError(f"the name {ruleset.name!r} is a built-in ruleset's; give the file's ruleset its own name")
+    return ruleset
+
+
 @cache
 def rulesets() -> dict[str, Ruleset]:
     """Every ruleset file, by name."""
@@ -183,15 +200,16 @@ def value(parameter: str, region: str, instant: dt.datetime | dt.date, ruleset: 
     return chosen.value(parameter, instant)
 
 
-def periods(regions: list[str], ruleset: str | None = None) -> list[dict[str, Any]]:
+def periods(regions: list[str], ruleset: str | Ruleset | None = None) -> list[dict[str, Any]]:
     """Rows (region, valid_from, valid_until, ruleset, one column per parameter and its unit)
-    in which every parameter is constant, covering all time for each region: the audit's
-    table of rules in force."""
+    in which every parameter is constant, covering all time for each region: the table of
+    rules in force that numbering and the audit apply. `ruleset`: the one the dataset names
+    (a built-in one's name, or a publisher's own, read from its file), for all of it."""
     specs = parameter_specs()
     rows = []
     for region in sorted(set(regions)):
         if ruleset:
-            plan = [(FAR_PAST.date(), get(ruleset))]
+            plan = [(FAR_PAST.date(), ruleset if isinstance(ruleset, Ruleset) else get(ruleset))]
         else:
             covering = sorted((r for r in rulesets().values() if r.covers(region)),
                               key=lambda r: (r.in_force_from, "*" not in r.regions))

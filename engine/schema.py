@@ -38,8 +38,8 @@ STATUS = (
 )
 # Q2: the statuses that hold a place in the queue.
 NUMBERED_STATUSES = ("queued", "notified", "referred", "stop_list")
-# Rule Q2 in SQL: the SQL files write `status IN {numbered_statuses}`, filled from here
-# (engine/numbering.py, engine/audit), so that the numbered statuses are written once.
+# Rule Q2 in SQL: the macro is_numbered(status) of engine/sql/macros.sql, filled from here and
+# called by every query that numbers, so that the numbered statuses are written once.
 NUMBERED_STATUSES_SQL = "(" + ", ".join(f"'{s}'" for s in NUMBERED_STATUSES) + ")"
 CHANNEL = ("priority", "free_choice", "private_state_order", "staff_child", "other")
 

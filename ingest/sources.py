@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from engine import settings
+from engine.ruleset import Ruleset, read_ruleset_file
 from engine.schema import TABLES
 from ingest import archive, privacy
 from ingest.load import Ingest
@@ -29,6 +30,7 @@ class SourceReport:
     source: str
     metadata: dict = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
+    ruleset: Ruleset | None = None  # the publisher's own, from the file dataset.json names
 
 
 def is_remote(source: str) -> bool:
@@ -177,7 +179,24 @@ def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: Sou
         report.metadata = _dataset_json(folder / "dataset.json")
         if "timezone" in report.metadata:
             ingest.use_timezone(report.metadata["timezone"], "dataset.json")
+        if report.metadata.get("ruleset", "").lower().endswith(".toml"):
+            report.ruleset = _ruleset_file(folder, report.metadata["ruleset"])
+            report.metadata["ruleset_file"] = report.metadata["ruleset"]
+            report.metadata["ruleset"] = report.ruleset.name
     return mapping
+
+
+def _ruleset_file(folder: Path, name: str) -> Ruleset:
+    """The publisher's own ruleset, a TOML file of the dataset's folder that dataset.json
+    names (`"ruleset": "rules.toml"`), checked like the built-in ones."""
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents or not path.is_file():
+        raise BadInput([Problem("dataset.json", None, "ruleset", f"names the ruleset file {name!r}, which is not a "
+                                "file of the dataset's folder")])
+    try:
+        return read_ruleset_file(path.read_text(encoding="utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInput([Problem(name, None, None, f"not a ruleset Kezek can apply: {exc}")]) from None
 
 
 def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict[str, Path]:
@@ -186,6 +205,8 @@ def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")
         if not path.is_file() or path.name in ("dataset.json", "mapping.toml") or path.name.startswith("."):
+            continue
+        if path.name == report.metadata.get("ruleset_file"):
             continue
         table = (mapping.table_for_file(path.stem) if mapping else None) or file_key(path.stem)
         if fmt not in FORMATS or table not in TABLES:

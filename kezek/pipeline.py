@@ -174,6 +174,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         for source in sources:
             source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
         metadata = _metadata(source_reports)
+        # the rules the dataset names for all of it: a built-in ruleset, or the publisher's own
+        named_ruleset = next((s.ruleset for s in source_reports if s.ruleset), None) or metadata.get("ruleset")
         # dataset.json is checked with the tables, before anything is computed, and its
         # problems are told together with theirs.
         ingest.problems += _metadata_problems(metadata)
@@ -198,6 +200,11 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             series.keep(con, "snap", ingest.snapshots, ingest.series_settings)
         con.execute("USE snap")  # the engine's queries read the tables they publish
         as_of = _as_of(con, metadata, now.astimezone(zoneinfo.ZoneInfo(ingest.timezone)).date())
+        # The rules numbering applies, kept in the snapshot for every reader: Q2 and Q3 as
+        # macros, Q3's ratio per region and period from the rulesets in force.
+        numbering.create_macros(con)
+        numbering.create_rules(con, "snap.numbering_rules", [r for (r,) in con.execute(
+            "SELECT DISTINCT region FROM snap.applications ORDER BY region").fetchall()], named_ruleset)
         # Each application's status and privilege at the snapshot's date (the state of the
         # format), computed once: the queue is numbered from it, and a lookup reads it.
         con.execute(
@@ -208,7 +215,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         con.execute(
             f"CREATE TABLE snap.queue AS {numbering.queue_sql(KEPT_STATE)} "
             "ORDER BY region, locality, birth_year, queue_number",
-            numbering.interleaving_params(),
+            {"until": numbering.end_of_day(as_of)},
         )
         # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
         con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
@@ -236,7 +243,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
 
         clock = time.perf_counter()
         # the replay of every bulletin under the rules in force, after numbering
-        result = audit.run(con, ruleset=metadata.get("ruleset"), data_end=_exported_at(metadata))
+        result = audit.run(con, ruleset=named_ruleset, data_end=_exported_at(metadata))
         report.findings = result["findings"]
         report.timings["audit"] = time.perf_counter() - clock
 
@@ -315,9 +322,9 @@ def _metadata_problems(metadata: dict) -> list[Problem]:
     if "exported_at" in metadata and _read_exported_at(metadata) is None:
         problems.append(Problem("dataset.json", None, "exported_at",
                                 f"cannot read {metadata['exported_at']!r} as a date and time"))
-    if metadata.get("ruleset") is not None and metadata["ruleset"] not in rulesets():
+    if metadata.get("ruleset") is not None and metadata["ruleset"] not in rulesets() and "ruleset_file" not in metadata:
         problems.append(Problem("dataset.json", None, "ruleset", f"dataset.json names ruleset {metadata['ruleset']!r}; "
-                                f"known: {', '.join(rulesets())}"))
+                                f"known: {', '.join(rulesets())}, or a ruleset file of the dataset (NAME.toml)"))
     return problems
 
 

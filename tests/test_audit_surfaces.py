@@ -20,6 +20,7 @@ from dashboard import server
 from dashboard.views import audit as page
 from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+from engine.rules import RULES
 from ingest.demo import generate
 from kezek.pipeline import update
 from test_api import template_of, validate
@@ -181,7 +182,11 @@ def test_every_rule_a_finding_cites_has_its_text_on_the_page(con):
     cited = {r for (r,) in con.execute("SELECT DISTINCT rule FROM findings UNION SELECT DISTINCT rule FROM legitimate "
                                        "UNION SELECT json_extract_string(evidence, '$.block_rule') FROM findings")
              .fetchall() if r}
-    assert cited - {"—"} <= set(page.RULES), cited - set(page.RULES)
+    from engine import rules
+
+    assert cited - {"—"} <= set(rules.RULES), cited - set(rules.RULES)
+    for rule in cited - {"—"}:  # the page shows the catalogue's text of that rule
+        assert all(page.rule_text(rule, lang) == rules.RULES[rule].text[lang] for lang in ("kk", "ru", "en"))
 
 
 # --- the page ---------------------------------------------------------------------------------
@@ -228,7 +233,7 @@ def test_a_finding_opens_to_its_explanation_rule_and_evidence(home, api, monkeyp
     assert at.selectbox(key=page.FINDING).value == str(f["finding_id"])
     shown = texts(at)
     assert f["explanation"][lang] in shown
-    assert i18n.t("rule.A1", lang) in shown and i18n.t("audit.rule", lang, rule="A1") in shown
+    assert RULES["A1"].text[lang] in shown and i18n.t("audit.rule", lang, rule="A1") in shown
     evidence = next(d.value for d in at.dataframe if list(d.value.columns) == ["item", "value"])
     assert evidence["item"].tolist() == list(f["evidence"])
     assert "passed_over_count" in evidence["item"].tolist()

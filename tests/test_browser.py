@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from conftest import run_kezek, serve
+from engine.rules import RULES
 from test_dashboard import AKMOLA, KNOWN, QOSSHY, dataset
 
 pytestmark = pytest.mark.browser
@@ -201,7 +202,7 @@ def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
     label = f"№{finding['finding_id']} · {audit.type_label('early_free_choice', lang)} · {finding['application_number']}"
     choose(page, i18n.t("audit.open", lang), label)
     page.get_by_role("paragraph").filter(has_text=finding["explanation"][lang]).wait_for(timeout=WAIT)
-    page.get_by_text(i18n.t("rule.A3", lang)).wait_for(timeout=WAIT)
+    page.get_by_text(RULES["A3"].text[lang]).wait_for(timeout=WAIT)
     page.wait_for_function("() => location.search.includes('finding=')", timeout=WAIT)
     assert query(page.url)["finding"] == str(finding["finding_id"])
     wait_for_rows(page, present="window_closes_at", absent="birth_date")  # the evidence, never a birth date

@@ -346,16 +346,22 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     for value in ("Kezek test", "Астана қаласының білім басқармасы", "CC-BY-4.0", d("2018-08-01", lang)):
         assert value in page
     assert RULES[lang] in [s.value for s in at.subheader]
-    for rule in ("Q1", "Q2", "Q3", "Q4", "Q5"):
-        assert f"**{rule}.**" in page
+    from engine import rules
+
+    for rule in rules.RULES.values():  # the methodology lists every rule of the catalogue, in the page's language
+        assert f"**{rule.id}. {rule.title[lang]}.**" in page
+    assert len(rules.RULES) == 18
     assert "bilim.astana.kz/en/archives/49434" in page  # Q3's source
     rules, files = (frame.value for frame in at.dataframe)
-    # the dated parameters of the ruleset in force for Astana on 01.08.2018, with their sources
+    # the dated parameters of the rules the publication applied on 01.08.2018 (its audit_rules),
+    # per region, with their sources
     assert "astana-2017" in page
-    ratio = rules.set_index("parameter").loc["ratio_general"]
+    assert set(rules["region"]) == {"Астана", "Ақмола облысы"}
+    ratio = rules[rules["region"] == "Астана"].set_index("parameter").loc["ratio_general"]
     assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", "application", "Q3, A7")
     assert ratio["source"] == "Astana education department, FAQ"
-    assert len(read_csv(dict(downloads)["ruleset_astana-2017.csv"])) == len(rules)
+    assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
+    assert len(read_csv(dict(downloads)["ruleset_astana-2017_kz-2019.csv"])) == len(rules)
     files = files.set_index("file")
     for path in sorted(folder.glob("*.csv")):  # the checksum of each file read
         assert files.loc[path.name, "sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -82,3 +82,48 @@ def test_every_rule_id_the_scenarios_test_is_in_the_rules():
 
     rules = (ROOT / "docs" / "queue-rules.md").read_text(encoding="utf-8")
     assert [r for r in RULE_IDS if not re.search(rf"\b{r}\b", rules)] == []
+
+
+# --- the rules catalogue (engine/rules.toml) ---------------------------------------------------
+
+def test_the_rules_page_is_current():
+    from engine import rules
+
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules.markdown(), (
+        "docs/rules.md is stale: run `.venv/bin/python -m engine.rules > docs/rules.md`")
+
+
+def test_every_rule_id_the_code_cites_is_in_the_catalogue_and_every_rule_is_applied_and_tested():
+    """A rule id in a comment, a query or a ruleset is one of the catalogue's; each rule of
+    the catalogue is cited by the code that applies it and tested by a scenario."""
+    import tomllib
+
+    from engine import rules
+
+    where = rules.citations(ROOT)
+    assert sorted(set(where) - set(rules.RULES)) == []
+    assert [r for r in rules.RULES if not where.get(r)] == []
+    tested = {r for path in (ROOT / "tests" / "scenarios").glob("*.toml")
+              for r in tomllib.loads(path.read_text(encoding="utf-8")).get("rules", [])}
+    assert sorted(set(rules.RULES) - tested) == []
+    page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert all(f"### {r} " in page for r in rules.RULES)
+
+
+def test_each_finding_of_the_audit_is_listed_under_the_rule_it_cites():
+    """`SELECT 'type' AS type, 'A1' AS rule` in the audit's SQL: the catalogue lists the finding
+    under that rule, and lists no finding the audit does not make."""
+    import re
+
+    from engine import rules
+    from engine.audit import FINDING_TYPES
+
+    pairs = set()
+    for path in (ROOT / "engine" / "audit" / "sql").glob("*.sql"):
+        pairs |= set(re.findall(r"'(\w+)' AS type, (?:CASE WHEN [^']*'([QEA]\d)' ELSE )?'([QEA]\d)'(?: END)? AS rule",
+                                path.read_text(encoding="utf-8")))
+    cited = {(t, r) for t, r1, r2 in pairs for r in (r1, r2) if r}
+    assert len(cited) >= 10
+    assert sorted((t, r) for t, r in cited if t not in rules.RULES[r].findings) == []
+    listed = {f for rule in rules.RULES.values() for f in rule.findings}
+    assert sorted(listed - set(FINDING_TYPES)) == []

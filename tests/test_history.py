@@ -250,7 +250,7 @@ def test_the_lookups_kept_at_publication_are_the_numbers_and_counts_at_its_date(
     from engine.lookup import snapshot_as_of
 
     home, con = demo
-    params = numbering.queue_params(snapshot_as_of(con))
+    params = numbering.state_params(snapshot_as_of(con))
     computed = con.execute(f"""
         WITH q AS ({numbering.queue_sql()}),
         st AS ({numbering.sql('state_at')}),

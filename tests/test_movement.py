@@ -69,7 +69,7 @@ def test_every_weeks_queue_length_is_the_numbering_at_its_end(preset, tmp_path):
         end = min(week + dt.timedelta(days=6), as_of)
         expected = dict(((r, l, y), n) for r, l, y, n in con.execute(
             f"SELECT region, locality, birth_year, count(*) FROM ({numbering.queue_sql()}) GROUP BY ALL",
-            numbering.queue_params(end)).fetchall())
+            numbering.state_params(end)).fetchall())
         got = {(r, l, y): n for r, l, y, n in con.execute(
             "SELECT region, locality, birth_year, queue_length FROM segment_movement WHERE week = ? AND queue_length > 0",
             [week]).fetchall()}

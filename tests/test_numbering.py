@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 
 import pytest
@@ -222,4 +223,124 @@ def test_the_numbered_statuses_are_written_once():
     assert copies == []
     texts = [numbering.sql(p.stem) for p in (root / "engine" / "sql").glob("*.sql")] + [t for _, t in audit.sql_files()]
     assert not [t for t in texts if "{numbered_statuses}" in t]
-    assert all(f"'{s}'" in numbering.sql("numbering") for s in NUMBERED_STATUSES)
+    assert all(f"'{s}'" in numbering.sql("macros") for s in NUMBERED_STATUSES)
+    assert [name for name in ("numbering", "spans") if "is_numbered(" not in numbering.sql(name)] == []
+
+
+# --- the ruleset drives the numbers and the audit alike ----------------------------------------
+
+ONE_TO_TWO = """
+title = "Q3 1:2 (Astana 2017, two general for each first-priority)"
+story = '''
+Ten applications for children born in 2015 wait in Astana in April 2017: four
+first-priority (P1-P4) and six general (G1-G6), registered in the order P1 G1 G2 G3 G4 G5
+P2 G6 P3 P4. A four-seat bulletin is offered to P1, G1, G2 and P2: the first four in the
+ratio 1:2, not in the ratio 1:3 of Astana's rules (there G3 comes before P2).
+'''
+ruleset = "astana-2017"
+exported_at = "2017-06-05 08:00"
+kindergartens = [{ id = "K1" }]
+bulletins = [{ id = "B1", kindergarten = "K1", announced_at = "2017-04-10 09:00", birth_year = 2015, language = "kk", seats = 4 }]
+applications = [
+  { number = "P1", born = "2015-01-15", registered = "2015-02-01 10:00", language = "kk", privilege = "first" },
+  { number = "G1", born = "2015-01-15", registered = "2015-02-02 10:00", language = "kk" },
+  { number = "G2", born = "2015-01-15", registered = "2015-02-03 10:00", language = "kk" },
+  { number = "G3", born = "2015-01-15", registered = "2015-02-04 10:00", language = "kk" },
+  { number = "G4", born = "2015-01-15", registered = "2015-02-05 10:00", language = "kk" },
+  { number = "G5", born = "2015-01-15", registered = "2015-02-06 10:00", language = "kk" },
+  { number = "P2", born = "2015-01-15", registered = "2015-02-07 10:00", language = "kk", privilege = "first" },
+  { number = "G6", born = "2015-01-15", registered = "2015-02-08 10:00", language = "kk" },
+  { number = "P3", born = "2015-01-15", registered = "2015-02-09 10:00", language = "kk", privilege = "first" },
+  { number = "P4", born = "2015-01-15", registered = "2015-02-10 10:00", language = "kk", privilege = "first" },
+]
+events = '''
+2017-04-10 09:00  P1  notified         bulletin=B1
+2017-04-10 09:00  G1  notified         bulletin=B1
+2017-04-10 09:00  G2  notified         bulletin=B1
+2017-04-10 09:00  P2  notified         bulletin=B1
+2017-04-11 10:00  P1  referral_issued  bulletin=B1 channel=priority
+2017-04-11 10:00  G1  referral_issued  bulletin=B1 channel=priority
+2017-04-11 10:00  G2  referral_issued  bulletin=B1 channel=priority
+2017-04-11 10:00  P2  referral_issued  bulletin=B1 channel=priority
+2017-04-13 10:00  P1  enrolled
+2017-04-13 10:00  G1  enrolled
+2017-04-13 10:00  G2  enrolled
+2017-04-13 10:00  P2  enrolled
+'''
+"""
+
+
+def test_a_ruleset_with_a_one_to_two_ratio_changes_the_published_numbers_and_the_audit_alike(tmp_path):
+    """The same queue published under Astana's rules (Q3 1:3) and under the publisher's own
+    ruleset file, the same rules but two general applications for each first-priority one:
+    the published queue, a lookup on a past day, a history and the audit all follow the
+    ratio of the ruleset in force."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    from engine.history import history
+    from test_audit_scenarios import dataset
+
+    tables, meta = dataset(tomllib.loads(ONE_TO_TWO))
+    root = Path(__file__).resolve().parents[1]
+    own = (root / "engine" / "rulesets" / "astana-2017.toml").read_text(encoding="utf-8")
+    own = own.replace('name = "astana-2017"', 'name = "astana-2017-one-to-two"')
+    own, changed = re.subn(r'(ratio_general = \[\{ from = 2017-04-10, value = )3,', r"\g<1>2,", own)
+    assert changed == 1
+
+    published = {}
+    for name, ruleset in (("one-to-three", meta["ruleset"]), ("one-to-two", "rules.toml")):
+        folder = write_dataset(tmp_path / name, tables, {**meta, "ruleset": ruleset})
+        (folder / "rules.toml").write_text(own, encoding="utf-8")
+        update([str(folder)], tmp_path / f"home-{name}")
+        con = store.open_snapshot(store.current(tmp_path / f"home-{name}").path)
+        published[name] = {
+            "queue": [n for (n,) in con.execute("SELECT application_number FROM queue ORDER BY queue_number").fetchall()],
+            "before": {n: lookup(con, n, dt.date(2017, 4, 9))["queue_number"] for n in ("P2", "G3", "P4")},
+            "history": [(d["date"], d["queue_number"]) for d in history(con, "P4", dt.date(2017, 4, 9))["days"]],
+            "findings": sorted(con.execute("SELECT type, application_number FROM findings").fetchall()),
+            "rules": con.execute("SELECT DISTINCT ruleset, ratio_first, ratio_general FROM numbering_rules").fetchall(),
+            "audit_rules": con.execute("SELECT DISTINCT ruleset, value FROM audit_rules "
+                                       "WHERE parameter = 'ratio_general'").fetchall(),
+        }
+        con.close()
+    three, two = published["one-to-three"], published["one-to-two"]
+    # the queue left after the bulletin: P3 G3 G4 | P4 comes one place earlier with 1:2
+    assert three["queue"] == ["P3", "G3", "G4", "G5", "P4", "G6"]
+    assert two["queue"] == ["P3", "G3", "G4", "P4", "G5", "G6"]
+    # the day before the bulletin: P1 G1 G2 G3 P2 … (1:3) and P1 G1 G2 P2 G3 … (1:2)
+    assert three["before"] == {"P2": 5, "G3": 4, "P4": 10}
+    assert two["before"] == {"P2": 4, "G3": 5, "P4": 10}
+    # the four enrolled leave on 13 April: P4's 10 becomes 5 under 1:3, 4 under 1:2
+    assert three["history"] == [("2017-04-13", 5)]
+    assert two["history"] == [("2017-04-13", 4)]
+    # the audit replays the same ratio: under 1:3 the offer to P2 passed G3 over; under 1:2 it was its turn
+    assert ("out_of_order_offer", "P2") in three["findings"]
+    assert two["findings"] == []
+    assert three["rules"] == [("astana-2017", 1, 3)] and three["audit_rules"] == [("astana-2017", "3")]
+    assert two["rules"] == [("astana-2017-one-to-two", 1, 2)] and two["audit_rules"] == [("astana-2017-one-to-two", "2")]
+
+
+def test_a_ruleset_file_is_checked_like_the_built_in_ones(tmp_path):
+    """A publisher's ruleset with a unit its parameter cannot have is refused before anything
+    is published: exit 2, naming the file, the parameter and the unit."""
+    import tomllib
+    from pathlib import Path
+
+    from conftest import run_kezek
+    from test_audit_scenarios import dataset
+
+    tables, meta = dataset(tomllib.loads(ONE_TO_TWO))
+    folder = write_dataset(tmp_path / "ds", tables, {**meta, "ruleset": "rules.toml"})
+    own = (Path(__file__).resolve().parents[1] / "engine" / "rulesets" / "astana-2017.toml").read_text(encoding="utf-8")
+    own = own.replace('name = "astana-2017"', 'name = "own"').replace('value = 3, unit = "application"',
+                                                                  'value = 3, unit = "apple"')
+    (folder / "rules.toml").write_text(own, encoding="utf-8")
+    done = run_kezek("update", "--source", str(folder), home=tmp_path / "home")
+    assert done.returncode == 2, done.stderr
+    assert "rules.toml" in done.stderr and "ratio_general" in done.stderr and "'apple'" in done.stderr
+    assert not (tmp_path / "home" / "published.json").exists()
+    (folder / "dataset.json").write_text(json.dumps({**meta, "ruleset": "../rules.toml"}), encoding="utf-8")
+    done = run_kezek("update", "--source", str(folder), home=tmp_path / "home")
+    assert done.returncode == 2 and "not a file of the dataset's folder" in done.stderr

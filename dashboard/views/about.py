@@ -11,23 +11,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, queries
+from engine import rules as catalogue
 from i18n import N_, date, number, t
-from engine.numbering import DEFAULT_INTERLEAVING
 
-# The queue rules the published numbers follow (queue-rules.md), each with where it comes
-# from. The sources are citations and stay as written.
-RULES = (
-    ("Q1", N_("about.rule_q1"), "balabaqsha.sitcen.kz (2019): «очередь … в разрезе года рождения ребенка»; "
-                                "Rules No. 254 of 19.06.2020"),
-    ("Q2", N_("about.rule_q2"), "bilim.astana.kz/en/archives/49434: the queue moves only when a child is "
-                                "enrolled; Kezek open-data format v1, “State of an application at an instant”"),
-    ("Q3", N_("about.rule_q3"), f"{DEFAULT_INTERLEAVING.source}; akimat of Astana via Sputnik, 28.03.2017 "
-                                "(privileged categories, order No. 58 of 25.02.2016)"),
-    ("Q4", N_("about.rule_q4"), "Application card on the portal: «Номер очереди», "
-                                "«Номер очереди по льготной категории» (0 without a privilege)"),
-    ("Q5", N_("about.rule_q5"), "egov.kz instructions: «Номер очереди может изменяться в меньшую и большую "
-                                "сторону»; bilim.astana.kz/en/archives/49453, 49457"),
-)
+# The rules by family, as the methodology shows them (engine/rules.toml holds each rule once).
+FAMILIES = {"Q": N_("about.rules_q"), "E": N_("about.rules_e"), "A": N_("about.rules_a")}
 
 API = """GET /api/v1/applications/{number}?as_of=YYYY-MM-DD
 GET /api/v1/applications/{number}/history
@@ -58,53 +46,44 @@ def publication(meta: dict[str, str], lang: str) -> None:
     st.markdown("\n".join(f"- **{label}:** {context.md(value)}" for label, value in rows))
 
 
-def ruleset_in_force(meta: dict[str, str]):
-    """(ruleset, named): the ruleset `dataset.json` named, else the one in force for the
-    publication's region on its date (engine.ruleset); (None, False) if there is none."""
-    from engine import ruleset
-
-    try:
-        if meta.get("ruleset"):
-            return ruleset.get(meta["ruleset"]), True
-        return ruleset.select(meta.get("region") or "", dt.date.fromisoformat(meta["as_of"])), False
-    except (KeyError, ValueError):
-        return None, False
+def applied(meta: dict[str, str]) -> pd.DataFrame:
+    """The rules this publication applied on its day (the snapshot's `audit_rules`)."""
+    return context.query(queries.rules_applied, dt.date.fromisoformat(meta["as_of"])) if meta.get("as_of") \
+        else pd.DataFrame(columns=["region", "ruleset", "parameter", "value", "unit", "valid_from", "source"])
 
 
 def ruleset_name(meta: dict[str, str], lang: str) -> str:
-    found, named = ruleset_in_force(meta)
-    if found is None:
+    names = ", ".join(dict.fromkeys(applied(meta)["ruleset"]))
+    if not names:
         return meta.get("ruleset") or t("about.ruleset_default", lang)
-    return found.name if named else t("about.ruleset_selected", lang, ruleset=found.name)
+    return names if meta.get("ruleset") else t("about.ruleset_selected", lang, ruleset=names)
 
 
 def parameters(meta: dict[str, str], lang: str) -> None:
-    """Every dated parameter of the ruleset in force on the publication's day, with its
-    unit, the day it took effect and the source it is taken from."""
+    """Every dated parameter of the rules the publication applied on its day, per region,
+    with its unit, the day it took effect and the source it is taken from."""
     from engine import ruleset
 
-    found, _ = ruleset_in_force(meta)
-    if found is None:
+    table = applied(meta)
+    if table.empty:
         return
+    specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
+    table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
+    table["source"] = [cited[s].title if s in cited else s for s in table["source"]]
     day = dt.date.fromisoformat(meta["as_of"])
-    specs, cited = ruleset.parameter_specs(), ruleset.source_catalog()
-    rows = []
-    for name, spec in specs.items():
-        value = found.value(name, day)
-        rows.append({
-            "parameter": name,
-            "rules": ", ".join(spec.rules),
-            "value": str(value.value),
-            "unit": value.unit,
-            "valid_from": value.start.isoformat(),
-            "source": cited[value.source].title if value.source in cited else value.source,
-            "source_id": value.source,
-            "note": value.note,
-        })
-    table = pd.DataFrame(rows)
-    with st.expander(t("about.parameters", lang, ruleset=found.name), icon=":material/tune:"):
-        st.markdown(t("about.parameters_intro", lang, title=context.md(found.title), day=date(day, lang)))
-        st.dataframe(table.drop(columns=["source_id"]), hide_index=True, column_config={
+    # the words each value is taken from, where the ruleset is one of Kezek's (a publisher's
+    # own file is read at its publication only)
+    table["note"] = [known[r].value(p, day).note if r in known and p in known[r].parameters else ""
+                     for r, p in zip(table["ruleset"], table["parameter"])]
+    table["valid_from"] = [d.isoformat() if d.year > 1900 else "—" for d in table["valid_from"]]
+    names = list(dict.fromkeys(table["ruleset"]))
+    titles = "; ".join(known[n].title if n in known else n for n in names)
+    with st.expander(t("about.parameters", lang, ruleset=", ".join(names)), icon=":material/tune:"):
+        st.markdown(t("about.parameters_intro", lang, title=context.md(titles), day=date(day, lang)))
+        st.dataframe(table.drop(columns=["region"] if table["region"].nunique() == 1 else []),
+                     hide_index=True, column_config={
+            "region": t("column.region", lang),
+            "ruleset": t("about.ruleset", lang),
             "parameter": t("column.parameter", lang),
             "rules": t("column.rules", lang),
             "value": t("column.value", lang),
@@ -113,7 +92,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
             "source": t("column.source", lang),
             "note": t("column.note", lang),
         })
-        context.download(table, f"ruleset_{found.name}.csv", lang)
+        context.download(table, f"ruleset_{'_'.join(names)}.csv", lang)
 
 
 def forecasts(lang: str) -> None:
@@ -174,10 +153,14 @@ def sources(meta: dict[str, str], lang: str) -> None:
 def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
-    rule = DEFAULT_INTERLEAVING
-    for rule_id, key, source in RULES:
-        text = t(key, lang, first=rule.first_per_cycle, general=rule.general_per_cycle)
-        st.markdown(f"**{rule_id}.** {text}  \n*{t('about.source', lang)}: {context.md(source)}*")
+    ratio = applied(meta).query("parameter in ('ratio_first', 'ratio_general')").drop_duplicates("parameter")
+    first, general = (dict(zip(ratio["parameter"], ratio["value"])).get(p, "—") for p in ("ratio_first", "ratio_general"))
+    for family, heading in FAMILIES.items():
+        st.markdown(f"##### {t(heading, lang)}")
+        for rule in (r for r in catalogue.RULES.values() if r.id.startswith(family)):
+            text = catalogue.text(rule.id, lang, first=first, general=general)
+            st.markdown(f"**{rule.id}. {context.md(rule.title[lang])}.** {context.md(text)}  \n"
+                        f"*{t('about.source', lang)}: {context.md('; '.join(rule.cited()))}*")
     st.caption(t("about.rules_engine", lang))
     parameters(meta, lang)
 

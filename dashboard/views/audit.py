@@ -17,19 +17,11 @@ import streamlit as st
 from dashboard import context, labels, queries
 from i18n import N_, date, number, t
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+from engine import rules
 from engine.audit import report
 
 TYPE, REGION, DISTRICT, MONTH, FINDING = "audit:type", "audit:region", "audit:district", "audit:month", "audit:finding"
 LEGITIMATE_SHOWN = 1000  # rows of the legitimate list drawn (a country has hundreds of thousands)
-
-# The rule texts a finding opens to (queue-rules.md, in plain words). A finding's rule is
-# one of these ids, or "—" for records that contradict themselves.
-RULES = {
-    "A1": N_("rule.A1"), "A2": N_("rule.A2"), "A3": N_("rule.A3"), "A4": N_("rule.A4"),
-    "A5": N_("rule.A5"), "A6": N_("rule.A6"), "A7": N_("rule.A7"), "A9": N_("rule.A9"),
-    "E2": N_("rule.E2"), "E3": N_("rule.E3"), "E4": N_("rule.E4"), "Q4": N_("rule.Q4"),
-}
-
 
 type_label, channel_label = labels.finding_type, labels.channel
 
@@ -40,7 +32,9 @@ def when_column(lang: str):
 
 
 def rule_text(rule: str, lang: str) -> str:
-    return t(RULES[rule], lang) if rule in RULES else t("audit.rule_none", lang)
+    """The text of the rule a finding tests (engine/rules.toml); "—": records that contradict
+    themselves, or a fact of a series that no rule states."""
+    return rules.text(rule, lang) if rule in rules.RULES else t("audit.rule_none", lang)
 
 
 def filters(lang: str) -> dict[str, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import streamlit as st
 
 from dashboard import context, labels, queries
@@ -9,7 +11,6 @@ from dashboard.views import forecast, history
 from i18n import date, number, t
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
-from engine.numbering import DEFAULT_INTERLEAVING
 
 KEY = "app"  # widget key and URL parameter: ?app=УО.2018.000024.1
 
@@ -69,9 +70,9 @@ def who_is_ahead(doc: dict, lang: str) -> None:
     else:
         st.markdown(t("lookup.ahead", lang, extraordinary=number(counts["extraordinary"], lang),
                       first=number(counts["first"], lang), general=number(counts["none"], lang)))
-    rule = DEFAULT_INTERLEAVING
-    st.info(t("lookup.rule", lang, first=rule.first_per_cycle, general=rule.general_per_cycle),
-            icon=":material/gavel:")
+    ratio = context.query(queries.q3_ratio, doc["region"], dt.date.fromisoformat(doc["as_of"]))
+    if ratio:  # the ratio the numbers of the region followed that day (the ruleset in force)
+        st.info(t("lookup.rule", lang, first=ratio[0], general=ratio[1]), icon=":material/gavel:")
     page = (doc["queue_number"] - 1) // queries.QUEUE_PER_PAGE + 1
     st.page_link("views/queue.py", label=t("lookup.see_list", lang), icon=":material/format_list_numbered:",
                  query_params={"region": doc["region"], "locality": doc["locality"] or doc["region"],

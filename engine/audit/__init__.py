@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 
 from engine import ruleset as rulesets
-from engine.schema import CHANNEL, EVENT, NUMBERED_STATUSES_SQL, PRIVILEGE, STATUS
+from engine.schema import CHANNEL, EVENT, PRIVILEGE, STATUS
 from engine.workdays import create_calendar
 
 FINDING_TYPES = (
@@ -77,8 +77,7 @@ class UnknownRuleset(ValueError):
 @cache
 def sql_files() -> tuple[tuple[str, str], ...]:
     folder = resources.files("engine").joinpath("audit", "sql")
-    return tuple(sorted((p.name, p.read_text(encoding="utf-8").replace("{numbered_statuses}", NUMBERED_STATUSES_SQL))
-                        for p in folder.iterdir() if p.name.endswith(".sql")))
+    return tuple(sorted((p.name, p.read_text(encoding="utf-8")) for p in folder.iterdir() if p.name.endswith(".sql")))
 
 
 @cache
@@ -94,12 +93,13 @@ def placeholders() -> list[str]:
     return sorted(names)
 
 
-def run(con: duckdb.DuckDBPyConnection, *, ruleset: str | None = None, data_end: dt.datetime | None = None,
+def run(con: duckdb.DuckDBPyConnection, *, ruleset: str | rulesets.Ruleset | None = None,
+        data_end: dt.datetime | None = None,
         out: str = "snap", keep: bool = False) -> dict:
     """Replay and audit; write `findings`, `legitimate`, `audit_rules`, `audit_position_offsets`
     into the schema `out`. Returns {"findings": {type: count}, "legitimate": {channel: count},
     "timings": {file: seconds}}."""
-    if ruleset is not None and ruleset not in rulesets.rulesets():
+    if isinstance(ruleset, str) and ruleset not in rulesets.rulesets():
         raise UnknownRuleset(f"dataset.json names ruleset {ruleset!r}; known: {', '.join(rulesets.rulesets())}")
     con.execute("USE memory")
     con.execute("DROP SCHEMA IF EXISTS audit CASCADE")
@@ -146,7 +146,8 @@ def written_join_order(con: duckdb.DuckDBPyConnection):
         con.execute(f"SET disabled_optimizers = '{previous}'")
 
 
-def _context(con: duckdb.DuckDBPyConnection, ruleset: str | None, data_end: dt.datetime | None) -> None:
+def _context(con: duckdb.DuckDBPyConnection, ruleset: str | rulesets.Ruleset | None,
+             data_end: dt.datetime | None) -> None:
     first, last, latest = con.execute(
         """SELECT min(t)::DATE, max(t)::DATE, max(t) FROM (
                SELECT registered_at AS t FROM c_applications

@@ -2,9 +2,8 @@
 -- causes of each day's change (rules Q1-Q4; engine/history.py explains the arithmetic).
 --
 -- Parameters: $number (the application), $region, $locality, $birth_year (its segment, Q1),
--- $registered_at (its place in each list, with $number as the tie-break), $first, $last,
--- $a, $g, $starts_first (Q3: a first-priority, then g general, the cycle starting with
--- first-priority when $starts_first).
+-- $registered_at (its place in each list, with $number as the tie-break), $first, $last.
+-- Q3's ratio on each day is the one in force in the region at its end (numbering_rules).
 WITH spans AS ({spans}),
 -- The application's own registration times: $registered_at, and in a series the earlier ones
 -- a later list changed. The counts ahead are kept for each (`own_key`); a day reads those of
@@ -68,11 +67,15 @@ numbers AS (                                                        -- Q3/Q4 fro
     FROM counters AS c JOIN own USING (day, own_key)
 ),
 placed AS (
-    SELECT *,
-           -- Q3: the other list's places before the rank-th of one's own list
-           CASE list WHEN 'first' THEN (rank - 1) // $a * $g + CASE WHEN $starts_first THEN 0 ELSE $g END
-                     WHEN 'none' THEN (rank - 1) // $g * $a + CASE WHEN $starts_first THEN $a ELSE 0 END END AS slots
-    FROM numbers
+    SELECT n.*,
+           -- Q3: the other list's places before the rank-th of one's own list: its merge key
+           -- less the places of its own list before it
+           CASE WHEN n.list IN ('first', 'none')
+                THEN q3_merge_key(n.list, n.rank, r.ratio_first, r.ratio_general, r.starts_first) - (n.rank - 1)
+           END AS slots
+    FROM numbers AS n
+    LEFT JOIN numbering_rules AS r                                  -- the ratio in force at the day's end
+      ON r.region = $region AND r.valid_from < n.day + INTERVAL 1 DAY AND n.day + INTERVAL 1 DAY <= r.valid_until
 ),
 numbered AS (
     SELECT *,

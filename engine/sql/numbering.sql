@@ -1,11 +1,13 @@
--- Queue numbers of every numbered application in `state` (rules Q1–Q4).
--- Parameters of Q3's interleaving: $first_per_cycle first-priority applications, then
--- $general_per_cycle general ones (1 : 3), the cycle starting with first-priority when
--- $starts_with_first.
+-- Queue numbers of every numbered application in `state` (rules Q1–Q4) at the instant
+-- $until: Q3's ratio and the list a cycle starts with are those the ruleset in force in the
+-- application's region gives just before $until (the table `numbering_rules`, made from the
+-- rulesets at publication); the merge itself is the macro q3_merge_key (macros.sql).
 WITH numbered AS (                                                 -- Q2
-    SELECT *
-    FROM state
-    WHERE status IN {numbered_statuses}
+    SELECT s.*, r.ratio_first, r.ratio_general, r.starts_first
+    FROM state AS s
+    JOIN numbering_rules AS r                                      -- Q3: the ratio in force there
+      ON r.region = s.region AND r.valid_from < $until AND $until <= r.valid_until
+    WHERE is_numbered(s.status)
 ),
 ranked AS (                                                        -- Q3: each list in its own order
     SELECT
@@ -19,18 +21,8 @@ ranked AS (                                                        -- Q3: each l
 keyed AS (                                                         -- Q3: E first, then P,G,G,G …
     SELECT
         *,
-        CASE WHEN privilege = 'extraordinary' THEN 0 ELSE 1 END AS block,
-        CASE privilege
-            WHEN 'extraordinary' THEN list_rank
-            WHEN 'first' THEN
-                (list_rank - 1) // $first_per_cycle * ($first_per_cycle + $general_per_cycle)
-                + (list_rank - 1) % $first_per_cycle
-                + CASE WHEN $starts_with_first THEN 0 ELSE $general_per_cycle END
-            ELSE
-                (list_rank - 1) // $general_per_cycle * ($first_per_cycle + $general_per_cycle)
-                + (list_rank - 1) % $general_per_cycle
-                + CASE WHEN $starts_with_first THEN $first_per_cycle ELSE 0 END
-        END AS merge_key                                            -- unique within a block
+        q3_block(privilege) AS block,
+        q3_merge_key(privilege, list_rank, ratio_first, ratio_general, starts_first) AS merge_key
     FROM ranked
 )
 SELECT

@@ -55,6 +55,6 @@ states AS (                                                         -- the state
 )
 SELECT s.application_number, a.region, a.locality, a.birth_year, s.registered_at,
        s."at" AS s, s.event AS start_event, lead(s."at") OVER w AS u, lead(s.event) OVER w AS end_event,
-       CASE WHEN s.status IN {numbered_statuses} THEN s.privilege END AS list
+       CASE WHEN is_numbered(s.status) THEN s.privilege END AS list
 FROM states AS s JOIN apps AS a USING (application_number)
 WINDOW w AS (PARTITION BY s.application_number ORDER BY s."at", s.seq)

@@ -26,14 +26,5 @@ CREATE MACRO audit.period_end(t, n, unit, reading) AS (
     END
 );
 
--- Q3: the merge key of an application with list rank r (1-based, in its privilege list):
--- extraordinary first, then first-priority (P) and general (G) in cycles of
--- a P and g G, starting with P when starts_first.
-CREATE MACRO audit.merge_key(privilege, r, a, g, starts_first) AS (
-    CASE privilege
-        WHEN 'extraordinary' THEN r
-        WHEN 'first' THEN (r - 1) // a * (a + g) + (r - 1) % a + CASE WHEN starts_first THEN 0 ELSE g END
-        ELSE (r - 1) // g * (a + g) + (r - 1) % g + CASE WHEN starts_first THEN a ELSE 0 END
-    END
-);
-CREATE MACRO audit.block(privilege) AS CASE WHEN privilege = 'extraordinary' THEN 0 ELSE 1 END;
+-- Q2 and Q3 (is_numbered, q3_block, q3_merge_key) are the snapshot's own macros
+-- (engine/sql/macros.sql): the audit numbers a queue as the publication does.

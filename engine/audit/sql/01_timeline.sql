@@ -99,4 +99,4 @@ CREATE TABLE audit.numbered AS
 SELECT s.app_id, s.s, s.u, s.privilege, a.seg_id, a.akey,
        CAST((row_number() OVER (PARTITION BY a.seg_id, s.privilege ORDER BY a.akey, s.s) - 1) // 64 AS INTEGER) AS block
 FROM audit.state AS s JOIN audit.apps AS a USING (app_id)
-WHERE s.status IN {numbered_statuses};
+WHERE snap.is_numbered(s.status);

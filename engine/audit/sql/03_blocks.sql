@@ -142,7 +142,7 @@ JOIN annulments AS n USING (app_id)
 JOIN audit.apps AS a USING (app_id)
 JOIN audit.state AS s ON s.app_id = k.app_id AND s.s < k.checked_at AND k.checked_at <= s.u
 WHERE k.checked_at < (SELECT data_end FROM audit.context)
-  AND s.status IN {numbered_statuses};
+  AND snap.is_numbered(s.status);
 
 -- Only numbered intervals and candidates are needed from here on.
 DROP TABLE audit.state;

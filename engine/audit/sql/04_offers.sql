@@ -139,16 +139,16 @@ WHERE n.akey <= l.bound AND n.s < g.t AND g.t <= n.u;              -- Q2: number
 -- Q3 position (block, merge key) of each offered application and of each first waiting one.
 CREATE TABLE audit.offer_positions AS
 SELECT go.group_id, go.application_number, go.app_id, go.seq, h.privilege, h.list_rank,
-       CASE WHEN h.list_rank IS NULL THEN 2 ELSE audit.block(h.privilege) END AS block,
+       CASE WHEN h.list_rank IS NULL THEN 2 ELSE snap.q3_block(h.privilege) END AS block,
        CASE WHEN h.list_rank IS NULL THEN 0
-            ELSE audit.merge_key(h.privilege, h.list_rank, g.ratio_first, g.ratio_general, g.starts_first) END AS merge_key
+            ELSE snap.q3_merge_key(h.privilege, h.list_rank, g.ratio_first, g.ratio_general, g.starts_first) END AS merge_key
 FROM audit.group_offers AS go
 JOIN audit.offer_groups AS g USING (group_id)
 LEFT JOIN audit.head AS h ON h.group_id = go.group_id AND h.app_id = go.app_id AND go.in_segment;
 
 CREATE TABLE audit.waiting_positions AS
-SELECT w.group_id, w.privilege, h.app_id, h.list_rank, audit.block(w.privilege) AS block,
-       audit.merge_key(w.privilege, h.list_rank, g.ratio_first, g.ratio_general, g.starts_first) AS merge_key
+SELECT w.group_id, w.privilege, h.app_id, h.list_rank, snap.q3_block(w.privilege) AS block,
+       snap.q3_merge_key(w.privilege, h.list_rank, g.ratio_first, g.ratio_general, g.starts_first) AS merge_key
 FROM audit.first_waiting AS w
 JOIN audit.offer_groups AS g USING (group_id)
 JOIN audit.head AS h ON h.group_id = w.group_id AND h.privilege = w.privilege AND h.akey = w.akey;
@@ -178,8 +178,8 @@ numbered AS (
     JOIN audit.numbered AS n ON n.seg_id = g.seg_id AND n.s < g.t AND g.t <= n.u
 )
 SELECT n.group_id, n.app_id, a.application_number, n.privilege, n.akey,
-       row_number() OVER (PARTITION BY n.group_id ORDER BY audit.block(n.privilege),
-                          audit.merge_key(n.privilege, n.list_rank, n.ratio_first, n.ratio_general, n.starts_first)) AS queue_number
+       row_number() OVER (PARTITION BY n.group_id ORDER BY snap.q3_block(n.privilege),
+                          snap.q3_merge_key(n.privilege, n.list_rank, n.ratio_first, n.ratio_general, n.starts_first)) AS queue_number
 FROM numbered AS n JOIN audit.apps AS a USING (app_id);
 
 CREATE TABLE audit.passed_over AS

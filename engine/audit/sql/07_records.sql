@@ -65,8 +65,8 @@ numbered AS (
     JOIN audit.rules AS r ON r.region = d.region AND CAST(d.as_of AS TIMESTAMP) >= r.valid_from AND CAST(d.as_of AS TIMESTAMP) < r.valid_until
 ),
 keyed AS (
-    SELECT *, audit.block(privilege) AS block,
-           audit.merge_key(privilege, list_rank, ratio_first, ratio_general, starts_first) AS merge_key
+    SELECT *, snap.q3_block(privilege) AS block,
+           snap.q3_merge_key(privilege, list_rank, ratio_first, ratio_general, starts_first) AS merge_key
     FROM numbered
 ),
 recomputed AS (
