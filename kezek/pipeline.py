@@ -36,7 +36,7 @@ from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.redaction import public_source
-from ingest.sources import SourceReport, ingest_source, is_remote
+from ingest.sources import SourceReport, ingest_generated, ingest_source, is_remote
 from engine import publication
 
 
@@ -168,7 +168,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             pass
         source_reports: list[SourceReport] = []
         for source in sources:
-            source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
+            source_reports.append(_ingest(ingest, source, mapping, workdir, fetched.get(source)))
         metadata = _metadata(source_reports)
         # dataset.json is checked with the tables, before anything is computed, and its
         # problems are told together with theirs.
@@ -251,6 +251,28 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         report.timings["publish"] = time.perf_counter() - clock
         report.snapshot, report.as_of = snapshot, as_of.isoformat()
         return report
+
+
+DEMO = "demo:"
+
+
+def _ingest(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path, fetched: Path | None) -> SourceReport:
+    """Load one source: `demo:PRESET` is generated here (the demo package), any other is
+    read by ingest."""
+    if source.startswith(DEMO):
+        return _demo(ingest, source)
+    return ingest_source(ingest, source, mapping, workdir, fetched)
+
+
+def _demo(ingest: Ingest, source: str) -> SourceReport:
+    """`demo:PRESET`: the preset's synthetic dataset (demo.generate, its default seed)."""
+    from demo import PRESETS, generate
+
+    preset = source.removeprefix(DEMO)
+    if preset not in PRESETS:
+        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
+    dataset = generate(preset)
+    return ingest_generated(ingest, source, dataset.tables, dataset.metadata)
 
 
 def _metadata(source_reports: list[SourceReport]) -> dict:

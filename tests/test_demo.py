@@ -2,7 +2,7 @@
 
 The rule checks are written independently of the generator: set-based DuckDB SQL over the
 published tables, with working days from the `holidays` calendar. Each preset breaks the
-rules a few times on purpose (`DemoDataset.ground_truth`, ingest/demo/plant.py): the
+rules a few times on purpose (`DemoDataset.ground_truth`, demo/planting.py): the
 checks below leave exactly those rows aside, as table `planted`, and hold for the rest;
 tests/test_audit_demo.py checks that the audit finds exactly them.
 """
@@ -21,7 +21,7 @@ import pyarrow.ipc as ipc
 import pytest
 
 from engine.schema import EVENT_REQUIRES, EVENT_STATUS, NUMBERED_STATUSES, TABLES
-from ingest.demo import PRESETS, generate
+from demo import PRESETS, generate
 
 SLOW = os.environ.get("KEZEK_SLOW") == "1"
 ASTANA_PLACES = {2015: (1240, "2017-04-10"), 2014: (2233, "2017-04-12"), 2013: (1340, "2017-04-18"),
@@ -383,7 +383,7 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
                    FROM events e LEFT JOIN evmap m USING (event) JOIN applications a USING (application_number)
                    WINDOW w AS (PARTITION BY application_number ORDER BY "at")""")
     con.execute("""CREATE TABLE ev2 AS SELECT *, (SELECT max(n) FROM wd WHERE day <= next_at::DATE) AS next_wdn FROM ev""")
-    # the referrals broken on purpose (ingest/demo/plant.py) are left aside
+    # the referrals broken on purpose (demo/planting.py) are left aside
     con.execute(f"""DELETE FROM ev2 WHERE event = 'referral_issued' AND NOT {not_planted("ev2", (
         "blocked_recipient", "underage", "unconfirmed_privilege", "overdue_referral", "missed_removal"))}""")
     # referrals: nobody blocked (E3), and within referral_valid working days used, annulled or cancelled

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from engine import ruleset
 from engine.workdays import WorkCalendar, create_calendar, from_day, to_day
-from ingest.demo import PRESETS
+from demo import PRESETS
 
 FILES = sorted(p for p in resources.files("engine").joinpath("rulesets").iterdir()
                if p.name.endswith(".toml") and p.name not in ("parameters.toml", "sources.toml"))
@@ -96,7 +96,7 @@ def test_periods_cover_all_time_without_gaps():
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_the_demo_obeys_the_ruleset_it_names(preset):
-    """The generator's own rule values (ingest/demo/presets.py) are the engine's for its ruleset."""
+    """The generator's own rule values (demo/presets.py) are the engine's for its ruleset."""
     spec = PRESETS[preset]
     rules = ruleset.get(spec.ruleset.name)
     at = dt.datetime.fromisoformat(spec.exported_at)

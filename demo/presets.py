@@ -1,4 +1,4 @@
-"""Parameters of the demo presets (documented, with sources, in `ingest.demo`)."""
+"""Parameters of the demo presets (documented, with sources, in `demo`)."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ class Preset:
     staff_child: float = 0.0  # share of untaken places going to children of staff
     max_seats: int = 30
     mean_seats: float = 8.0
-    plant: int = 2  # violations of each type planted on purpose (ingest.demo.plant)
+    plant: int = 2  # violations of each type planted on purpose (demo.planting)
     extra: dict = field(default_factory=dict)
 
 

@@ -1,6 +1,6 @@
 """Synthetic demo data in the Kezek open-data format (`kezek update --source demo:PRESET`).
 
-    from ingest.demo import generate, PRESETS
+    from demo import generate, PRESETS
     ds = generate("astana-2017")          # seed None: the preset's fixed default seed
     ds.tables    # {"kindergartens", "groups", "vacancies", "applications", "events", "positions"}: pyarrow
     ds.metadata  # dataset.json: title, publisher, region, exported_at, timezone, ruleset, license
@@ -12,7 +12,7 @@ is the shape: the figures below come from the project's reference facts (facts.m
 and every event obeys the queue rules of queue-rules.md (Q1-Q5, E1-E3, A1-A6) so that an
 audit of the base data finds nothing — violations are only ever planted on purpose: each
 preset plants `Preset.plant` (2) of every type of finding of queue-rules.md F, seeded, and
-lists them in `DemoDataset.ground_truth` (ingest/demo/plant.py). `positions` holds the
+lists them in `DemoDataset.ground_truth` (demo/planting.py). `positions` holds the
 queue lists of two segments as a portal would publish them on two days, a few numbers
 among them planted wrong.
 
@@ -85,7 +85,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.demo.presets import PRESETS, RULESETS, Preset, Ruleset
+from demo.presets import PRESETS, RULESETS, Preset, Ruleset
 
 __all__ = ["PRESETS", "RULESETS", "DemoDataset", "Preset", "Ruleset", "generate"]
 
@@ -100,7 +100,7 @@ class DemoDataset:
     seed: int
     tables: dict[str, pa.Table]
     metadata: dict = field(default_factory=dict)
-    # The violations planted on purpose (ingest.demo.plant): the findings an audit must
+    # The violations planted on purpose (demo.planting): the findings an audit must
     # report, as (type, application_number, bulletin_id). Not part of the dataset.
     ground_truth: pa.Table | None = None
 
@@ -125,7 +125,7 @@ class DemoDataset:
 
 def generate(preset: str, seed: int | None = None) -> DemoDataset:
     """Generate the named preset; `seed` None uses the preset's fixed default seed."""
-    from ingest.demo.generator import Simulation
+    from demo.generator import Simulation
 
     try:
         spec = PRESETS[preset]

@@ -1,4 +1,4 @@
-"""The simulation behind `ingest.demo.generate`.
+"""The simulation behind `demo.generate`.
 
 Everything is numpy over whole populations; the only Python loop that touches the queue
 runs over allocation actions (one per vacancy bulletin and one free-choice round per
@@ -36,9 +36,9 @@ from engine.schema import (
     STATUS,
     TABLES,
 )
-from ingest.demo import names
-from ingest.demo.plant import FREE_TYPES, PRIORITY_TYPES, Plan
-from ingest.demo.presets import Preset
+from demo import names
+from demo.planting import FREE_TYPES, PRIORITY_TYPES, Plan
+from demo.presets import Preset
 from engine.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
 
 INF = np.iinfo(np.int64).max
@@ -868,7 +868,7 @@ class Simulation:
 
     # ------------------------------------------------------------------ planted violations
     def plant_priority(self, type_, step, t, j, lo, ordered, cand, pv, t_next) -> bool:
-        """Plant `type_` in the priority round of bulletin j (ingest.demo.plant); False if it
+        """Plant `type_` in the priority round of bulletin j (demo.planting); False if it
         cannot be planted here. `ordered`: every eligible application in Q3 order; `cand`:
         the first n of them, who should be notified; `t_next`: the segment's next priority round."""
         n, truth, kg = len(cand), self.plan, self.b_kg[j]
@@ -1017,7 +1017,7 @@ class Simulation:
         fields = [self.EEV[r, c], self.EPR[r, c], self.EBU[r, c], self.EKG[r, c], self.ECH[r, c], self.ERS[r, c]]
         status = codes(STATUS, st[out]).to_numpy(zero_copy_only=False).astype(object)
         truth = [(t_, row, b) for t_, row, b in self.plan.truth]
-        # planted in the register (ingest.demo.plant): a status no event explains, an event
+        # planted in the register (demo.planting): a status no event explains, an event
         # before the registration
         taken = {row for _, row, _ in truth}
         free_rows = np.flatnonzero((st == QUEUED) & (self.reg < self.EXP - 30 * DAY))
