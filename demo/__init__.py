@@ -85,9 +85,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from demo.presets import PRESETS, RULESETS, Preset, Ruleset
+from demo.presets import PRESETS, Preset
 
-__all__ = ["PRESETS", "RULESETS", "DemoDataset", "Preset", "Ruleset", "generate"]
+__all__ = ["PRESETS", "DemoDataset", "Preset", "generate"]
 
 TIMEZONE = "Asia/Almaty"
 LICENSE = "CC0-1.0"
@@ -140,7 +140,7 @@ def generate(preset: str, seed: int | None = None) -> DemoDataset:
         "region": spec.region,
         "exported_at": spec.exported_at,
         "timezone": TIMEZONE,
-        "ruleset": spec.ruleset.name,
+        "ruleset": spec.ruleset,
         "license": LICENSE,
     }
     return DemoDataset(preset, seed, tables, metadata, simulation.ground_truth)

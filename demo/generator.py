@@ -39,6 +39,7 @@ from engine.schema import (
 from demo import names
 from demo.planting import FREE_TYPES, PRIORITY_TYPES, Plan
 from demo.presets import Preset
+from demo.rules import read_rules
 from engine.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
 
 INF = np.iinfo(np.int64).max
@@ -151,13 +152,13 @@ class Simulation:
     def __init__(self, preset: Preset, seed: int):
         self.p = preset
         self.seed = seed
-        self.rules = preset.ruleset
         self.rng = np.random.default_rng(seed)
         export = dt.datetime.fromisoformat(preset.exported_at)
         self.export = export
         self.EXP = to_seconds(export)
         self.export_day = to_day(export.date())
         start = export.replace(year=export.year - 1)
+        self.rules = read_rules(preset.ruleset, start, export)
         self.W0 = to_seconds(start)
         self.W0_day = to_day(start.date())
         first_year = min(preset.cohorts) - 1
@@ -532,12 +533,12 @@ class Simulation:
         de = np.maximum(1 + (u[4] * 4).astype(np.int64), np.where(privileged, dc, 0))  # enrolled after 1-4
         te = cal.after(d1, de) * DAY + (9 * HOUR + u[5] * 9 * HOUR).astype(np.int64)
         te = odd(np.where(privileged & (te <= tc), tc + 600 + (u[5] * 3000).astype(np.int64), te))
-        valid_last = r.referral_valid_wd - 1  # the strictest reading: the issue day is day 1
+        valid_last = r.referral_valid_working_days - 1  # the strictest reading: the issue day is day 1
         ta = odd(cal.after(d1, valid_last) * DAY + (18 * HOUR + u[6] * 1.5 * HOUR).astype(np.int64))
         tpa = odd(np.minimum(cal.after(d1, min(valid_last, 3)) * DAY + (18 * HOUR + u[7] * HOUR).astype(np.int64),
-                             t1 + (r.privilege_confirm_days - 1) * DAY))
+                             t1 + (r.privilege_confirm_calendar_days - 1) * DAY))
         t_end = np.where(pf, tpa, ta)
-        ts = (cal.after(t_end // DAY, r.stop_list_wd) + 1) * DAY + 1  # midnight after the last day
+        ts = (cal.after(t_end // DAY, r.stop_list_working_days) + 1) * DAY + 1  # midnight after the last day
         tx = odd(t1 + 1800 + (u[8] * 20 * HOUR).astype(np.int64))
         code = outcome * 2 + privileged
         if t0 is not None:
@@ -557,16 +558,16 @@ class Simulation:
         m = len(priv)
         d0 = t0 // DAY
         take = rng.random(m) < self.p.take
-        if r.choice_window_wd:
-            dd = np.minimum(rng.geometric(0.45, m) - 1, r.choice_window_wd - 2)
+        if r.choice_window_working_days:
+            dd = np.minimum(rng.geometric(0.45, m) - 1, r.choice_window_working_days - 2)
             same = t0 + 600 + (rng.random(m) * (20 * HOUR - (t0 - d0 * DAY) - 900)).astype(np.int64)
             other = cal.after(d0, np.maximum(dd, 1)) * DAY + self.tod(m, 9, 20)
             t1 = odd(np.where(dd == 0, same, other))
-            close = cal.after(d0, r.choice_window_wd) * DAY + DAY - 1
+            close = cal.after(d0, r.choice_window_working_days) * DAY + DAY - 1
         else:
-            room = (r.choice_until_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
+            room = (r.choice_closes_at_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
             t1 = odd(t0 + 300 + (rng.random(m) * room).astype(np.int64))
-            close = d0 * DAY + r.choice_until_hour * HOUR + 1
+            close = d0 * DAY + r.choice_closes_at_hour * HOUR + 1
         return self.referral_chain(t1, priv, prior, t0=t0, take=take, close=close, force=force)
 
     def commit(self, rows, t_cut, times, kinds, bu, kg, chan):
@@ -772,7 +773,7 @@ class Simulation:
         p, rng, r, cal = self.p, self.rng, self.rules, self.cal
         k = self.n_b
         d0 = self.b_t // DAY
-        close_day = cal.after(d0, r.choice_window_wd) if r.choice_window_wd else d0
+        close_day = cal.after(d0, r.choice_window_working_days) if r.choice_window_working_days else d0
         free_day = cal.after(close_day, 1)
         t_free = free_day * DAY + 9 * HOUR  # even: no event happens exactly then
         self.b_free_day = free_day
@@ -902,7 +903,7 @@ class Simulation:
             soon = times[:, 1] + 20 * DAY < self.EXP  # its deadline falls inside the data
             pool = np.flatnonzero((used_priv if type_ == "unconfirmed_privilege" else used_plain) & soon)
             if type_ == "overdue_referral" and len(pool):
-                late = odd(self.cal.after(times[pool, 1] // DAY, self.rules.referral_valid_wd + 2) * DAY + 10 * HOUR)
+                late = odd(self.cal.after(times[pool, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
                 pool = pool[late < self.ageout_t[lo + chosen[pool]] - DAY]
             if not len(pool):
                 return False
@@ -910,7 +911,7 @@ class Simulation:
             if type_ == "unconfirmed_privilege":
                 kinds[i, 2] = K_NONE  # the privilege is never confirmed; the child is enrolled
             else:  # enrolled two working days after the referral expired
-                times[i, 2] = odd(self.cal.after(times[i, 1] // DAY, self.rules.referral_valid_wd + 2) * DAY + 10 * HOUR)
+                times[i, 2] = odd(self.cal.after(times[i, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
             found = [(type_, lo + chosen[i], j)]
         refs = self.commit(lo + chosen, t, times, kinds, j, kg, CH["priority"]) if len(chosen) else 0
         if free is not None:

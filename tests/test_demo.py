@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+from types import SimpleNamespace
 
 import duckdb
 import holidays
@@ -20,6 +21,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import pytest
 
+from engine import ruleset
 from engine.schema import EVENT_REQUIRES, EVENT_STATUS, NUMBERED_STATUSES, TABLES
 from demo import PRESETS, generate
 
@@ -38,6 +40,17 @@ def astana():
 @pytest.fixture(scope="module")
 def almaty():
     return generate("almaty")
+
+
+def rules_of(preset: str) -> SimpleNamespace:
+    """The rules the data must obey: the values at the export of the engine ruleset the
+    preset names (read from engine/rulesets here, not through the generator)."""
+    spec = PRESETS[preset]
+    rules = ruleset.get(spec.ruleset)
+    at = dt.datetime.fromisoformat(spec.exported_at)
+    values = {name: rules.value(name, at) for name in ruleset.parameter_specs()}
+    return SimpleNamespace(**{name: v.value for name, v in values.items()},
+                           choice_window_unit=values["choice_window"].unit)
 
 
 def connect(ds) -> duckdb.DuckDBPyConnection:
@@ -301,7 +314,7 @@ SELECT (SELECT count(*) FROM (SELECT * FROM expected EXCEPT SELECT * FROM actual
 @pytest.mark.parametrize("preset,sample", [("astana", ""), ("almaty", "AND hash(v.bulletin_id) % 8 = 0")])
 def test_notifications_go_to_the_first_eligible_in_q3_order(preset, sample, request):
     ds = request.getfixturevalue(preset)
-    rules = PRESETS[ds.preset].ruleset
+    rules = rules_of(ds.preset)
     con = connect(ds)
     missing, extra, total, seats = con.execute(Q3_CHECK.format(sample=sample, min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
     assert total > (5000 if preset == "astana" else 500)
@@ -324,16 +337,17 @@ def test_nothing_else_happens_in_a_segment_at_a_bulletin_instant(preset, request
 
 
 def window_close_sql(rules) -> str:
-    if rules.choice_window_wd:  # end of the n-th working day after the announcement day
-        return f"""(SELECT w2.day FROM wd w1 JOIN wd w2 ON w2.n = w1.n + {rules.choice_window_wd}
+    if rules.choice_window_unit == "working_day":  # end of the n-th working day after the announcement day
+        return f"""(SELECT w2.day FROM wd w1 JOIN wd w2 ON w2.n = w1.n + {rules.choice_window}
                     WHERE w1.day = (SELECT max(day) FROM wd WHERE day <= v.announced_at::DATE)) + INTERVAL 1 DAY"""
-    return f"v.announced_at::DATE + INTERVAL {rules.choice_until_hour} HOUR"
+    assert rules.choice_window_unit == "hour_of_day"
+    return f"v.announced_at::DATE + INTERVAL {rules.choice_window} HOUR"
 
 
 @pytest.mark.parametrize("preset", ["astana", "almaty"])
 def test_referrals_within_seats_and_after_the_window(preset, request):
     ds = request.getfixturevalue(preset)
-    rules = PRESETS[ds.preset].ruleset
+    rules = rules_of(ds.preset)
     con = connect(ds)
     exported = dt.datetime.fromisoformat(ds.metadata["exported_at"])
     add_working_days(con, "wd", exported.date().replace(year=exported.year - 1), exported.date() + dt.timedelta(days=60))
@@ -372,7 +386,7 @@ def test_referrals_within_seats_and_after_the_window(preset, request):
 @pytest.mark.parametrize("preset", ["astana", "almaty"])
 def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
     ds = request.getfixturevalue(preset)
-    rules = PRESETS[ds.preset].ruleset
+    rules = rules_of(ds.preset)
     con = connect(ds)
     exported = dt.datetime.fromisoformat(ds.metadata["exported_at"])
     add_working_days(con, "wd", exported.date().replace(year=exported.year - 3), exported.date() + dt.timedelta(days=60))
@@ -392,7 +406,7 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
                count(*) FILTER (WHERE status_before = 'notified' AND channel <> 'priority'),
                count(*) FILTER (WHERE next_at IS NOT NULL AND next_event NOT IN
                                ('enrolled', 'privilege_confirmed', 'referral_annulled', 'referral_cancelled')),
-               count(*) FILTER (WHERE next_at IS NOT NULL AND next_wdn - wdn >= {rules.referral_valid_wd}),
+               count(*) FILTER (WHERE next_at IS NOT NULL AND next_wdn - wdn >= {rules.referral_valid}),
                count(*) FILTER (WHERE next_at IS NULL AND "at" < TIMESTAMP '{exported}' - INTERVAL 14 DAY),
                count(*) FILTER (WHERE channel = 'private_state_order' AND (bulletin_id IS NOT NULL
                      OR kindergarten_id NOT IN (SELECT kindergarten_id FROM kindergartens WHERE ownership IN ('private_state_order', 'mini_centre')))),
@@ -411,15 +425,15 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
         SELECT count(*) FILTER (WHERE held <> 'none' AND next_at IS NOT NULL
                                AND next_event NOT IN ('privilege_confirmed', 'referral_annulled', 'referral_cancelled')),
                count(*) FILTER (WHERE held <> 'none' AND next_event IN ('privilege_confirmed', 'referral_annulled')
-                               AND (next_wdn - wdn >= {rules.privilege_confirm_wd}
-                                    OR next_at - "at" > INTERVAL {rules.privilege_confirm_days} DAY)),
+                               AND (next_wdn - wdn >= {rules.privilege_confirm_working}
+                                    OR next_at - "at" > INTERVAL {rules.privilege_confirm_calendar} DAY)),
                count(*) FILTER (WHERE held = 'none' AND next_event = 'privilege_confirmed')
         FROM r""").fetchone()
     assert priv == (0, 0, 0), priv
     # annulment: stop-list for stop_list_wd working days, at most one per application (A4)
     stop = con.execute(f"""
         SELECT count(*) FILTER (WHERE next_event IS NOT NULL AND next_event NOT IN ('stop_list_ended', 'privilege_changed')),
-               count(*) FILTER (WHERE next_event = 'stop_list_ended' AND next_wdn - wdn < {rules.stop_list_wd})
+               count(*) FILTER (WHERE next_event = 'stop_list_ended' AND next_wdn - wdn < {rules.stop_list_duration})
         FROM ev2 WHERE event = 'referral_annulled'
           AND application_number NOT IN {planted(("blocked_recipient",))}  -- given a place in the stop-list""").fetchone()
     assert stop == (0, 0)
@@ -443,7 +457,7 @@ def test_referrals_are_used_annulled_or_confirmed_in_time(preset, request):
 
 def test_aged_out_on_the_birthday(astana):
     con = connect(astana)
-    rules = PRESETS["astana-2017"].ruleset
+    rules = rules_of("astana-2017")
     res = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE e."at"::DATE <> a.birth_date + INTERVAL {rules.max_age} YEAR)
                       FROM events e JOIN applications a USING (application_number) WHERE event = 'aged_out'""").fetchone()
     assert res[0] > 0 and res[1] == 0
@@ -471,7 +485,7 @@ def test_national_sizes():
     assert con.execute("""SELECT count(*) FROM (SELECT bulletin_id, count(*) AS n FROM events WHERE event = 'referral_issued'
                       AND bulletin_id IS NOT NULL GROUP BY 1) JOIN vacancies USING (bulletin_id) WHERE n > seats
                       AND bulletin_id NOT IN """ + planted(("overbooked_bulletin",), "bulletin_id")).fetchone()[0] == 0
-    rules = PRESETS["national"].ruleset
+    rules = rules_of("national")
     missing, extra, total, _ = con.execute(Q3_CHECK.format(sample="AND hash(v.bulletin_id) % 200 = 0",
                                                        min_age=rules.min_age_state, max_age=rules.max_age)).fetchone()
     assert total > 0 and (missing, extra) == (0, 0)
