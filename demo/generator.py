@@ -42,20 +42,20 @@ from demo.presets import Preset
 from demo.rules import read_rules
 from engine.workdays import DAY, HOUR, WorkCalendar, to_day, to_seconds
 
-INF = np.iinfo(np.int64).max
+NEVER = np.iinfo(np.int64).max
 
 # Codes (indices into the schema's own tuples; nothing here re-declares an enum).
-EV = {e: np.int8(i) for i, e in enumerate(EVENT)}
-ST = {s: np.int8(i) for i, s in enumerate(STATUS)}
-PR = {p: np.int8(i) for i, p in enumerate(PRIVILEGE)}
-CAT = {c: np.int8(i) for i, c in enumerate(PRIVILEGE_CATEGORY)}
-CH = {c: np.int8(i) for i, c in enumerate(CHANNEL)}
-OWN = {o: np.int8(i) for i, o in enumerate(OWNERSHIP)}
-EVENT_STATUS_CODE = np.array([ST[EVENT_STATUS[e]] if e in EVENT_STATUS else -1 for e in EVENT], np.int8)
-NUMBERED = np.zeros(len(STATUS) + 1, bool)  # indexed by status code + 1 (code -1: not yet registered)
-NUMBERED[[ST[s] + 1 for s in NUMBERED_STATUSES]] = True
-QUEUED = ST["queued"]
-P_NONE, P_FIRST, P_EXTRA = PR["none"], PR["first"], PR["extraordinary"]
+EVENT_CODE = {e: np.int8(i) for i, e in enumerate(EVENT)}
+STATUS_CODE = {s: np.int8(i) for i, s in enumerate(STATUS)}
+PRIVILEGE_CODE = {p: np.int8(i) for i, p in enumerate(PRIVILEGE)}
+CATEGORY_CODE = {c: np.int8(i) for i, c in enumerate(PRIVILEGE_CATEGORY)}
+CHANNEL_CODE = {c: np.int8(i) for i, c in enumerate(CHANNEL)}
+OWNERSHIP_CODE = {o: np.int8(i) for i, o in enumerate(OWNERSHIP)}
+STATUS_SET_BY_EVENT = np.array([STATUS_CODE[EVENT_STATUS[e]] if e in EVENT_STATUS else -1 for e in EVENT], np.int8)
+IS_NUMBERED = np.zeros(len(STATUS) + 1, bool)  # indexed by status code + 1 (code -1: not yet registered)
+IS_NUMBERED[[STATUS_CODE[s] + 1 for s in NUMBERED_STATUSES]] = True
+QUEUED = STATUS_CODE["queued"]
+NO_PRIVILEGE, FIRST_PRIORITY, EXTRAORDINARY = PRIVILEGE_CODE["none"], PRIVILEGE_CODE["first"], PRIVILEGE_CODE["extraordinary"]
 REASONS = (
     "window_missed",  # A2: the priority window closed without a choice (stays in the queue)
     "cancelled_by_parent",  # A4: cancelled within the cancel window, no penalty
@@ -66,78 +66,78 @@ REASONS = (
     "moved_away",
     "documents_invalid",
 )
-RS = {r: np.int8(i) for i, r in enumerate(REASONS)}
-LANGS = ("kk", "ru")
-EXTRA_CATS = np.array([CAT["military"], CAT["special_state_body"]], np.int8)
-EXTRA_P = np.array([0.7, 0.3])
-FIRST_CATS = np.array([CAT[c] for c in ("large_family", "disabled_parent", "special_needs", "no_parental_care", "orphan")], np.int8)
-FIRST_P = np.array([0.55, 0.15, 0.15, 0.08, 0.07])
-REG_HOURS = np.array([1, .5, .3, .2, .2, .3, .8, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 4, 3, 2, 1.5])
-REG_HOURS = REG_HOURS / REG_HOURS.sum()
+REASON_CODE = {r: np.int8(i) for i, r in enumerate(REASONS)}
+LANGUAGES = ("kk", "ru")
+EXTRAORDINARY_CATEGORIES = np.array([CATEGORY_CODE["military"], CATEGORY_CODE["special_state_body"]], np.int8)
+EXTRAORDINARY_SHARES = np.array([0.7, 0.3])
+FIRST_PRIORITY_CATEGORIES = np.array([CATEGORY_CODE[c] for c in ("large_family", "disabled_parent", "special_needs", "no_parental_care", "orphan")], np.int8)
+FIRST_PRIORITY_SHARES = np.array([0.55, 0.15, 0.15, 0.08, 0.07])
+REGISTRATION_HOUR_SHARES = np.array([1, .5, .3, .2, .2, .3, .8, 2, 4, 6, 7, 7, 6, 6, 7, 7, 6, 5, 4, 4, 4, 3, 2, 1.5])
+REGISTRATION_HOUR_SHARES = REGISTRATION_HOUR_SHARES / REGISTRATION_HOUR_SHARES.sum()
 
 # Kinds of entries in an allocation chain, and the layouts of the chains (see referral_chain).
-K_REF, K_CONF, K_ENR, K_ANN, K_SLE, K_CANC, K_PANN, K_PCH, K_NOT, K_MISS, K_AGED, K_NONE = range(12)
-KIND_EV = np.array([EV["referral_issued"], EV["privilege_confirmed"], EV["enrolled"], EV["referral_annulled"],
-                    EV["stop_list_ended"], EV["referral_cancelled"], EV["referral_annulled"], EV["privilege_changed"],
-                    EV["notified"], EV["referral_cancelled"], EV["aged_out"], -1], np.int8)
-KIND_ST = np.r_[EVENT_STATUS_CODE[KIND_EV[:-1]], -1].astype(np.int8)
-KIND_RS = np.array([-1, -1, -1, RS["expired"], -1, RS["cancelled_by_parent"], RS["privilege_not_confirmed"],
-                    RS["privilege_not_confirmed"], -1, RS["window_missed"], -1, -1], np.int8)
-KIND_PR = np.array([-1, -1, -1, -1, -1, -1, -1, P_NONE, -1, -1, -1, -1], np.int8)
-KIND_LINK = np.array([1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0], bool)  # carries bulletin and kindergarten
-_N = K_NONE
-REF_LAYOUT = np.array([  # index: outcome * 2 + privileged
-    [K_REF, K_ENR, _N, _N], [K_REF, K_CONF, K_ENR, _N],  # enrolled
-    [K_REF, K_ANN, K_SLE, _N], [K_REF, K_CONF, K_ANN, K_SLE],  # expired -> stop-list
-    [K_REF, K_CANC, _N, _N], [K_REF, K_CANC, _N, _N],  # cancelled by the parent
-    [K_REF, K_ENR, _N, _N], [K_REF, K_PANN, K_PCH, K_SLE],  # privilege not confirmed (A5)
+STEP_REFERRAL, STEP_PRIVILEGE_CONFIRMED, STEP_ENROLLED, STEP_EXPIRED, STEP_STOP_LIST_ENDED, STEP_CANCELLED_BY_PARENT, STEP_PRIVILEGE_NOT_CONFIRMED, STEP_PRIVILEGE_REMOVED, STEP_NOTIFIED, STEP_WINDOW_MISSED, STEP_AGED_OUT, NO_STEP = range(12)
+STEP_EVENT = np.array([EVENT_CODE["referral_issued"], EVENT_CODE["privilege_confirmed"], EVENT_CODE["enrolled"], EVENT_CODE["referral_annulled"],
+                    EVENT_CODE["stop_list_ended"], EVENT_CODE["referral_cancelled"], EVENT_CODE["referral_annulled"], EVENT_CODE["privilege_changed"],
+                    EVENT_CODE["notified"], EVENT_CODE["referral_cancelled"], EVENT_CODE["aged_out"], -1], np.int8)
+STEP_STATUS = np.r_[STATUS_SET_BY_EVENT[STEP_EVENT[:-1]], -1].astype(np.int8)
+STEP_REASON = np.array([-1, -1, -1, REASON_CODE["expired"], -1, REASON_CODE["cancelled_by_parent"], REASON_CODE["privilege_not_confirmed"],
+                    REASON_CODE["privilege_not_confirmed"], -1, REASON_CODE["window_missed"], -1, -1], np.int8)
+STEP_PRIVILEGE = np.array([-1, -1, -1, -1, -1, -1, -1, NO_PRIVILEGE, -1, -1, -1, -1], np.int8)
+STEP_NAMES_BULLETIN = np.array([1, 1, 1, 1, 0, 1, 1, 0, 1, 1, 0, 0], bool)  # carries bulletin and kindergarten
+NO_STEP = NO_STEP
+REFERRAL_OUTCOMES = np.array([  # index: outcome * 2 + privileged
+    [STEP_REFERRAL, STEP_ENROLLED, NO_STEP, NO_STEP], [STEP_REFERRAL, STEP_PRIVILEGE_CONFIRMED, STEP_ENROLLED, NO_STEP],  # enrolled
+    [STEP_REFERRAL, STEP_EXPIRED, STEP_STOP_LIST_ENDED, NO_STEP], [STEP_REFERRAL, STEP_PRIVILEGE_CONFIRMED, STEP_EXPIRED, STEP_STOP_LIST_ENDED],  # expired -> stop-list
+    [STEP_REFERRAL, STEP_CANCELLED_BY_PARENT, NO_STEP, NO_STEP], [STEP_REFERRAL, STEP_CANCELLED_BY_PARENT, NO_STEP, NO_STEP],  # cancelled by the parent
+    [STEP_REFERRAL, STEP_ENROLLED, NO_STEP, NO_STEP], [STEP_REFERRAL, STEP_PRIVILEGE_NOT_CONFIRMED, STEP_PRIVILEGE_REMOVED, STEP_STOP_LIST_ENDED],  # privilege not confirmed (A5)
 ])
-MISS_LAYOUT = np.array([K_MISS, _N, _N, _N])
+WINDOW_MISSED = np.array([STEP_WINDOW_MISSED, NO_STEP, NO_STEP, NO_STEP])
 # with a free last column for ageing out (filled by `commit`)
-REFERRAL_LAYOUT = np.hstack([REF_LAYOUT, np.full((len(REF_LAYOUT), 1), _N)])
-PRIORITY_LAYOUT = np.hstack([np.full((len(REF_LAYOUT) + 1, 1), K_NOT),
-                             np.vstack([REF_LAYOUT, MISS_LAYOUT]), np.full((len(REF_LAYOUT) + 1, 1), _N)])
+REFERRAL_CHAINS = np.hstack([REFERRAL_OUTCOMES, np.full((len(REFERRAL_OUTCOMES), 1), NO_STEP)])
+OFFER_CHAINS = np.hstack([np.full((len(REFERRAL_OUTCOMES) + 1, 1), STEP_NOTIFIED),
+                             np.vstack([REFERRAL_OUTCOMES, WINDOW_MISSED]), np.full((len(REFERRAL_OUTCOMES) + 1, 1), NO_STEP)])
 
 
-F_T, F_EV, F_PR, F_CAT, F_BU, F_KG, F_CH, F_RS = range(8)
+FIELD_AT, FIELD_EVENT, FIELD_PRIVILEGE, FIELD_CATEGORY, FIELD_BULLETIN, FIELD_KINDERGARTEN, FIELD_CHANNEL, FIELD_REASON = range(8)
 
 
-class Block:
+class EventBlock:
     """Events to append to the logs of `m` applications: one (8, m, width) int64 array of
     fields (time, event, privilege, category, bulletin, kindergarten, channel, reason; -1 =
     none) and an (m, width) mask of the entries that exist."""
 
-    __slots__ = ("v", "ok")
+    __slots__ = ("values", "present")
 
     def __init__(self, v, ok):
-        self.v, self.ok = v, ok
+        self.values, self.present = v, ok
 
     @classmethod
-    def empty(cls, m: int, width: int) -> Block:
+    def empty(cls, m: int, width: int) -> EventBlock:
         v = np.full((8, m, width), -1, np.int64)
-        v[F_T] = INF
+        v[FIELD_AT] = NEVER
         return cls(v, np.zeros((m, width), bool))
 
     @property
     def t(self):
-        return self.v[F_T]
+        return self.values[FIELD_AT]
 
     @property
     def ev(self):
-        return self.v[F_EV]
+        return self.values[FIELD_EVENT]
 
     def set(self, col, mask, t, ev, pr=-1, cat=-1, bu=-1, kg=-1, ch=-1, rs=-1):
         """Fill column `col` where `mask` (values broadcast over the rows)."""
-        v = self.v
-        for f, value in ((F_T, t), (F_EV, ev), (F_PR, pr), (F_CAT, cat), (F_BU, bu), (F_KG, kg), (F_CH, ch), (F_RS, rs)):
+        v = self.values
+        for f, value in ((FIELD_AT, t), (FIELD_EVENT, ev), (FIELD_PRIVILEGE, pr), (FIELD_CATEGORY, cat), (FIELD_BULLETIN, bu), (FIELD_KINDERGARTEN, kg), (FIELD_CHANNEL, ch), (FIELD_REASON, rs)):
             if type(value) is not np.ndarray and value == -1:
                 continue  # the default; masks of one column never overlap
             np.copyto(v[f, :, col], value, where=mask)
-        self.ok[:, col] |= mask
+        self.present[:, col] |= mask
 
     @staticmethod
-    def hstack(*blocks: Block) -> Block:
-        return Block(np.concatenate([b.v for b in blocks], axis=2), np.concatenate([b.ok for b in blocks], axis=1))
+    def hstack(*blocks: EventBlock) -> EventBlock:
+        return EventBlock(np.concatenate([b.values for b in blocks], axis=2), np.concatenate([b.present for b in blocks], axis=1))
 
 
 def odd(t):
@@ -150,40 +150,40 @@ def even(t):
 
 class Simulation:
     def __init__(self, preset: Preset, seed: int):
-        self.p = preset
+        self.preset = preset
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         export = dt.datetime.fromisoformat(preset.exported_at)
         self.export = export
-        self.EXP = to_seconds(export)
+        self.export_at = to_seconds(export)
         self.export_day = to_day(export.date())
         start = export.replace(year=export.year - 1)
         self.rules = read_rules(preset.ruleset, start, export)
-        self.W0 = to_seconds(start)
-        self.W0_day = to_day(start.date())
+        self.year_start = to_seconds(start)
+        self.year_start_day = to_day(start.date())
         first_year = min(preset.cohorts) - 1
-        self.cal = WorkCalendar(first_year, export.year + 1)
-        self.locs = preset.localities
-        w = np.array([loc.weight for loc in self.locs], float)
-        self.loc_w = w / w.sum()
+        self.calendar = WorkCalendar(first_year, export.year + 1)
+        self.localities = preset.localities
+        w = np.array([loc.weight for loc in self.localities], float)
+        self.locality_weights = w / w.sum()
 
     # ------------------------------------------------------------------ helpers
-    def tod(self, m, h0, h1):
+    def time_of_day(self, m, h0, h1):
         return self.rng.integers(int(h0 * HOUR), int(h1 * HOUR), m)
 
     def birthday(self, k):
         """Epoch day of each application's k-th birthday (no 29 February births)."""
-        years = (self.by + k - 1970).astype("datetime64[Y]")
-        return ((years.astype("datetime64[M]") + (self.bm - 1)).astype("datetime64[D]") + (self.bd - 1)).astype(np.int64)
+        years = (self.birth_year + k - 1970).astype("datetime64[Y]")
+        return ((years.astype("datetime64[M]") + (self.birth_month - 1)).astype("datetime64[D]") + (self.birth_day - 1)).astype(np.int64)
 
     # ------------------------------------------------------------------ organisations
     def kindergartens(self):
-        p, rng = self.p, self.rng
-        nloc = len(self.locs)
+        preset, rng = self.preset, self.rng
+        nloc = len(self.localities)
         counts = {}
         for own in OWNERSHIP:
-            total = p.organisations.get(own, 0)
-            raw = total * self.loc_w
+            total = preset.organisations.get(own, 0)
+            raw = total * self.locality_weights
             c = np.floor(raw).astype(int)
             rest = total - c.sum()
             if rest > 0:
@@ -192,25 +192,25 @@ class Simulation:
                 c = np.maximum(c, 2)  # every locality needs state kindergartens for its bulletins
             counts[own] = c
         loc = np.concatenate([np.repeat(np.arange(nloc), counts[o]) for o in OWNERSHIP])
-        own = np.concatenate([np.full(counts[o].sum(), OWN[o], np.int8) for o in OWNERSHIP])
+        own = np.concatenate([np.full(counts[o].sum(), OWNERSHIP_CODE[o], np.int8) for o in OWNERSHIP])
         order = np.lexsort((own, loc))
         loc, own = loc[order], own[order]
         n = len(loc)
-        self.n_kg = n
-        self.kg_loc, self.kg_own = loc, own
-        state = own == OWN["state"]
+        self.n_kindergartens = n
+        self.kg_locality, self.kg_ownership = loc, own
+        state = own == OWNERSHIP_CODE["state"]
         # departmental kindergartens (ownership state): a few, at random
         dep = np.zeros(n, bool)
         state_idx = np.flatnonzero(state)
-        dep[rng.choice(state_idx, size=min(p.departmental, len(state_idx)), replace=False)] = True
-        self.kg_dep = dep
+        dep[rng.choice(state_idx, size=min(preset.departmental, len(state_idx)), replace=False)] = True
+        self.kg_departmental = dep
         # languages of instruction: 0 kk, 1 ru, 2 kk|ru
-        probs = np.array([self.locs[i].kg_language for i in range(nloc)])[loc]
+        probs = np.array([self.localities[i].kg_language for i in range(nloc)])[loc]
         u = rng.random(n)
         lang = (u > probs[:, 0]).astype(np.int8) + (u > probs[:, 0] + probs[:, 1])
-        mini = own == OWN["mini_centre"]
+        mini = own == OWNERSHIP_CODE["mini_centre"]
         lang = np.where(mini & (lang == 2), (rng.random(n) < 0.5).astype(np.int8), lang)
-        self.kg_lang = lang.astype(np.int8)
+        self.kg_language = lang.astype(np.int8)
         # state kindergartens are numbered within their locality (with gaps, as in reality)
         num = rng.integers(1, 120, n)
         st_idx = np.flatnonzero(state)  # contiguous per locality: sorted by (locality, ownership)
@@ -218,13 +218,13 @@ class Simulation:
         first = np.r_[0, np.flatnonzero(np.diff(loc[st_idx])) + 1]
         sizes = np.diff(np.r_[first, len(st_idx)])
         num[st_idx] = cs - np.repeat(np.r_[0, cs[first[1:] - 1]], sizes)
-        self.kg_num = num
+        self.kg_number = num
         # coordinates: around the district centre, or the locality centre
         lat = np.empty(n)
         lon = np.empty(n)
         district = np.full(n, None, object)
-        spread = np.array([l.spread for l in self.locs])[loc]
-        for i, l in enumerate(self.locs):  # per locality (tens of them), vectorised inside
+        spread = np.array([l.spread for l in self.localities])[loc]
+        for i, l in enumerate(self.localities):  # per locality (tens of them), vectorised inside
             sel = np.flatnonzero(loc == i)
             if l.districts:
                 d = rng.integers(0, len(l.districts), len(sel))
@@ -240,18 +240,18 @@ class Simulation:
             lat[sel], lon[sel] = la, lo
         self.kg_lat, self.kg_lon = np.round(lat, 5), np.round(lon, 5)
         self.kg_district = district
-        self.kg_state_by_loc = [np.flatnonzero(state & (loc == i)) for i in range(nloc)]
+        self.state_kgs_by_locality = [np.flatnonzero(state & (loc == i)) for i in range(nloc)]
 
     def kindergarten_table(self, capacity) -> pa.Table:
-        rng, n = self.rng, self.n_kg
-        own, loc = self.kg_own, self.kg_loc
+        rng, n = self.rng, self.n_kindergartens
+        own, loc = self.kg_ownership, self.kg_locality
         kk_pick = rng.integers(0, len(names.KK_NAMES), n)
         ru_pick = rng.integers(0, len(names.RU_NAMES), n)
-        use_ru = (own != OWN["state"]) & (own != OWN["mini_centre"]) & (rng.random(n) < 0.25)
+        use_ru = (own != OWNERSHIP_CODE["state"]) & (own != OWNERSHIP_CODE["mini_centre"]) & (rng.random(n) < 0.25)
         brand = np.where(use_ru, np.array(names.RU_NAMES, object)[ru_pick], np.array(names.KK_NAMES, object)[kk_pick])
         brand = pa.array(brand, pa.string())
         quoted = pc.binary_join_element_wise("«", brand, "»", "")
-        num = pc.cast(pa.array(self.kg_num), pa.string())
+        num = pc.cast(pa.array(self.kg_number), pa.string())
         school = pc.cast(pa.array(rng.integers(1, 95, n)), pa.string())
         kinds = {
             "state": (pc.binary_join_element_wise("№", num, " ", quoted, " балабақшасы", ""),
@@ -267,8 +267,8 @@ class Simulation:
             "mini_b": (pc.binary_join_element_wise("№", school, " мектеп жанындағы ", quoted, " шағын орталығы", ""),
                        pc.binary_join_element_wise("Мини-центр ", quoted, " при школе №", school, "")),
         }
-        which = np.where(own == OWN["state"], np.where(self.kg_dep, 1, 0),
-                         np.where(own == OWN["mini_centre"], np.where(rng.random(n) < 0.6, 4, 5),
+        which = np.where(own == OWNERSHIP_CODE["state"], np.where(self.kg_departmental, 1, 0),
+                         np.where(own == OWNERSHIP_CODE["mini_centre"], np.where(rng.random(n) < 0.6, 4, 5),
                                   np.where(rng.random(n) < 0.6, 2, 3)))
         order = list(kinds)
         name_kk = kinds[order[0]][0]
@@ -278,8 +278,8 @@ class Simulation:
             name_kk = pc.if_else(mask, kinds[key][0], name_kk)
             name_ru = pc.if_else(mask, kinds[key][1], name_ru)
         # addresses
-        loc_names = np.array([l.name for l in self.locs], object)
-        street_lists = [names.STREETS.get(l.name, names.GENERIC_STREETS) for l in self.locs]
+        loc_names = np.array([l.name for l in self.localities], object)
+        street_lists = [names.STREETS.get(l.name, names.GENERIC_STREETS) for l in self.localities]
         streets = np.empty(n, object)
         for i, lst in enumerate(street_lists):
             sel = np.flatnonzero(loc == i)
@@ -287,15 +287,15 @@ class Simulation:
         house = pc.cast(pa.array(rng.integers(1, 160, n)), pa.string())
         address = pc.binary_join_element_wise(pa.array(loc_names[loc], pa.string()), " қ., ",
                                               pa.array(streets, pa.string()), ", ", house, "")
-        codes = np.array([l.phone_code for l in self.locs], object)[loc]
+        codes = np.array([l.phone_code for l in self.localities], object)[loc]
         width = 10 - np.array([len(c) for c in codes])
         local = rng.integers(10 ** (width - 1) * 2, 10 ** width)
         phone = pc.binary_join_element_wise("+7 ", pa.array(codes, pa.string()), " ",
                                             pc.cast(pa.array(local), pa.string()), "")
-        has_phone = rng.random(n) < np.where(own == OWN["state"], 0.95, 0.8)
+        has_phone = rng.random(n) < np.where(own == OWNERSHIP_CODE["state"], 0.95, 0.8)
         phone = pc.if_else(pa.array(has_phone), phone, pa.nulls(n, pa.string()))
-        lang_str = np.array(["kk", "ru", "kk|ru"], object)[self.kg_lang]
-        region = np.array([l.region for l in self.locs], object)[loc]
+        lang_str = np.array(["kk", "ru", "kk|ru"], object)[self.kg_language]
+        region = np.array([l.region for l in self.localities], object)[loc]
         cols = {
             "kindergarten_id": self.kg_id,
             "name_kk": name_kk,
@@ -316,64 +316,64 @@ class Simulation:
 
     # ------------------------------------------------------------------ applications
     def applications(self):
-        p, rng, r = self.p, self.rng, self.rules
-        years = np.array(sorted(p.cohorts))
-        nloc = len(self.locs)
-        cnt = np.array([[p.cohorts[y][0] for y in years]]) * self.loc_w[:, None]
+        preset, rng, rules = self.preset, self.rng, self.rules
+        years = np.array(sorted(preset.cohorts))
+        nloc = len(self.localities)
+        cnt = np.array([[preset.cohorts[y][0] for y in years]]) * self.locality_weights[:, None]
         cnt = np.round(cnt).astype(np.int64)  # (locality, birth year)
         loc = np.repeat(np.repeat(np.arange(nloc), len(years)), cnt.ravel())
         by = np.repeat(np.tile(years, nloc), cnt.ravel())
-        recent_share = np.array([p.cohorts[y][1] for y in years])[np.searchsorted(years, by)]
+        recent_share = np.array([preset.cohorts[y][1] for y in years])[np.searchsorted(years, by)]
         n = len(loc)
         # birth dates: uniform in the year, but nobody who had aged out before the window
         w0 = self.export.replace(year=self.export.year - 1).date()
-        too_old = to_day(dt.date(w0.year - r.max_age, w0.month, w0.day))
+        too_old = to_day(dt.date(w0.year - rules.max_age, w0.month, w0.day))
         lo = np.maximum(np.array([to_day(dt.date(y, 1, 1)) for y in years])[np.searchsorted(years, by)], too_old + 1)
         hi = np.minimum(np.array([to_day(dt.date(y, 12, 31)) for y in years])[np.searchsorted(years, by)], self.export_day - 20)
         # cohorts kept only as children who age out during the year (not numbered at export)
-        aged = np.isin(by, np.array(p.aged_cohorts, np.int64))
-        last_aged = to_day(dt.date(self.export.year - r.max_age, self.export.month, self.export.day)) - 1
+        aged = np.isin(by, np.array(preset.aged_cohorts, np.int64))
+        last_aged = to_day(dt.date(self.export.year - rules.max_age, self.export.month, self.export.day)) - 1
         hi = np.where(aged, np.minimum(hi, last_aged), hi)
         keep = lo <= hi
         loc, by, lo, hi, recent_share = loc[keep], by[keep], lo[keep], hi[keep], recent_share[keep]
         n = len(loc)
         birth = lo + np.floor(rng.random(n) * (hi - lo + 1)).astype(np.int64)
         b = birth.astype("datetime64[D]")
-        self.by = b.astype("datetime64[Y]").astype(np.int64) + 1970
-        self.bm = (b.astype("datetime64[M]").astype(np.int64) % 12) + 1
-        self.bd = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
-        leap = (self.bm == 2) & (self.bd == 29)
-        self.bd[leap] = 28
+        self.birth_year = b.astype("datetime64[Y]").astype(np.int64) + 1970
+        self.birth_month = (b.astype("datetime64[M]").astype(np.int64) % 12) + 1
+        self.birth_day = (b - b.astype("datetime64[M]").astype("datetime64[D]")).astype(np.int64) + 1
+        leap = (self.birth_month == 2) & (self.birth_day == 29)
+        self.birth_day[leap] = 28
         birth[leap] -= 1
         self.birth = birth
-        ageout_day = self.birthday(r.max_age)
+        ageout_day = self.birthday(rules.max_age)
         # registration: soon after birth (truncated exponential delay) or, for a share of
         # each cohort, some day in the last year (families moving in, late applicants)
         upper = np.minimum(self.export_day, ageout_day - 30)  # exclusive
         span = np.maximum(upper - birth - 1, 1)
-        mean = p.registration_delay_days
+        mean = preset.registration_delay_days
         u = rng.random(n)
         delay = np.floor(-mean * np.log1p(-u * (1 - np.exp(-span / mean)))).astype(np.int64)
         early = birth + 1 + np.minimum(delay, span - 1)
-        rlo = np.maximum(self.W0_day, birth + 1)
+        rlo = np.maximum(self.year_start_day, birth + 1)
         recent = rlo + np.floor(rng.random(n) * np.maximum(upper - rlo, 0)).astype(np.int64)
         use_recent = (rng.random(n) < recent_share) & (upper > rlo)
         day = np.where(use_recent, recent, early)
         # fewer registrations on days off: most move to the next working day
-        off = ~self.cal.is_working(day)
-        nxt = self.cal.on_or_after(day)
+        off = ~self.calendar.is_working(day)
+        nxt = self.calendar.on_or_after(day)
         day = np.where(off & (rng.random(n) < 0.6) & (nxt < upper), nxt, day)
-        hour = rng.choice(24, size=n, p=REG_HOURS)
+        hour = rng.choice(24, size=n, p=REGISTRATION_HOUR_SHARES)
         reg = odd(day * DAY + hour * HOUR + rng.integers(0, HOUR, n))
-        reg = np.where(reg >= self.EXP, odd(self.EXP - rng.integers(2, HOUR, n)), reg)
+        reg = np.where(reg >= self.export_at, odd(self.export_at - rng.integers(2, HOUR, n)), reg)
         # privilege at registration
         u = rng.random(n)
-        priv = np.where(u < p.extraordinary, P_EXTRA, np.where(u < p.extraordinary + p.first, P_FIRST, P_NONE)).astype(np.int8)
+        priv = np.where(u < preset.extraordinary, EXTRAORDINARY, np.where(u < preset.extraordinary + preset.first, FIRST_PRIORITY, NO_PRIVILEGE)).astype(np.int8)
         cat = np.full(n, -1, np.int8)
-        ex, fi = priv == P_EXTRA, priv == P_FIRST
-        cat[ex] = rng.choice(EXTRA_CATS, size=ex.sum(), p=EXTRA_P)
-        cat[fi] = rng.choice(FIRST_CATS, size=fi.sum(), p=FIRST_P)
-        probs = np.array([l.app_language for l in self.locs])[loc]
+        ex, fi = priv == EXTRAORDINARY, priv == FIRST_PRIORITY
+        cat[ex] = rng.choice(EXTRAORDINARY_CATEGORIES, size=ex.sum(), p=EXTRAORDINARY_SHARES)
+        cat[fi] = rng.choice(FIRST_PRIORITY_CATEGORIES, size=fi.sum(), p=FIRST_PRIORITY_SHARES)
+        probs = np.array([l.app_language for l in self.localities])[loc]
         u = rng.random(n)
         lang = np.where(u < probs[:, 0], 0, np.where(u < probs[:, 0] + probs[:, 1], 1, -1)).astype(np.int8)
         # application numbers: УО.{registration year}.{sequence}.1, the sequence following
@@ -394,108 +394,108 @@ class Simulation:
         assert seq.max() <= 999_999, "application sequence overflow"
         # internal order: by segment, then (registered_at, number) — the Q3 base order
         nyears = len(years)
-        yi = np.searchsorted(years, self.by)
+        yi = np.searchsorted(years, self.birth_year)
         seg = loc * nyears + yi
         perm = np.lexsort((seq, reg, seg))
-        for name, arr in (("loc", loc), ("by", self.by), ("bm", self.bm), ("bd", self.bd), ("birth", birth),
-                          ("reg", reg), ("priv0", priv), ("cat0", cat), ("lang", lang), ("seq", seq),
-                          ("reg_year", reg_year), ("seg", seg)):
+        for name, arr in (("locality", loc), ("birth_year", self.birth_year), ("birth_month", self.birth_month), ("birth_day", self.birth_day), ("birth", birth),
+                          ("registered_at", reg), ("privilege_at_registration", priv), ("category_at_registration", cat), ("lang", lang), ("sequence", seq),
+                          ("reg_year", reg_year), ("segment", seg)):
             setattr(self, name, arr[perm])
-        self.n_app = n
+        self.n_applications = n
         self.years = years
-        self.n_seg = nloc * nyears
-        bounds = np.searchsorted(self.seg, np.arange(self.n_seg + 1))
-        self.seg_lo, self.seg_hi = bounds[:-1], bounds[1:]
-        self.ageout_day = self.birthday(r.max_age)
-        self.ageout_t = self.ageout_day * DAY + 1  # 00:00:01 on the birthday
-        self.min_state_day = self.birthday(r.min_age_state)
-        self.min_pso_day = self.birthday(r.min_age_private_state_order)
-        self.min_mini_day = self.birthday(r.min_age_mini_centre)
+        self.n_segments = nloc * nyears
+        bounds = np.searchsorted(self.segment, np.arange(self.n_segments + 1))
+        self.segment_start, self.segment_end = bounds[:-1], bounds[1:]
+        self.aged_out_day = self.birthday(rules.max_age)
+        self.aged_out_at = self.aged_out_day * DAY + 1  # 00:00:01 on the birthday
+        self.state_age_day = self.birthday(rules.min_age_state)
+        self.private_state_order_age_day = self.birthday(rules.min_age_private_state_order)
+        self.mini_centre_age_day = self.birthday(rules.min_age_mini_centre)
 
     # ------------------------------------------------------------------ the logs
-    def init_logs(self, width=8):
-        n = self.n_app
-        self.K = width
-        self.ET = np.full((n, width), INF, np.int64)
-        self.EEV = np.full((n, width), -1, np.int8)
-        self.EST = np.full((n, width), -1, np.int8)
-        self.EPR = np.full((n, width), -1, np.int8)
-        self.ECAT = np.full((n, width), -1, np.int8)
-        self.EBU = np.full((n, width), -1, np.int32)
-        self.EKG = np.full((n, width), -1, np.int32)
-        self.ECH = np.full((n, width), -1, np.int8)
-        self.ERS = np.full((n, width), -1, np.int8)
-        self.n_ev = np.zeros(n, np.int64)
-        self.ptr = np.zeros(n, np.int64)  # entries already read by `advance`
-        self.cur_st = np.full(n, -1, np.int8)
-        self.cur_pv = np.full(n, -1, np.int8)
-        self.ann = np.zeros(n, np.int64)  # annulments read so far
-        self.expired = np.zeros(n, np.int64)  # ... of them, for an expired referral (A4, not A5)
-        self.next_t = np.full(n, INF, np.int64)
+    def start_logs(self, width=8):
+        n = self.n_applications
+        self.log_width = width
+        self.log_at = np.full((n, width), NEVER, np.int64)
+        self.log_event = np.full((n, width), -1, np.int8)
+        self.log_status = np.full((n, width), -1, np.int8)
+        self.log_privilege = np.full((n, width), -1, np.int8)
+        self.log_category = np.full((n, width), -1, np.int8)
+        self.log_bulletin = np.full((n, width), -1, np.int32)
+        self.log_kindergarten = np.full((n, width), -1, np.int32)
+        self.log_channel = np.full((n, width), -1, np.int8)
+        self.log_reason = np.full((n, width), -1, np.int8)
+        self.log_length = np.zeros(n, np.int64)
+        self.log_read = np.zeros(n, np.int64)  # entries already read by `advance`
+        self.status_now = np.full(n, -1, np.int8)
+        self.privilege_now = np.full(n, -1, np.int8)
+        self.annulments = np.zeros(n, np.int64)  # annulments read so far
+        self.expirations = np.zeros(n, np.int64)  # ... of them, for an expired referral (A4, not A5)
+        self.next_at = np.full(n, NEVER, np.int64)
 
-    def _grow(self, need):
-        add = max(need - self.K, 4)
-        for name, fill in (("ET", INF), ("EEV", -1), ("EST", -1), ("EPR", -1), ("ECAT", -1), ("EBU", -1),
-                           ("EKG", -1), ("ECH", -1), ("ERS", -1)):
+    def _widen_logs(self, need):
+        add = max(need - self.log_width, 4)
+        for name, fill in (("log_at", NEVER), ("log_event", -1), ("log_status", -1), ("log_privilege", -1), ("log_category", -1), ("log_bulletin", -1),
+                           ("log_kindergarten", -1), ("log_channel", -1), ("log_reason", -1)):
             arr = getattr(self, name)
             setattr(self, name, np.hstack([arr, np.full((arr.shape[0], add), fill, arr.dtype)]))
-        self.K += add
+        self.log_width += add
 
-    def append(self, rows, block: Block):
+    def append(self, rows, block: EventBlock):
         """Append each row's valid block entries after its current last entry."""
-        ok = block.ok
+        ok = block.present
         if not ok.any():
             return
-        pos = self.n_ev[rows][:, None] + np.cumsum(ok, axis=1) - 1
-        need = int(pos[ok].max()) + 2  # always one spare INF column for `advance`
-        if need > self.K:
-            self._grow(need)
+        pos = self.log_length[rows][:, None] + np.cumsum(ok, axis=1) - 1
+        need = int(pos[ok].max()) + 2  # always one spare NEVER column for `advance`
+        if need > self.log_width:
+            self._widen_logs(need)
         r = np.broadcast_to(rows[:, None], ok.shape)[ok]
         c = pos[ok]
         # entries must extend the log strictly later in time
-        last = np.where(self.n_ev[rows] > 0, self.ET[rows, np.maximum(self.n_ev[rows] - 1, 0)], -INF)
-        first_new = np.where(ok, block.t, INF).min(axis=1)
+        last = np.where(self.log_length[rows] > 0, self.log_at[rows, np.maximum(self.log_length[rows] - 1, 0)], -NEVER)
+        first_new = np.where(ok, block.t, NEVER).min(axis=1)
         assert (first_new > last).all(), "events out of order"
-        v = block.v[:, ok]
-        self.ET[r, c] = v[F_T]
-        self.EEV[r, c] = v[F_EV]
-        self.EST[r, c] = EVENT_STATUS_CODE[v[F_EV]]
-        self.EPR[r, c] = v[F_PR]
-        self.ECAT[r, c] = v[F_CAT]
-        self.EBU[r, c] = v[F_BU]
-        self.EKG[r, c] = v[F_KG]
-        self.ECH[r, c] = v[F_CH]
-        self.ERS[r, c] = v[F_RS]
-        self.n_ev[rows] += ok.sum(axis=1)
-        self.next_t[rows] = self.ET[rows, self.ptr[rows]]
+        v = block.values[:, ok]
+        self.log_at[r, c] = v[FIELD_AT]
+        self.log_event[r, c] = v[FIELD_EVENT]
+        self.log_status[r, c] = STATUS_SET_BY_EVENT[v[FIELD_EVENT]]
+        self.log_privilege[r, c] = v[FIELD_PRIVILEGE]
+        self.log_category[r, c] = v[FIELD_CATEGORY]
+        self.log_bulletin[r, c] = v[FIELD_BULLETIN]
+        self.log_kindergarten[r, c] = v[FIELD_KINDERGARTEN]
+        self.log_channel[r, c] = v[FIELD_CHANNEL]
+        self.log_reason[r, c] = v[FIELD_REASON]
+        self.log_length[rows] += ok.sum(axis=1)
+        self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
 
     def advance(self, lo, hi, t):
         """Bring the running state of applications lo..hi up to instant t (events at or before t).
 
         Allocation actions come in time order, so each log is read once, front to back;
         `next_t` caches the time of each log's first unread entry."""
-        idx = lo + np.flatnonzero(self.next_t[lo:hi] <= t)
+        idx = lo + np.flatnonzero(self.next_at[lo:hi] <= t)
         while len(idx):
-            p = self.ptr[idx]
-            s = self.EST[idx, p]
-            self.cur_st[idx] = np.where(s >= 0, s, self.cur_st[idx])
-            v = self.EPR[idx, p]
-            self.cur_pv[idx] = np.where(v >= 0, v, self.cur_pv[idx])
-            self.ann[idx] += self.EEV[idx, p] == EV["referral_annulled"]
-            self.expired[idx] += (self.EEV[idx, p] == EV["referral_annulled"]) & (self.ERS[idx, p] == RS["expired"])
-            self.ptr[idx] = p + 1
-            nxt = self.ET[idx, p + 1]
-            self.next_t[idx] = nxt
+            p = self.log_read[idx]
+            s = self.log_status[idx, p]
+            self.status_now[idx] = np.where(s >= 0, s, self.status_now[idx])
+            v = self.log_privilege[idx, p]
+            self.privilege_now[idx] = np.where(v >= 0, v, self.privilege_now[idx])
+            self.annulments[idx] += self.log_event[idx, p] == EVENT_CODE["referral_annulled"]
+            self.expirations[idx] += (self.log_event[idx, p] == EVENT_CODE["referral_annulled"]) & (self.log_reason[idx, p] == REASON_CODE["expired"])
+            self.log_read[idx] = p + 1
+            nxt = self.log_at[idx, p + 1]
+            self.next_at[idx] = nxt
             idx = idx[nxt <= t]
-        return self.cur_st[lo:hi], self.cur_pv[lo:hi]
+        return self.status_now[lo:hi], self.privilege_now[lo:hi]
 
     def state(self, lo, hi, t):
         """(status, privilege) codes of applications lo..hi at instant t, from the whole logs."""
-        k = max(int(self.n_ev[lo:hi].max()), 1)
-        T = self.ET[lo:hi, :k]
+        k = max(int(self.log_length[lo:hi].max()), 1)
+        T = self.log_at[lo:hi, :k]
         le = T <= t
-        S = self.EST[lo:hi, :k]
-        P = self.EPR[lo:hi, :k]
+        S = self.log_status[lo:hi, :k]
+        P = self.log_privilege[lo:hi, :k]
         rows = np.arange(hi - lo)
         ms = le & (S >= 0)
         i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
@@ -513,15 +513,15 @@ class Simulation:
         referral at t1 and what follows, for the others the window missed at `close` (A2).
         `force` (planted violations only): per row -1 (at random), 0 (used: enrolled) or 1
         (expired: annulled, even a second time)."""
-        rng, cal, p, r = self.rng, self.cal, self.p, self.rules
+        rng, cal, preset, rules = self.rng, self.calendar, self.preset, self.rules
         m = len(t1)
         d1 = t1 // DAY
         u = rng.random((9, m))
         privileged = priv > 0
-        can = prior < r.max_annulments - 1  # never a second annulment (that would mean removal)
-        pf = privileged & can & (u[0] < p.privilege_fail)
-        an = ~pf & can & (u[1] < p.annul)
-        ca = ~pf & ~an & (u[1] >= p.annul) & (u[1] < p.annul + p.cancel)
+        can = prior < rules.max_annulments - 1  # never a second annulment (that would mean removal)
+        pf = privileged & can & (u[0] < preset.privilege_fail)
+        an = ~pf & can & (u[1] < preset.annul)
+        ca = ~pf & ~an & (u[1] >= preset.annul) & (u[1] < preset.annul + preset.cancel)
         if force is not None:
             forced = force >= 0
             pf, ca = pf & ~forced, ca & ~forced
@@ -533,20 +533,20 @@ class Simulation:
         de = np.maximum(1 + (u[4] * 4).astype(np.int64), np.where(privileged, dc, 0))  # enrolled after 1-4
         te = cal.after(d1, de) * DAY + (9 * HOUR + u[5] * 9 * HOUR).astype(np.int64)
         te = odd(np.where(privileged & (te <= tc), tc + 600 + (u[5] * 3000).astype(np.int64), te))
-        valid_last = r.referral_valid_working_days - 1  # the strictest reading: the issue day is day 1
+        valid_last = rules.referral_valid_working_days - 1  # the strictest reading: the issue day is day 1
         ta = odd(cal.after(d1, valid_last) * DAY + (18 * HOUR + u[6] * 1.5 * HOUR).astype(np.int64))
         tpa = odd(np.minimum(cal.after(d1, min(valid_last, 3)) * DAY + (18 * HOUR + u[7] * HOUR).astype(np.int64),
-                             t1 + (r.privilege_confirm_calendar_days - 1) * DAY))
+                             t1 + (rules.privilege_confirm_calendar_days - 1) * DAY))
         t_end = np.where(pf, tpa, ta)
-        ts = (cal.after(t_end // DAY, r.stop_list_working_days) + 1) * DAY + 1  # midnight after the last day
+        ts = (cal.after(t_end // DAY, rules.stop_list_working_days) + 1) * DAY + 1  # midnight after the last day
         tx = odd(t1 + 1800 + (u[8] * 20 * HOUR).astype(np.int64))
         code = outcome * 2 + privileged
         if t0 is not None:
-            kinds = PRIORITY_LAYOUT[np.where(take, code, len(REF_LAYOUT))]
-            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, t0, close, INF, INF)
+            kinds = OFFER_CHAINS[np.where(take, code, len(REFERRAL_OUTCOMES))]
+            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, t0, close, NEVER, NEVER)
         else:
-            kinds = REFERRAL_LAYOUT[code]
-            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, INF, INF, INF, INF)
+            kinds = REFERRAL_CHAINS[code]
+            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, NEVER, NEVER, NEVER, NEVER)
         times = np.empty((m, len(cols)), np.int64)
         for i, x in enumerate(cols):
             times[:, i] = x
@@ -554,20 +554,20 @@ class Simulation:
 
     def priority_chain(self, t0, priv, prior, force=None):
         """notified at t0 (A1), then the place taken in the window (A2) or the window missed."""
-        rng, cal, r = self.rng, self.cal, self.rules
+        rng, cal, rules = self.rng, self.calendar, self.rules
         m = len(priv)
         d0 = t0 // DAY
-        take = rng.random(m) < self.p.take
-        if r.choice_window_working_days:
-            dd = np.minimum(rng.geometric(0.45, m) - 1, r.choice_window_working_days - 2)
+        take = rng.random(m) < self.preset.take
+        if rules.choice_window_working_days:
+            dd = np.minimum(rng.geometric(0.45, m) - 1, rules.choice_window_working_days - 2)
             same = t0 + 600 + (rng.random(m) * (20 * HOUR - (t0 - d0 * DAY) - 900)).astype(np.int64)
-            other = cal.after(d0, np.maximum(dd, 1)) * DAY + self.tod(m, 9, 20)
+            other = cal.after(d0, np.maximum(dd, 1)) * DAY + self.time_of_day(m, 9, 20)
             t1 = odd(np.where(dd == 0, same, other))
-            close = cal.after(d0, r.choice_window_working_days) * DAY + DAY - 1
+            close = cal.after(d0, rules.choice_window_working_days) * DAY + DAY - 1
         else:
-            room = (r.choice_closes_at_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
+            room = (rules.choice_closes_at_hour * HOUR - 1800) - (t0 - d0 * DAY) - 300
             t1 = odd(t0 + 300 + (rng.random(m) * room).astype(np.int64))
-            close = d0 * DAY + r.choice_closes_at_hour * HOUR + 1
+            close = d0 * DAY + rules.choice_closes_at_hour * HOUR + 1
         return self.referral_chain(t1, priv, prior, t0=t0, take=take, close=close, force=force)
 
     def commit(self, rows, t_cut, times, kinds, bu, kg, chan):
@@ -579,85 +579,85 @@ class Simulation:
         in the queue is followed by ageing out on the birthday. Returns the referrals written."""
         m, width = kinds.shape
         if t_cut is not None:
-            n0 = self.ptr[rows]
-            et = self.ET[rows]
-            et[np.arange(self.K) >= n0[:, None]] = INF
-            self.ET[rows] = et
+            n0 = self.log_read[rows]
+            et = self.log_at[rows]
+            et[np.arange(self.log_width) >= n0[:, None]] = NEVER
+            self.log_at[rows] = et
         else:
-            n0 = self.n_ev[rows]
-        age_t = self.ageout_t[rows]
-        ok = (kinds != K_NONE) & (times < self.EXP)
-        st = np.where(ok, KIND_ST[kinds], -1)
+            n0 = self.log_length[rows]
+        age_t = self.aged_out_at[rows]
+        ok = (kinds != NO_STEP) & (times < self.export_at)
+        st = np.where(ok, STEP_STATUS[kinds], -1)
         li = width - 1 - np.argmax(st[:, ::-1] >= 0, axis=1)
         last_st = st[np.arange(m), li]
         last_st[last_st < 0] = QUEUED  # no status-bearing entry: the log stays queued
-        aged = (last_st == QUEUED) & (age_t < self.EXP)
+        aged = (last_st == QUEUED) & (age_t < self.export_at)
         last_t = np.where(ok, times, 0).max(axis=1)
         assert (last_t < age_t).all(), "a chain reaches past ageing out"
-        kinds[:, -1] = np.where(aged, K_AGED, K_NONE)
+        kinds[:, -1] = np.where(aged, STEP_AGED_OUT, NO_STEP)
         times[:, -1] = age_t
         ok[:, -1] = aged
-        first_t = np.where(ok, times, INF).min(axis=1)
-        assert (first_t > self.ET[rows, n0 - 1]).all(), "events out of order"
+        first_t = np.where(ok, times, NEVER).min(axis=1)
+        assert (first_t > self.log_at[rows, n0 - 1]).all(), "events out of order"
         ri, ci = np.nonzero(ok)
         r = rows[ri]
         c = n0[ri] + (np.cumsum(ok, axis=1) - 1)[ri, ci]
-        need = int(c.max(initial=0)) + 2  # always one spare INF column for `advance`
-        if need > self.K:
-            self._grow(need)
+        need = int(c.max(initial=0)) + 2  # always one spare NEVER column for `advance`
+        if need > self.log_width:
+            self._widen_logs(need)
         k = kinds[ri, ci]
-        link = KIND_LINK[k]
+        link = STEP_NAMES_BULLETIN[k]
         pick = lambda x: x[ri] if np.ndim(x) else x  # noqa: E731
-        self.ET[r, c] = times[ri, ci]
-        self.EEV[r, c] = KIND_EV[k]
-        self.EST[r, c] = KIND_ST[k]
-        self.EPR[r, c] = KIND_PR[k]
-        self.ECAT[r, c] = -1
-        self.EBU[r, c] = np.where(link, pick(bu), -1)
-        self.EKG[r, c] = np.where(link, pick(kg), -1)
-        self.ECH[r, c] = np.where(k == K_REF, pick(chan), -1)
-        self.ERS[r, c] = KIND_RS[k]
-        self.n_ev[rows] = n0 + ok.sum(axis=1)
-        self.next_t[rows] = self.ET[rows, self.ptr[rows]]
-        return int((k == K_REF).sum())
+        self.log_at[r, c] = times[ri, ci]
+        self.log_event[r, c] = STEP_EVENT[k]
+        self.log_status[r, c] = STEP_STATUS[k]
+        self.log_privilege[r, c] = STEP_PRIVILEGE[k]
+        self.log_category[r, c] = -1
+        self.log_bulletin[r, c] = np.where(link, pick(bu), -1)
+        self.log_kindergarten[r, c] = np.where(link, pick(kg), -1)
+        self.log_channel[r, c] = np.where(k == STEP_REFERRAL, pick(chan), -1)
+        self.log_reason[r, c] = STEP_REASON[k]
+        self.log_length[rows] = n0 + ok.sum(axis=1)
+        self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
+        return int((k == STEP_REFERRAL).sum())
 
     # ------------------------------------------------------------------ background
     def background(self):
-        p, rng, r = self.p, self.rng, self.rules
-        n = self.n_app
-        reg = self.reg
+        preset, rng, rules = self.preset, self.rng, self.rules
+        n = self.n_applications
+        reg = self.registered_at
         rows = np.arange(n)
-        head = Block.empty(n, 1)
-        head.set(0, np.ones(n, bool), reg, EV["registered"], pr=self.priv0, cat=self.cat0)
-        lo = np.maximum(reg, self.W0) + HOUR
-        hi_term = np.minimum(self.EXP, self.ageout_t) - HOUR
+        head = EventBlock.empty(n, 1)
+        head.set(0, np.ones(n, bool), reg, EVENT_CODE["registered"], pr=self.privilege_at_registration, cat=self.category_at_registration)
+        lo = np.maximum(reg, self.year_start) + HOUR
+        hi_term = np.minimum(self.export_at, self.aged_out_at) - HOUR
         room = hi_term > lo + DAY
         u = rng.random(n)
         # exits that do not depend on the queue
-        wd = room & (u < p.withdrawn)
-        rm = room & (u >= p.withdrawn) & (u < p.withdrawn + p.removed)
+        wd = room & (u < preset.withdrawn)
+        rm = room & (u >= preset.withdrawn) & (u < preset.withdrawn + preset.removed)
         t_raw = odd(lo + (rng.random(n) * np.maximum(hi_term - lo, 0)).astype(np.int64))
         t_exit = odd((t_raw // DAY) * DAY + np.clip(t_raw % DAY, 9 * HOUR, 19 * HOUR))  # office hours
         t_exit = np.where((t_exit < lo) | (t_exit >= hi_term), t_raw, t_exit)
         # A6: a place in a private kindergarten with state order (from 3) or a mini-centre (from 4)
-        loc = self.loc
-        n_pso = np.bincount(self.kg_loc[self.kg_own == OWN["private_state_order"]], minlength=len(self.locs))
-        n_mini = np.bincount(self.kg_loc[self.kg_own == OWN["mini_centre"]], minlength=len(self.locs))
+        loc = self.locality
+        n_pso = np.bincount(self.kg_locality[self.kg_ownership == OWNERSHIP_CODE["private_state_order"]], minlength=len(self.localities))
+        n_mini = np.bincount(self.kg_locality[self.kg_ownership == OWNERSHIP_CODE["mini_centre"]], minlength=len(self.localities))
         w_pso, w_mini = n_pso[loc].astype(float), 0.4 * n_mini[loc]
         mini = rng.random(n) * np.maximum(w_pso + w_mini, 1e-9) >= w_pso
-        min_day = np.where(mini, self.min_mini_day, self.min_pso_day)
-        pso_from = to_seconds(dt.datetime.fromisoformat(p.private_state_order_from)) if p.private_state_order_from else self.W0
+        min_day = np.where(mini, self.mini_centre_age_day, self.private_state_order_age_day)
+        pso_from = to_seconds(dt.datetime.fromisoformat(preset.private_state_order_from)) if preset.private_state_order_from else self.year_start
         plo = np.maximum.reduce([lo, np.full(n, pso_from), min_day * DAY])
-        phi = np.minimum(self.EXP, self.ageout_t - 100 * DAY)
+        phi = np.minimum(self.export_at, self.aged_out_at - 100 * DAY)
         pday = (plo // DAY) + (rng.random(n) * np.maximum((phi - plo) // DAY, 0)).astype(np.int64)
-        pday = self.cal.on_or_after(np.minimum(pday, self.export_day))
-        t_pso = odd(pday * DAY + self.tod(n, 9, 18))
-        ps = (~wd & ~rm & (u >= p.withdrawn + p.removed) & (u < p.withdrawn + p.removed + p.private_state_order)
+        pday = self.calendar.on_or_after(np.minimum(pday, self.export_day))
+        t_pso = odd(pday * DAY + self.time_of_day(n, 9, 18))
+        ps = (~wd & ~rm & (u >= preset.withdrawn + preset.removed) & (u < preset.withdrawn + preset.removed + preset.private_state_order)
               & (t_pso >= plo) & (t_pso < phi) & ((w_pso + w_mini) > 0))
         kgs_of = {}
         for own in ("private_state_order", "mini_centre"):
-            idx = np.flatnonzero(self.kg_own == OWN[own])
-            kgs_of[own] = (idx, np.searchsorted(self.kg_loc[idx], np.arange(len(self.locs) + 1)))
+            idx = np.flatnonzero(self.kg_ownership == OWNERSHIP_CODE[own])
+            kgs_of[own] = (idx, np.searchsorted(self.kg_locality[idx], np.arange(len(self.localities) + 1)))
         kg = np.full(n, -1, np.int32)
         for own, sel in (("private_state_order", ps & ~mini), ("mini_centre", ps & mini)):
             idx, bnd = kgs_of[own]
@@ -666,32 +666,32 @@ class Simulation:
             kg[s] = idx[a + np.floor(rng.random(len(s)) * (b - a)).astype(np.int64)]
         t_first_exit = np.where(wd | rm, t_exit, np.where(ps, t_pso, hi_term))
         # privilege gained or lost during the year
-        pc_ = (rng.random(n) < p.privilege_change) & (t_first_exit - lo > 2 * DAY)
+        pc_ = (rng.random(n) < preset.privilege_change) & (t_first_exit - lo > 2 * DAY)
         t_pc = odd(lo + (rng.random(n) * np.maximum(t_first_exit - lo - DAY, 0)).astype(np.int64))
-        gain = self.priv0 == P_NONE
-        new_pr = np.where(gain, P_FIRST, P_NONE).astype(np.int8)
-        new_cat = np.where(gain, rng.choice(FIRST_CATS, size=n, p=FIRST_P), -1).astype(np.int8)
-        mid = Block.empty(n, 2)
-        mid.set(0, pc_, t_pc, EV["privilege_changed"], pr=new_pr, cat=new_cat)
-        mid.set(1, wd, t_exit, EV["withdrawn"], rs=RS["by_parent"])
-        reason = rng.choice(np.array([RS["duplicate"], RS["moved_away"], RS["documents_invalid"]]), size=n, p=[0.4, 0.4, 0.2])
-        mid.set(1, rm, t_exit, EV["removed"], rs=reason)
-        priv_at = np.where(pc_, new_pr, self.priv0)
-        self.init_logs()
-        self.append(rows, Block.hstack(head, mid))
+        gain = self.privilege_at_registration == NO_PRIVILEGE
+        new_pr = np.where(gain, FIRST_PRIORITY, NO_PRIVILEGE).astype(np.int8)
+        new_cat = np.where(gain, rng.choice(FIRST_PRIORITY_CATEGORIES, size=n, p=FIRST_PRIORITY_SHARES), -1).astype(np.int8)
+        mid = EventBlock.empty(n, 2)
+        mid.set(0, pc_, t_pc, EVENT_CODE["privilege_changed"], pr=new_pr, cat=new_cat)
+        mid.set(1, wd, t_exit, EVENT_CODE["withdrawn"], rs=REASON_CODE["by_parent"])
+        reason = rng.choice(np.array([REASON_CODE["duplicate"], REASON_CODE["moved_away"], REASON_CODE["documents_invalid"]]), size=n, p=[0.4, 0.4, 0.2])
+        mid.set(1, rm, t_exit, EVENT_CODE["removed"], rs=reason)
+        priv_at = np.where(pc_, new_pr, self.privilege_at_registration)
+        self.start_logs()
+        self.append(rows, EventBlock.hstack(head, mid))
         s = np.flatnonzero(ps)
         times, kinds = self.referral_chain(t_pso[s], priv_at[s], np.zeros(len(s), np.int64))
-        self.commit(s, None, times, kinds, -1, kg[s], CH["private_state_order"])
+        self.commit(s, None, times, kinds, -1, kg[s], CHANNEL_CODE["private_state_order"])
         # ageing out for everyone else still in the queue at the birthday
         rest = np.flatnonzero(~(wd | rm | ps))
-        self.commit(rest, None, np.zeros((len(rest), 1), np.int64), np.full((len(rest), 1), K_NONE), -1, -1, -1)
+        self.commit(rest, None, np.zeros((len(rest), 1), np.int64), np.full((len(rest), 1), NO_STEP), -1, -1, -1)
 
     # ------------------------------------------------------------------ bulletins
     def bulletins(self):
-        p, rng, r, cal = self.p, self.rng, self.rules, self.cal
+        preset, rng, rules, cal = self.preset, self.rng, self.rules, self.calendar
         seg_l, seg_y, seats, day = [], [], [], []
-        if p.waves:
-            for w in p.waves:  # a handful of campaigns; vectorised inside
+        if preset.waves:
+            for w in preset.waves:  # a handful of campaigns; vectorised inside
                 sizes = self.seat_sizes(w.seats // 3 + 10)
                 cs = np.cumsum(sizes)
                 cutp = int(np.searchsorted(cs, w.seats))
@@ -702,31 +702,31 @@ class Simulation:
                 off = np.where(rng.random(k) < 0.55, 0, rng.integers(1, w.spread_wd + 1, k))
                 off[0] = 0
                 dd = np.where(off == 0, d0, cal.after(d0, np.maximum(off, 1)))
-                for li in range(len(self.locs)):
+                for li in range(len(self.localities)):
                     seg_l.append(np.full(k, li))
                     seg_y.append(np.full(k, w.birth_year))
                     seats.append(sizes)
                     day.append(dd)
         else:
-            nloc, years = len(self.locs), self.years
+            nloc, years = len(self.localities), self.years
             sl = np.repeat(np.arange(nloc), len(years))
             sy = np.tile(years, nloc)
-            size = self.seg_hi - self.seg_lo
-            a = np.maximum(self.W0_day + 1, np.array([to_day(dt.date(int(y) + r.min_age_state, 3, 1)) for y in sy]))
-            b = np.minimum(self.export_day - 1, np.array([to_day(dt.date(int(y) + r.max_age, 1, 1)) - 100 for y in sy]))
+            size = self.segment_end - self.segment_start
+            a = np.maximum(self.year_start_day + 1, np.array([to_day(dt.date(int(y) + rules.min_age_state, 3, 1)) for y in sy]))
+            b = np.minimum(self.export_day - 1, np.array([to_day(dt.date(int(y) + rules.max_age, 1, 1)) - 100 for y in sy]))
             ok = b > a
-            total = p.seats_per_application * size * np.maximum(b - a, 0) / 365.0
-            nb = np.where(ok, rng.poisson(total / p.mean_seats), 0)
+            total = preset.seats_per_application * size * np.maximum(b - a, 0) / 365.0
+            nb = np.where(ok, rng.poisson(total / preset.mean_seats), 0)
             bl, by_ = np.repeat(sl, nb), np.repeat(sy, nb)
             ba, bb = np.repeat(a, nb), np.repeat(b, nb)
             k = len(bl)
-            months = p.wave_months
+            months = preset.wave_months
             start = self.export.replace(year=self.export.year - 1).date()
             wy = start.year if months[0] >= start.month else start.year + 1
             wa = to_day(dt.date(wy, months[0], 1))
             wb = to_day(dt.date(wy + (months[-1] == 12), months[-1] % 12 + 1, 1)) - 1
             lo_w, hi_w = np.maximum(ba, wa), np.minimum(bb, wb)
-            in_wave = (rng.random(k) < p.wave_share) & (hi_w > lo_w)
+            in_wave = (rng.random(k) < preset.wave_share) & (hi_w > lo_w)
             lo_d, hi_d = np.where(in_wave, lo_w, ba), np.where(in_wave, hi_w, bb)
             dd = cal.on_or_after(lo_d + np.floor(rng.random(k) * (hi_d - lo_d + 1)).astype(np.int64))
             keep = dd < self.export_day
@@ -748,81 +748,81 @@ class Simulation:
             t = np.where(dup, np.r_[t[:1], t[:-1]] + 2, t)
         # kindergarten and language: a state kindergarten of the locality, one of its languages
         kg = np.empty(k, np.int64)
-        for li in range(len(self.locs)):
+        for li in range(len(self.localities)):
             s = np.flatnonzero(bl == li)
-            cand = self.kg_state_by_loc[li]
+            cand = self.state_kgs_by_locality[li]
             kg[s] = cand[np.floor(rng.random(len(s)) * len(cand)).astype(np.int64)]
-        kl = self.kg_lang[kg]
+        kl = self.kg_language[kg]
         lang = np.where(kl == 2, (rng.random(k) >= 0.6).astype(np.int8), kl).astype(np.int8)
         # published order: by announcement
         order = np.lexsort((seg, t))
-        self.b_seg, self.b_t, self.b_loc, self.b_year = seg[order], t[order], bl[order], byr[order]
-        self.b_seats, self.b_kg, self.b_lang = seats[order], kg[order], lang[order]
-        self.n_b = k
-        yr = (self.b_t // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
-        self.b_id = pc.binary_join_element_wise(
+        self.bulletin_segment, self.bulletin_at, self.bulletin_locality, self.bulletin_birth_year = seg[order], t[order], bl[order], byr[order]
+        self.bulletin_seats, self.bulletin_kindergarten, self.bulletin_language = seats[order], kg[order], lang[order]
+        self.n_bulletins = k
+        yr = (self.bulletin_at // DAY).astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64) + 1970
+        self.bulletin_id = pc.binary_join_element_wise(
             "B-", pc.cast(pa.array(yr), pa.string()), "-",
             pc.utf8_lpad(pc.cast(pa.array(np.arange(1, k + 1)), pa.string()), 6, "0"), "")
 
     def seat_sizes(self, k):
-        mean, top = self.p.mean_seats, self.p.max_seats
+        mean, top = self.preset.mean_seats, self.preset.max_seats
         return np.minimum(self.rng.geometric(1.0 / mean, k), top).astype(np.int64)
 
     # ------------------------------------------------------------------ allocation
     def allocate(self):
-        p, rng, r, cal = self.p, self.rng, self.rules, self.cal
-        k = self.n_b
-        d0 = self.b_t // DAY
-        close_day = cal.after(d0, r.choice_window_working_days) if r.choice_window_working_days else d0
+        preset, rng, rules, cal = self.preset, self.rng, self.rules, self.calendar
+        k = self.n_bulletins
+        d0 = self.bulletin_at // DAY
+        close_day = cal.after(d0, rules.choice_window_working_days) if rules.choice_window_working_days else d0
         free_day = cal.after(close_day, 1)
         t_free = free_day * DAY + 9 * HOUR  # even: no event happens exactly then
-        self.b_free_day = free_day
+        self.bulletin_free_choice_day = free_day
         kinds = np.r_[np.zeros(k, np.int8), np.ones(k, np.int8)]
-        times = np.r_[self.b_t, t_free]
+        times = np.r_[self.bulletin_at, t_free]
         idx = np.r_[np.arange(k), np.arange(k)]
-        keep = times < self.EXP
+        keep = times < self.export_at
         kinds, times, idx = kinds[keep], times[keep], idx[keep]
         order = np.lexsort((idx, kinds, times))
-        self.prio_refs = np.zeros(k, np.int64)
-        self.b_clean = np.zeros(k, bool)  # its referrals were neither cancelled nor annulled
-        self.plan = Plan(self.seed, int((kinds == 0).sum()), int((kinds == 1).sum()), self.p.plant)
-        a, g = r.ratio_first, r.ratio_general
+        self.priority_referrals = np.zeros(k, np.int64)
+        self.bulletin_clean = np.zeros(k, bool)  # its referrals were neither cancelled nor annulled
+        self.plan = Plan(self.seed, int((kinds == 0).sum()), int((kinds == 1).sum()), self.preset.plant)
+        a, g = rules.ratio_first, rules.ratio_general
         cycle = a + g
         # the next priority round of each segment: a planted referral must come before it,
         # or that round could offer the child a place and overwrite what was planted
-        prio_key = np.sort(self.b_seg[idx[kinds == 0]].astype(np.int64) << 32 | times[kinds == 0])
-        round_key = self.b_seg[idx[order]].astype(np.int64) << 32 | times[order]
+        prio_key = np.sort(self.bulletin_segment[idx[kinds == 0]].astype(np.int64) << 32 | times[kinds == 0])
+        round_key = self.bulletin_segment[idx[order]].astype(np.int64) << 32 | times[order]
         pos = np.minimum(np.searchsorted(prio_key, round_key, side="right"), len(prio_key) - 1)
         same = (prio_key[pos] >> 32) == (round_key >> 32)
-        next_prio = np.where(same & (prio_key[pos] > round_key), prio_key[pos] & 0xFFFFFFFF, INF).tolist()
+        next_prio = np.where(same & (prio_key[pos] > round_key), prio_key[pos] & 0xFFFFFFFF, NEVER).tolist()
         steps = [0, 0]  # rounds seen, of each kind
         for kind, t, j, t_next in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist(), next_prio):
             step = steps[kind]
             steps[kind] += 1
-            seg = self.b_seg[j]
-            lo, hi = int(self.seg_lo[seg]), int(self.seg_hi[seg])
-            hi = lo + int(np.searchsorted(self.reg[lo:hi], t, side="right"))  # registered by t
-            if hi == lo or (kind == 1 and self.b_seats[j] <= self.prio_refs[j]):
+            seg = self.bulletin_segment[j]
+            lo, hi = int(self.segment_start[seg]), int(self.segment_end[seg])
+            hi = lo + int(np.searchsorted(self.registered_at[lo:hi], t, side="right"))  # registered by t
+            if hi == lo or (kind == 1 and self.bulletin_seats[j] <= self.priority_referrals[j]):
                 continue
             st, pv = self.advance(lo, hi, t)
             day = t // DAY
             lang = self.lang[lo:hi]
-            lang_ok = (lang == self.b_lang[j]) | (lang < 0)
+            lang_ok = (lang == self.bulletin_language[j]) | (lang < 0)
             elig = ((st == QUEUED) & lang_ok
-                    & (day >= self.min_state_day[lo:hi]) & (day < self.ageout_day[lo:hi]))
+                    & (day >= self.state_age_day[lo:hi]) & (day < self.aged_out_day[lo:hi]))
             if kind == 0:
                 # A1 / Q3: the first n eligible applications in Q3 order get the offer
-                numbered = NUMBERED[st + 1]
-                is_e = numbered & (pv == P_EXTRA)
-                is_p = numbered & (pv == P_FIRST)
-                is_g = numbered & (pv == P_NONE)
+                numbered = IS_NUMBERED[st + 1]
+                is_e = numbered & (pv == EXTRAORDINARY)
+                is_p = numbered & (pv == FIRST_PRIORITY)
+                is_g = numbered & (pv == NO_PRIVILEGE)
                 rp = np.cumsum(is_p) - 1
                 rg = np.cumsum(is_g) - 1
                 m = hi - lo
                 key = np.where(is_e, np.arange(m) - m,
                                np.where(is_p, (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 cand = np.flatnonzero(elig)
-                n = int(self.b_seats[j])
+                n = int(self.bulletin_seats[j])
                 wanted = self.plan.wanted(PRIORITY_TYPES, step, j) if len(cand) else []
                 ordered = cand[np.argsort(key[cand], kind="stable")] if wanted else None
                 if len(cand) > n:
@@ -835,28 +835,28 @@ class Simulation:
                         break
                 else:
                     rows = lo + cand
-                    times, kinds = self.priority_chain(t, pv[cand], self.ann[rows])
-                    self.b_clean[j] = not np.isin(kinds, (K_CANC, K_ANN, K_PANN)).any()
-                    self.prio_refs[j] = self.commit(rows, t, times, kinds, j, self.b_kg[j], CH["priority"])
+                    times, kinds = self.priority_chain(t, pv[cand], self.annulments[rows])
+                    self.bulletin_clean[j] = not np.isin(kinds, (STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED)).any()
+                    self.priority_referrals[j] = self.commit(rows, t, times, kinds, j, self.bulletin_kindergarten[j], CHANNEL_CODE["priority"])
             else:
                 # A3: places not taken in the window, first come first served, after it closed
-                left = int(self.b_seats[j] - self.prio_refs[j])
+                left = int(self.bulletin_seats[j] - self.priority_referrals[j])
                 if left <= 0:
                     continue
-                n_staff = int(rng.binomial(left, p.staff_child)) if p.staff_child else 0
-                n_free = int(rng.binomial(left - n_staff, p.free_fill))
+                n_staff = int(rng.binomial(left, preset.staff_child)) if preset.staff_child else 0
+                n_free = int(rng.binomial(left - n_staff, preset.free_fill))
                 want = n_staff + n_free
                 if want == 0:
                     continue
                 t_end = day * DAY + 20 * HOUR
-                quiet = self.next_t[lo:hi] > t_end  # nothing else happens to them before the referral
+                quiet = self.next_at[lo:hi] > t_end  # nothing else happens to them before the referral
                 cand = np.flatnonzero(elig & quiet)
                 if not len(cand):
                     continue
                 pick = cand[rng.choice(len(cand), size=min(want, len(cand)), replace=False)]
                 m = len(pick)
                 t1 = odd(t + 60 + rng.integers(0, 11 * HOUR - 120, m))
-                chan = np.where(np.arange(m) < n_staff, CH["staff_child"], CH["free_choice"]).astype(np.int8)
+                chan = np.where(np.arange(m) < n_staff, CHANNEL_CODE["staff_child"], CHANNEL_CODE["free_choice"]).astype(np.int8)
                 force = None
                 for type_ in self.plan.wanted(FREE_TYPES, step, j):
                     planted = self.plant_free(type_, step, t, j, lo, st, lang_ok, day, cand, pick, t1, chan, left, t_next)
@@ -864,27 +864,27 @@ class Simulation:
                         pick, t1, chan, force = planted
                         break
                 rows = lo + pick
-                times, kinds = self.referral_chain(t1, pv[pick], self.ann[rows], force=force)
-                self.commit(rows, t, times, kinds, j, self.b_kg[j], chan)
+                times, kinds = self.referral_chain(t1, pv[pick], self.annulments[rows], force=force)
+                self.commit(rows, t, times, kinds, j, self.bulletin_kindergarten[j], chan)
 
     # ------------------------------------------------------------------ planted violations
     def plant_priority(self, type_, step, t, j, lo, ordered, cand, pv, t_next) -> bool:
         """Plant `type_` in the priority round of bulletin j (demo.planting); False if it
         cannot be planted here. `ordered`: every eligible application in Q3 order; `cand`:
         the first n of them, who should be notified; `t_next`: the segment's next priority round."""
-        n, truth, kg = len(cand), self.plan, self.b_kg[j]
+        n, truth, kg = len(cand), self.plan, self.bulletin_kindergarten[j]
         chosen, free = cand, None
         if type_ == "out_of_order_offer":
             # the n-th eligible is passed over for the next general one behind it
-            behind = ordered[n:][pv[ordered[n:]] == P_NONE] if len(ordered) > n else ordered[:0]
-            if n < self.b_seats[j] or not len(behind):
+            behind = ordered[n:][pv[ordered[n:]] == NO_PRIVILEGE] if len(ordered) > n else ordered[:0]
+            if n < self.bulletin_seats[j] or not len(behind):
                 return False
             chosen = np.r_[ordered[: n - 1], behind[:1]]
             found = [(type_, lo + behind[0], j)]
         elif type_ == "ratio_breach":
             # a general n-th eligible passed over for a first-priority one behind it
-            behind = ordered[n:][pv[ordered[n:]] == P_FIRST] if len(ordered) > n else ordered[:0]
-            if n < self.b_seats[j] or pv[ordered[n - 1]] != P_NONE or not len(behind):
+            behind = ordered[n:][pv[ordered[n:]] == FIRST_PRIORITY] if len(ordered) > n else ordered[:0]
+            if n < self.bulletin_seats[j] or pv[ordered[n - 1]] != NO_PRIVILEGE or not len(behind):
                 return False
             chosen = np.r_[ordered[: n - 1], behind[:1]]
             found = [("out_of_order_offer", lo + behind[0], j), (type_, lo + behind[0], j)]
@@ -895,30 +895,30 @@ class Simulation:
             free = ordered[n - 1 + self.plan.rng.integers(0, len(ordered) - n + 1)]
             chosen = ordered[: n - 1]
             found = [(type_, lo + free, j)]
-        times, kinds = (self.priority_chain(t, pv[chosen], self.ann[lo + chosen]) if len(chosen)
-                        else (np.zeros((0, PRIORITY_LAYOUT.shape[1]), np.int64), np.zeros((0, PRIORITY_LAYOUT.shape[1]), np.int64)))
+        times, kinds = (self.priority_chain(t, pv[chosen], self.annulments[lo + chosen]) if len(chosen)
+                        else (np.zeros((0, OFFER_CHAINS.shape[1]), np.int64), np.zeros((0, OFFER_CHAINS.shape[1]), np.int64)))
         if type_ in ("unconfirmed_privilege", "overdue_referral"):
-            used_priv = (kinds[:, 1] == K_REF) & (kinds[:, 2] == K_CONF) & (kinds[:, 3] == K_ENR)
-            used_plain = (kinds[:, 1] == K_REF) & (kinds[:, 2] == K_ENR)
-            soon = times[:, 1] + 20 * DAY < self.EXP  # its deadline falls inside the data
+            used_priv = (kinds[:, 1] == STEP_REFERRAL) & (kinds[:, 2] == STEP_PRIVILEGE_CONFIRMED) & (kinds[:, 3] == STEP_ENROLLED)
+            used_plain = (kinds[:, 1] == STEP_REFERRAL) & (kinds[:, 2] == STEP_ENROLLED)
+            soon = times[:, 1] + 20 * DAY < self.export_at  # its deadline falls inside the data
             pool = np.flatnonzero((used_priv if type_ == "unconfirmed_privilege" else used_plain) & soon)
             if type_ == "overdue_referral" and len(pool):
-                late = odd(self.cal.after(times[pool, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
-                pool = pool[late < self.ageout_t[lo + chosen[pool]] - DAY]
+                late = odd(self.calendar.after(times[pool, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
+                pool = pool[late < self.aged_out_at[lo + chosen[pool]] - DAY]
             if not len(pool):
                 return False
             i = pool[self.plan.rng.integers(0, len(pool))]
             if type_ == "unconfirmed_privilege":
-                kinds[i, 2] = K_NONE  # the privilege is never confirmed; the child is enrolled
+                kinds[i, 2] = NO_STEP  # the privilege is never confirmed; the child is enrolled
             else:  # enrolled two working days after the referral expired
-                times[i, 2] = odd(self.cal.after(times[i, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
+                times[i, 2] = odd(self.calendar.after(times[i, 1] // DAY, self.rules.referral_valid_working_days + 2) * DAY + 10 * HOUR)
             found = [(type_, lo + chosen[i], j)]
-        refs = self.commit(lo + chosen, t, times, kinds, j, kg, CH["priority"]) if len(chosen) else 0
+        refs = self.commit(lo + chosen, t, times, kinds, j, kg, CHANNEL_CODE["priority"]) if len(chosen) else 0
         if free is not None:
             t1 = odd(np.array([min(t + HOUR + self.plan.rng.integers(0, HOUR), t + (t_next - t) // 2)]))
-            ft, fk = self.referral_chain(t1, pv[[free]], self.ann[[lo + free]])
-            refs += self.commit(np.array([lo + free]), t, ft, fk, j, kg, CH["free_choice"])
-        self.prio_refs[j] = refs
+            ft, fk = self.referral_chain(t1, pv[[free]], self.annulments[[lo + free]])
+            refs += self.commit(np.array([lo + free]), t, ft, fk, j, kg, CHANNEL_CODE["free_choice"])
+        self.priority_referrals[j] = refs
         truth.planted(type_, step, j, *found)
         return True
 
@@ -926,7 +926,7 @@ class Simulation:
         """Plant `type_` in the free-choice round of bulletin j; None if it cannot be planted
         here, else the round's (pick, t1, chan, force)."""
         rng = self.plan.rng
-        free = np.flatnonzero(chan == CH["free_choice"])
+        free = np.flatnonzero(chan == CHANNEL_CODE["free_choice"])
         force = np.full(len(pick), -1, np.int64)
         if not len(free) or t_next - t < 1200:
             return None
@@ -934,35 +934,35 @@ class Simulation:
         i = free[rng.integers(0, len(free))]
         if type_ == "referral_without_offer":
             chan = chan.copy()
-            chan[i] = CH["priority"]  # a "priority" referral nobody was notified of
+            chan[i] = CHANNEL_CODE["priority"]  # a "priority" referral nobody was notified of
         elif type_ in ("blocked_recipient", "underage"):
             rows = np.arange(len(st))
             if type_ == "blocked_recipient":  # someone in the stop-list gets the seat
-                pool = rows[(st == ST["stop_list"]) & lang_ok & (day >= self.min_state_day[lo + rows])
-                            & (day < self.ageout_day[lo + rows])]
+                pool = rows[(st == STATUS_CODE["stop_list"]) & lang_ok & (day >= self.state_age_day[lo + rows])
+                            & (day < self.aged_out_day[lo + rows])]
             else:  # a child under the minimum age gets the seat
-                pool = rows[(st == QUEUED) & lang_ok & (day < self.min_state_day[lo + rows])
-                            & (self.next_t[lo + rows] > day * DAY + 20 * HOUR)]
+                pool = rows[(st == QUEUED) & lang_ok & (day < self.state_age_day[lo + rows])
+                            & (self.next_at[lo + rows] > day * DAY + 20 * HOUR)]
             if not len(pool):
                 return None
             pick = pick.copy()
             pick[i] = pool[rng.integers(0, len(pool))]
         elif type_ == "missed_removal":  # a second annulment, and the child stays in the queue
-            pool = cand[(self.ann[lo + cand] == self.rules.max_annulments - 1)
-                        & (self.expired[lo + cand] == self.rules.max_annulments - 1)]
+            pool = cand[(self.annulments[lo + cand] == self.rules.max_annulments - 1)
+                        & (self.expirations[lo + cand] == self.rules.max_annulments - 1)]
             pool = pool[~np.isin(pool, pick)]
-            if not len(pool) or t + 30 * DAY >= self.EXP:
+            if not len(pool) or t + 30 * DAY >= self.export_at:
                 return None
             pick = pick.copy()
             pick[i] = pool[rng.integers(0, len(pool))]
             force[i] = 1
         elif type_ == "overbooked_bulletin":  # one referral more than the seats left
             extra = cand[~np.isin(cand, pick)]
-            if not self.b_clean[j] or len(pick) != left or not len(extra):
+            if not self.bulletin_clean[j] or len(pick) != left or not len(extra):
                 return None
             pick = np.r_[pick, extra[rng.integers(0, len(extra))]]
             t1 = odd(np.r_[t1, t1.max() + 2])  # the last one is the seat too many
-            chan = np.r_[chan, CH["free_choice"]].astype(np.int8)
+            chan = np.r_[chan, CHANNEL_CODE["free_choice"]].astype(np.int8)
             force = np.zeros(len(pick), np.int64)  # none of them freed by a cancellation
             i = len(pick) - 1
         found = (type_, lo + pick[i], -1 if type_ == "missed_removal" else j)
@@ -972,9 +972,9 @@ class Simulation:
     # ------------------------------------------------------------------ tables
     def build(self):
         self.kindergartens()
-        prefix = {"astana-2017": "AST-", "almaty": "ALA-", "national": "KZ-"}.get(self.p.name, "KG-")
+        prefix = {"astana-2017": "AST-", "almaty": "ALA-", "national": "KZ-"}.get(self.preset.name, "KG-")
         self.kg_id = pc.binary_join_element_wise(
-            prefix, pc.utf8_lpad(pc.cast(pa.array(np.arange(1, self.n_kg + 1)), pa.string()), 5, "0"), "")
+            prefix, pc.utf8_lpad(pc.cast(pa.array(np.arange(1, self.n_kindergartens + 1)), pa.string()), 5, "0"), "")
         self.applications()
         self.background()
         self.bulletins()
@@ -982,58 +982,58 @@ class Simulation:
         return self.tables()
 
     def tables(self) -> dict[str, pa.Table]:
-        n = self.n_app
+        n = self.n_applications
         # numbers
         number = pc.binary_join_element_wise(
             "УО.", pc.cast(pa.array(self.reg_year), pa.string()), ".",
-            pc.utf8_lpad(pc.cast(pa.array(self.seq), pa.string()), 6, "0"), ".1", "")
-        out = np.lexsort((self.seq, self.reg))  # published order: by registration
-        st, pv = self.state(0, n, INF - 1)
-        k = self.K
+            pc.utf8_lpad(pc.cast(pa.array(self.sequence), pa.string()), 6, "0"), ".1", "")
+        out = np.lexsort((self.sequence, self.registered_at))  # published order: by registration
+        st, pv = self.state(0, n, NEVER - 1)
+        k = self.log_width
         rows = np.arange(n)
-        ms = (self.ET < INF) & (self.EST >= 0)
+        ms = (self.log_at < NEVER) & (self.log_status >= 0)
         i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
-        status_at = self.ET[rows, i]
-        mp = (self.ET < INF) & (self.EPR >= 0)
+        status_at = self.log_at[rows, i]
+        mp = (self.log_at < NEVER) & (self.log_privilege >= 0)
         j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
-        cat = self.ECAT[rows, j]
-        loc_names = np.array([l.name for l in self.locs], object)
-        regions = np.array([l.region for l in self.locs], object)
+        cat = self.log_category[rows, j]
+        loc_names = np.array([l.name for l in self.localities], object)
+        regions = np.array([l.region for l in self.localities], object)
         apps = {
             "application_number": number.take(pa.array(out)),
-            "region": pa.array(regions[self.loc[out]], pa.string()),
-            "locality": pa.array(loc_names[self.loc[out]], pa.string()),
+            "region": pa.array(regions[self.locality[out]], pa.string()),
+            "locality": pa.array(loc_names[self.locality[out]], pa.string()),
             "birth_date": pa.array(self.birth[out].astype(np.int32), pa.date32()),
-            "registered_at": ts(self.reg[out]),
+            "registered_at": ts(self.registered_at[out]),
             "privilege": codes(PRIVILEGE, pv[out]),
             "privilege_category": codes(PRIVILEGE_CATEGORY, cat[out]),
-            "language": codes(LANGS, self.lang[out]),
+            "language": codes(LANGUAGES, self.lang[out]),
             "status": codes(STATUS, st[out]),
             "status_at": ts(status_at[out]),
         }
         # events
-        valid = self.ET < INF
+        valid = self.log_at < NEVER
         r, c = np.nonzero(valid)
-        et = self.ET[r, c]
-        fields = [self.EEV[r, c], self.EPR[r, c], self.EBU[r, c], self.EKG[r, c], self.ECH[r, c], self.ERS[r, c]]
+        et = self.log_at[r, c]
+        fields = [self.log_event[r, c], self.log_privilege[r, c], self.log_bulletin[r, c], self.log_kindergarten[r, c], self.log_channel[r, c], self.log_reason[r, c]]
         status = codes(STATUS, st[out]).to_numpy(zero_copy_only=False).astype(object)
         truth = [(t_, row, b) for t_, row, b in self.plan.truth]
         # planted in the register (demo.planting): a status no event explains, an event
         # before the registration
         taken = {row for _, row, _ in truth}
-        free_rows = np.flatnonzero((st == QUEUED) & (self.reg < self.EXP - 30 * DAY))
+        free_rows = np.flatnonzero((st == QUEUED) & (self.registered_at < self.export_at - 30 * DAY))
         free_rows = free_rows[~np.isin(free_rows, list(taken))]
-        recent = free_rows[self.reg[free_rows] >= self.W0 + 5 * DAY]  # the event stays inside the year
-        chosen = self.plan.rng.choice(free_rows, size=min(len(free_rows), (self.p.plant + 1) // 2), replace=False)
-        early = self.plan.rng.choice(recent[~np.isin(recent, chosen)], size=self.p.plant // 2, replace=False)
+        recent = free_rows[self.registered_at[free_rows] >= self.year_start + 5 * DAY]  # the event stays inside the year
+        chosen = self.plan.rng.choice(free_rows, size=min(len(free_rows), (self.preset.plant + 1) // 2), replace=False)
+        early = self.plan.rng.choice(recent[~np.isin(recent, chosen)], size=self.preset.plant // 2, replace=False)
         rank = np.empty(n, np.int64)
         rank[out] = np.arange(n)
         for row in chosen.tolist():  # the register says withdrawn; the events leave it in the queue
             status[rank[row]] = "withdrawn"
             truth.append(("inconsistent_record", row, -1))
         for row in early.tolist():  # interest "confirmed" three days before the application existed
-            r, et = np.r_[r, row], np.r_[et, odd(self.reg[row] - 3 * DAY)]
-            fields = [np.r_[f, v] for f, v in zip(fields, (EV["interest_confirmed"], -1, -1, -1, -1, -1))]
+            r, et = np.r_[r, row], np.r_[et, odd(self.registered_at[row] - 3 * DAY)]
+            fields = [np.r_[f, v] for f, v in zip(fields, (EVENT_CODE["interest_confirmed"], -1, -1, -1, -1, -1))]
             truth.append(("inconsistent_record", row, -1))
         apps["status"] = pa.array(status, pa.string())
         eo = np.lexsort((rank[r], et))
@@ -1045,27 +1045,27 @@ class Simulation:
             "at": ts(et),
             "event": codes(EVENT, ev),
             "privilege": codes(PRIVILEGE, epr),
-            "bulletin_id": take(self.b_id, ebu),
+            "bulletin_id": take(self.bulletin_id, ebu),
             "kindergarten_id": take(kg_id, ekg),
             "channel": codes(CHANNEL, ech),
             "reason": codes(REASONS, ers),
         }
         positions, truth = self.positions(number, truth)
         # groups: every kindergarten's groups, including those the bulletins name
-        enrolled_from = np.bincount(self.EBU[valid & (self.EEV == EV["enrolled"]) & (self.EBU >= 0)], minlength=self.n_b)
+        enrolled_from = np.bincount(self.log_bulletin[valid & (self.log_event == EVENT_CODE["enrolled"]) & (self.log_bulletin >= 0)], minlength=self.n_bulletins)
         self.ground_truth = pa.table({
             "type": pa.array([t_ for t_, _, _ in truth], pa.string()),
             "application_number": number.take(pa.array([row for _, row, _ in truth], pa.int64())),
-            "bulletin_id": take(self.b_id, np.array([b for _, _, b in truth], np.int64)),
+            "bulletin_id": take(self.bulletin_id, np.array([b for _, _, b in truth], np.int64)),
         })
         groups, group_id, capacity = self.groups(enrolled_from)
         vac = {
-            "bulletin_id": self.b_id,
-            "kindergarten_id": kg_id.take(pa.array(self.b_kg)),
-            "announced_at": ts(self.b_t),
-            "birth_year": pa.array(self.b_year, pa.int64()),
-            "language": codes(LANGS, self.b_lang),
-            "seats": pa.array(self.b_seats, pa.int64()),
+            "bulletin_id": self.bulletin_id,
+            "kindergarten_id": kg_id.take(pa.array(self.bulletin_kindergarten)),
+            "announced_at": ts(self.bulletin_at),
+            "birth_year": pa.array(self.bulletin_birth_year, pa.int64()),
+            "language": codes(LANGUAGES, self.bulletin_language),
+            "seats": pa.array(self.bulletin_seats, pa.int64()),
             "group_id": group_id,
         }
         return {
@@ -1080,16 +1080,16 @@ class Simulation:
     def numbers_at(self, seg, day):
         """Q3/Q4 numbers of segment `seg` at the end of `day`: (rows, queue_number,
         privileged_queue_number) of its numbered applications, as a portal would publish."""
-        lo, hi = int(self.seg_lo[seg]), int(self.seg_hi[seg])
+        lo, hi = int(self.segment_start[seg]), int(self.segment_end[seg])
         st, pv = self.state(lo, hi, (day + 1) * DAY - 1)
-        numbered = NUMBERED[st + 1]
+        numbered = IS_NUMBERED[st + 1]
         a, g = self.rules.ratio_first, self.rules.ratio_general
-        is_e, is_p, is_g = numbered & (pv == P_EXTRA), numbered & (pv == P_FIRST), numbered & (pv == P_NONE)
+        is_e, is_p, is_g = numbered & (pv == EXTRAORDINARY), numbered & (pv == FIRST_PRIORITY), numbered & (pv == NO_PRIVILEGE)
         rp, rg, m = np.cumsum(is_p) - 1, np.cumsum(is_g) - 1, hi - lo
         key = np.where(is_e, np.arange(m) - m, np.where(is_p, (rp // a) * (a + g) + rp % a, (rg // g) * (a + g) + a + rg % g))
         rows = np.flatnonzero(numbered)
         rows = rows[np.argsort(key[rows], kind="stable")]
-        privileged = (pv[rows] != P_NONE)
+        privileged = (pv[rows] != NO_PRIVILEGE)
         return lo + rows, np.arange(1, len(rows) + 1), np.where(privileged, np.cumsum(privileged), 0)
 
     def positions(self, number, truth):
@@ -1097,8 +1097,8 @@ class Simulation:
         planted wrong (position_mismatch)."""
         rng = self.plan.rng
         days = [self.export_day - 31, self.export_day - 1]
-        sizes = np.array([len(self.numbers_at(s_, days[-1])[0]) if self.seg_hi[s_] > self.seg_lo[s_] else 0
-                          for s_ in range(self.n_seg)])
+        sizes = np.array([len(self.numbers_at(s_, days[-1])[0]) if self.segment_end[s_] > self.segment_start[s_] else 0
+                          for s_ in range(self.n_segments)])
         pool = np.flatnonzero((sizes >= 20) & (sizes <= 2500))
         if not len(pool):
             pool = np.argsort(-sizes)[:2]
@@ -1108,11 +1108,11 @@ class Simulation:
         rows = np.concatenate([x[1] for x in parts]).astype(np.int64)
         queue = np.concatenate([x[2] for x in parts]).astype(np.int64)
         priv = np.concatenate([x[3] for x in parts]).astype(np.int64)
-        wrong = rng.choice(len(rows), size=min(self.p.plant, len(rows)), replace=False)
+        wrong = rng.choice(len(rows), size=min(self.preset.plant, len(rows)), replace=False)
         shifts = rng.permutation(np.array([-3, -2, -1, 1, 2, 3]))
         for w in wrong.tolist():
             # wrong at any moment of that day: neither the number at its start nor at its end
-            start_rows, start_queue, _ = self.numbers_at(self.seg[rows[w]], int(day[w]) - 1)
+            start_rows, start_queue, _ = self.numbers_at(self.segment[rows[w]], int(day[w]) - 1)
             at_start = start_queue[start_rows == rows[w]]
             queue[w] = next(queue[w] + d for d in shifts
                             if queue[w] + d >= 1 and not (len(at_start) and at_start[0] == queue[w] + d))
@@ -1127,10 +1127,10 @@ class Simulation:
         return table("positions", cols), truth
 
     def groups(self, enrolled_from):
-        rng, p = self.rng, self.p
+        rng, preset = self.rng, self.preset
         X = self.export.year
-        nk = self.n_kg
-        own = self.kg_own
+        nk = self.n_kindergartens
+        own = self.kg_ownership
         years = np.arange(X - 6, X - 1)
         # standard groups: (kindergarten, birth year, language)
         kk = np.repeat(np.arange(nk), len(years))
@@ -1138,50 +1138,50 @@ class Simulation:
         keep = np.ones(len(kk), bool)
         o = own[kk]
         age = X - yy
-        keep &= np.where(o == OWN["private_state_order"], age >= 3, True)
-        keep &= np.where(o == OWN["mini_centre"], age >= 4, True)
-        keep &= np.where(o == OWN["private"], rng.random(len(kk)) < 0.6, True)
+        keep &= np.where(o == OWNERSHIP_CODE["private_state_order"], age >= 3, True)
+        keep &= np.where(o == OWNERSHIP_CODE["mini_centre"], age >= 4, True)
+        keep &= np.where(o == OWNERSHIP_CODE["private"], rng.random(len(kk)) < 0.6, True)
         kk, yy = kk[keep], yy[keep]
-        nursery = np.flatnonzero((own == OWN["state"]) & (rng.random(nk) < 0.5))
+        nursery = np.flatnonzero((own == OWNERSHIP_CODE["state"]) & (rng.random(nk) < 0.5))
         kk = np.r_[kk, nursery]
         yy = np.r_[yy, np.full(len(nursery), X - 1)]
-        kl = self.kg_lang[kk]
+        kl = self.kg_language[kk]
         both = kl == 2
         g_kg = np.r_[kk[~both], kk[both], kk[both]]
         g_y = np.r_[yy[~both], yy[both], yy[both]]
         g_l = np.r_[kl[~both], np.zeros(both.sum(), np.int8), np.ones(both.sum(), np.int8)]
         # the groups the bulletins name
-        g_kg = np.r_[g_kg, self.b_kg]
-        g_y = np.r_[g_y, self.b_year]
-        g_l = np.r_[g_l, self.b_lang]
+        g_kg = np.r_[g_kg, self.bulletin_kindergarten]
+        g_y = np.r_[g_y, self.bulletin_birth_year]
+        g_l = np.r_[g_l, self.bulletin_language]
         key = (g_kg * 10_000 + g_y) * 2 + g_l
         ukey, inv_first = np.unique(key, return_index=True)
         g_kg, g_y, g_l = g_kg[inv_first], g_y[inv_first], g_l[inv_first]
         m = len(ukey)
-        b_group = np.searchsorted(ukey, (self.b_kg * 10_000 + self.b_year) * 2 + self.b_lang)
-        announced = np.bincount(b_group, weights=self.b_seats, minlength=m).astype(np.int64)
+        b_group = np.searchsorted(ukey, (self.bulletin_kindergarten * 10_000 + self.bulletin_birth_year) * 2 + self.bulletin_language)
+        announced = np.bincount(b_group, weights=self.bulletin_seats, minlength=m).astype(np.int64)
         enrolled_b = np.bincount(b_group, weights=enrolled_from, minlength=m).astype(np.int64)
         o = own[g_kg]
-        base = np.select([o == OWN["state"], o == OWN["private_state_order"], o == OWN["private"]],
+        base = np.select([o == OWNERSHIP_CODE["state"], o == OWNERSHIP_CODE["private_state_order"], o == OWNERSHIP_CODE["private"]],
                          [rng.integers(22, 31, m), rng.integers(18, 26, m), rng.integers(12, 21, m)],
                          rng.integers(10, 21, m))
         cap = np.where(announced > base - 3, announced + rng.integers(3, 11, m), base)
         enrolled = np.where(announced > 0, cap - announced + enrolled_b,
                             np.round(cap * rng.uniform(0.8, 1.0, m)).astype(np.int64))
-        capacity = np.bincount(g_kg, weights=cap, minlength=self.n_kg).astype(np.int64)
+        capacity = np.bincount(g_kg, weights=cap, minlength=self.n_kindergartens).astype(np.int64)
         age = np.clip(X - g_y, 1, 6)
         label = np.array([names.AGE_GROUP_KK[a] for a in range(1, 7)], object)[age - 1]
         gname = np.array(names.GROUP_NAMES, object)[rng.integers(0, len(names.GROUP_NAMES), m)]
         name = pc.binary_join_element_wise(pa.array(label, pa.string()), " «", pa.array(gname, pa.string()), "»", "")
         program = np.array(names.PROGRAMS, object)[rng.integers(0, len(names.PROGRAMS), m)]
-        gid = pc.binary_join_element_wise(pc.cast(pa.array(g_y), pa.string()), "-", codes(LANGS, g_l), "")
+        gid = pc.binary_join_element_wise(pc.cast(pa.array(g_y), pa.string()), "-", codes(LANGUAGES, g_l), "")
         order = np.lexsort((g_l, g_y, g_kg))
         cols = {
             "kindergarten_id": self.kg_id.take(pa.array(g_kg[order])),
             "group_id": gid.take(pa.array(order)),
             "name": name.take(pa.array(order)),
             "birth_year": pa.array(g_y[order], pa.int64()),
-            "language": codes(LANGS, g_l[order]),
+            "language": codes(LANGUAGES, g_l[order]),
             "capacity": pa.array(cap[order], pa.int64()),
             "enrolled": pa.array(enrolled[order], pa.int64()),
             "program": pa.array(program[order], pa.string()),
