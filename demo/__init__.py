@@ -75,6 +75,18 @@ kindergartens with state order (channel `private_state_order`, no bulletin) go t
 applications aged 3 (mini-centres 4). Withdrawals, removals and privilege changes happen
 at random; children still in the queue on their `max_age` birthday get `aged_out` at
 00:00:01. Working days come from `holidays.country_holidays("KZ")`.
+
+The rule values (windows, validity, stop-list, ages, the Q3 ratio) are not the demo's own:
+they are the engine ruleset the preset names (`engine/rulesets/*.toml`, read by
+demo/rules.py, which refuses a ruleset the simulation does not obey).
+
+Modules, one concept each: presets.py (places, sizes, dates), rules.py (the engine's rule
+values), simulation.py (the steps in order), kindergartens.py (organisations), timeline.py
+(applications registering, privilege changes, withdrawals, removals, private places,
+ageing out), event_log.py (each application's log of events), referrals.py (what follows
+a notification or a referral), allocation.py (bulletins and who gets their places),
+planting.py (the violations planted on purpose), tables.py (the tables of the format),
+codes.py (integer codes of the schema's enumerations), names.py (word lists).
 """
 
 from __future__ import annotations
@@ -125,7 +137,7 @@ class DemoDataset:
 
 def generate(preset: str, seed: int | None = None) -> DemoDataset:
     """Generate the named preset; `seed` None uses the preset's fixed default seed."""
-    from demo.generator import Simulation
+    from demo.simulation import Simulation
 
     try:
         spec = PRESETS[preset]
