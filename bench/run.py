@@ -97,7 +97,7 @@ def bench_update(preset: str, runs: int, source: str | None = None, what: str | 
 def bench_update_from_files(preset: str, runs: int) -> dict:
     """The update an akimat runs: the preset written once as a folder of Parquet files (what
     `demo:PRESET` generates in the process, which costs most of its ingest), then read."""
-    from ingest.demo import generate
+    from demo import generate
 
     with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
         folder = generate(preset).write(Path(tmp) / preset, "parquet")

@@ -1,4 +1,4 @@
-"""Where a dataset comes from: a folder, a .zip of one, or the built-in demo data."""
+"""Where a dataset comes from: a folder, a .zip of one, a series, a source file, or tables made in the process."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+import pyarrow as pa
 
 from engine import settings
 from engine.ruleset import Ruleset, read_ruleset_file
@@ -40,8 +42,6 @@ def is_remote(source: str) -> bool:
 def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path,
                   fetched: Path | None = None) -> SourceReport:
     """Load one source; a remote one (ingest/remote.py) from `fetched`, where it was downloaded."""
-    if source.startswith("demo:"):
-        return _demo(ingest, source)
     if is_remote(source):
         if fetched is None:
             from ingest.remote import fetch_dataset
@@ -69,17 +69,13 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
     raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET")])
 
 
-def _demo(ingest: Ingest, source: str) -> SourceReport:
-    from ingest.demo import PRESETS, generate
-
-    preset = source.removeprefix("demo:")
-    if preset not in PRESETS:
-        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
-    dataset = generate(preset)
-    ingest.use_timezone(dataset.metadata["timezone"], source)
-    for name, arrow in dataset.tables.items():
+def ingest_generated(ingest: Ingest, source: str, tables: dict[str, pa.Table], metadata: dict) -> SourceReport:
+    """Tables made in the process rather than read from files (the command line's
+    `demo:PRESET`), with the dataset.json they come with: each is loaded as `source/table`."""
+    ingest.use_timezone(metadata["timezone"], source)
+    for name, arrow in tables.items():
         ingest.add_arrow(arrow, name, f"{source}/{name}")
-    return SourceReport(source, dict(dataset.metadata))
+    return SourceReport(source, dict(metadata))
 
 
 def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) -> SourceReport:

@@ -36,7 +36,7 @@ from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
 from ingest.redaction import public_source
-from ingest.sources import SourceReport, ingest_source, is_remote
+from ingest.sources import SourceReport, ingest_generated, ingest_source, is_remote
 from engine import publication
 from kezek.export import write_open_data
 
@@ -172,7 +172,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             pass
         source_reports: list[SourceReport] = []
         for source in sources:
-            source_reports.append(ingest_source(ingest, source, mapping, workdir, fetched.get(source)))
+            source_reports.append(_ingest(ingest, source, mapping, workdir, fetched.get(source)))
         metadata = _metadata(source_reports)
         # the rules the dataset names for all of it: a built-in ruleset, or the publisher's own
         named_ruleset = next((s.ruleset for s in source_reports if s.ruleset), None) or metadata.get("ruleset")
@@ -284,6 +284,28 @@ def _complete_open_data(home: Path) -> None:
     building = publication.open_data_building(home, current.snapshot)
     write_open_data(current.path, building, current.snapshot)
     os.replace(building, publication.open_data_folder(home, current.snapshot))
+
+
+DEMO = "demo:"
+
+
+def _ingest(ingest: Ingest, source: str, mapping: Mapping | None, workdir: Path, fetched: Path | None) -> SourceReport:
+    """Load one source: `demo:PRESET` is generated here (the demo package), any other is
+    read by ingest."""
+    if source.startswith(DEMO):
+        return _demo(ingest, source)
+    return ingest_source(ingest, source, mapping, workdir, fetched)
+
+
+def _demo(ingest: Ingest, source: str) -> SourceReport:
+    """`demo:PRESET`: the preset's synthetic dataset (demo.generate, its default seed)."""
+    from demo import PRESETS, generate
+
+    preset = source.removeprefix(DEMO)
+    if preset not in PRESETS:
+        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
+    dataset = generate(preset)
+    return ingest_generated(ingest, source, dataset.tables, dataset.metadata)
 
 
 def _metadata(source_reports: list[SourceReport]) -> dict:

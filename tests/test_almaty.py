@@ -11,7 +11,7 @@ from conftest import run_kezek
 from dashboard.server import routes
 from engine import store
 from engine.lookup import lookup
-from ingest.demo import generate
+from demo import generate
 from test_dashboard import LANGS, PAGES, texts, visit
 
 

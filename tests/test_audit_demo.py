@@ -1,7 +1,7 @@
 """The audit measured against the violations planted in the demo data.
 
 Each demo preset breaks every rule a few times on purpose and keeps the list beside the
-data (`DemoDataset.ground_truth`, ingest/demo/plant.py). Published through the real
+data (`DemoDataset.ground_truth`, demo/planting.py). Published through the real
 pipeline (`kezek update --source demo:PRESET`), the audit must report exactly those: per
 finding type, precision and recall 1.0 — one false accusation or one miss fails.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from engine import store
 from engine.audit import FINDING_TYPES, SERIES_FINDINGS
-from ingest.demo import generate
+from demo import generate
 from kezek.pipeline import update
 
 

@@ -21,7 +21,7 @@ from dashboard.views import audit as page
 from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine.rules import RULES
-from ingest.demo import generate
+from demo import generate
 from kezek.pipeline import update
 from test_api import template_of, validate
 from test_dashboard import LANGS, downloads, read_csv, texts, visit

@@ -1,6 +1,6 @@
 """Imports flow one way, as pyproject.toml's [tool.importlinter] contracts say: the command
-line on top; the dashboard and the ingest beside each other; the engine below them all; the
-catalogs of texts a leaf. import-linter checks the project's own code, and a copy of it with
+line on top; the dashboard, the ingest and the demo generator beside each other; the engine
+below them all; the catalogs of texts a leaf. import-linter checks the project's own code, and a copy of it with
 one import against the stream shows that the check can fail."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LINT = Path(sys.executable).with_name("lint-imports")
-PACKAGES = ("engine", "ingest", "dashboard", "i18n", "kezek")
+PACKAGES = ("engine", "ingest", "dashboard", "i18n", "demo", "kezek")
 
 
 def lint(root: Path) -> subprocess.CompletedProcess:

@@ -103,7 +103,7 @@ def test_large_tables_are_partitioned_by_region_and_birth_year(exported):
 
 def test_no_birth_date_or_personal_column_leaves(exported):
     """The demo generator knows every child's birth date: none is in the row of its application."""
-    from ingest.demo import generate
+    from demo import generate
 
     preset, _, out = exported
     from ingest.privacy import is_personal
@@ -229,7 +229,7 @@ def test_no_answer_about_an_application_shows_its_birth_date(exported, monkeypat
     birth date (known to the demo generator), in either style."""
     import random
 
-    from ingest.demo import generate
+    from demo import generate
     from test_api import PREFIX, client_for
     from test_dashboard import texts, visit
 

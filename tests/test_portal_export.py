@@ -12,7 +12,7 @@ from conftest import write_csv
 from engine import store
 from engine.lookup import lookup
 from engine.numbering import queue_at
-from ingest.demo import generate
+from demo import generate
 from kezek.pipeline import update
 from reference import queue as reference_queue
 

@@ -36,7 +36,7 @@ INSTITUTIONAL = {("kindergartens", "phone"), ("kindergartens", "website"), ("kin
 
 @pytest.fixture(scope="module", params=PRESETS)
 def planted(request, tmp_path_factory):
-    from ingest.demo import generate
+    from demo import generate
 
     preset = request.param
     root = tmp_path_factory.mktemp(f"scan-{preset}")

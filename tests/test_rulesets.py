@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from engine import ruleset
 from engine.workdays import WorkCalendar, create_calendar, from_day, to_day
-from ingest.demo import PRESETS
+from demo import PRESETS
+from demo.rules import UnsimulatedRule, read_rules
 
 FILES = sorted(p for p in resources.files("engine").joinpath("rulesets").iterdir()
                if p.name.endswith(".toml") and p.name not in ("parameters.toml", "sources.toml"))
@@ -94,34 +95,51 @@ def test_periods_cover_all_time_without_gaps():
         assert all(a["valid_until"] == b["valid_from"] for a, b in zip(mine, mine[1:]))
 
 
+# The demo keeps no rule values of its own: it reads the ruleset its preset names
+# (demo/rules.py). Checking that its values equal the engine's would now be a tautology;
+# what can still go wrong is a preset naming a ruleset the simulation does not obey, or a
+# ruleset edited into one it cannot simulate. tests/test_demo.py checks the generated
+# data against the engine's values, and tests/test_audit_demo.py replays them under it.
+def simulated_year(preset: str) -> tuple[dt.datetime, dt.datetime]:
+    export = dt.datetime.fromisoformat(PRESETS[preset].exported_at)
+    return export.replace(year=export.year - 1), export
+
+
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_the_demo_obeys_the_ruleset_it_names(preset):
-    """The generator's own rule values (ingest/demo/presets.py) are the engine's for its ruleset."""
-    spec = PRESETS[preset]
-    rules = ruleset.get(spec.ruleset.name)
-    at = dt.datetime.fromisoformat(spec.exported_at)
+def test_every_demo_preset_names_a_ruleset_the_simulation_can_obey(preset):
+    name = PRESETS[preset].ruleset
+    rules = read_rules(name, *simulated_year(preset))
+    window = ruleset.get(name).value("choice_window", simulated_year(preset)[1])
+    counted = rules.choice_window_working_days if window.unit == "working_day" else rules.choice_closes_at_hour
+    assert counted == window.value
 
-    def v(name):
-        return rules.value(name, at)
 
-    g = spec.ruleset
-    window = v("choice_window")
-    if g.choice_window_wd is None:
-        assert (window.value, window.unit) == (g.choice_until_hour, "hour_of_day")
-    else:
-        assert (window.value, window.unit) == (g.choice_window_wd, "working_day")
-    assert v("on_window_missed").value == g.on_window_missed == "stay_in_queue"
-    assert v("interest_deadline").value == ruleset.NONE  # the generator simulates no yearly confirmation
-    assert (v("referral_valid").value, v("referral_valid").unit) == (g.referral_valid_wd, "working_day")
-    assert (v("stop_list_duration").value, v("stop_list_duration").unit) == (g.stop_list_wd, "working_day")
-    assert v("max_annulments").value == g.max_annulments
-    assert v("cancel_window").value == g.cancel_window_days
-    assert v("privilege_confirm_working").value == g.privilege_confirm_wd
-    assert v("privilege_confirm_calendar").value == g.privilege_confirm_days
-    assert (v("min_age_state").value, v("min_age_private_state_order").value, v("min_age_mini_centre").value) == (
-        g.min_age_state, g.min_age_private_state_order, g.min_age_mini_centre)
-    assert v("max_age").value == g.max_age
-    assert (v("ratio_first").value, v("ratio_general").value, v("pattern_starts_with").value) == (g.ratio_first, g.ratio_general, "first")
+@pytest.mark.parametrize("name,message", [
+    ("kz-2019", "missed window"),  # a missed window sends the application to the stop-list
+    ("kz-2024", "missed window"),  # ... or makes it inactive
+    ("astana-2019-10", "choice_window in calendar_day"),
+])
+def test_the_demo_refuses_a_ruleset_it_does_not_simulate(name, message):
+    with pytest.raises(UnsimulatedRule, match=message):
+        read_rules(name, *simulated_year("national"))
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda p: p["choice_window"].append({**p["choice_window"][0], "from": dt.date(2017, 1, 9), "value": 10}),
+     "changes during the simulated year"),
+    (lambda p: p["interest_deadline"][0].update(value="09-01"), "interest_deadline is not simulated"),
+    (lambda p: p["privilege_confirm_working"][0].update(value=2), "shorter than the simulated confirmations"),
+    (lambda p: p["referral_valid"][0].update(unit="calendar_day"), "referral_valid in calendar_day"),
+    (lambda p: p["pattern_starts_with"][0].update(value="general"), "starts with first-priority"),
+])
+def test_the_demo_refuses_an_edited_ruleset(edit, message, monkeypatch):
+    edited = doc("astana-2017")
+    for values in edited["parameters"].values():  # a change inside the simulated year must be after the first
+        values[0]["from"] = dt.date(2016, 1, 1)
+    edit(edited["parameters"])
+    monkeypatch.setattr(ruleset, "get", lambda name: ruleset.parse_ruleset(edited))
+    with pytest.raises(UnsimulatedRule, match=message):
+        read_rules("astana-2017", *simulated_year("astana-2017"))
 
 
 # ---------------------------------------------------------------------------- working days

@@ -1,45 +1,27 @@
-"""Parameters of the demo presets (documented, with sources, in `ingest.demo`)."""
+"""The demo presets: places, sizes, shares and dates (documented, with sources, in `demo`).
+
+The rule values come from the engine ruleset a preset names (demo.rules); what is here is
+the simulation's own: how many, how often, when.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
-class Ruleset:
-    """The rule parameters the generator obeys (queue-rules.md); names match the rules."""
-
-    name: str
-    choice_window_wd: int | None  # A2: working days to take a notified place; None: same day
-    choice_until_hour: int = 20  # A2 (national instructions): same-day window closes at 20:00
-    on_window_missed: str = "stay_in_queue"
-    referral_valid_wd: int = 5  # A4
-    stop_list_wd: int = 10  # A4
-    max_annulments: int = 2  # A4
-    cancel_window_days: int = 1  # A4
-    privilege_confirm_wd: int = 5  # A5
-    privilege_confirm_days: int = 10  # A5
-    min_age_state: int = 2  # E2
-    min_age_private_state_order: int = 3  # E2, A6
-    min_age_mini_centre: int = 4  # E2, A6
-    max_age: int = 7  # E2: 7 until 2020, 6 from Rules No. 254
-    ratio_first: int = 1  # Q3 / A7
-    ratio_general: int = 3
-
-
-# Named after the engine's rulesets (engine/rulesets/*.toml) whose values they follow; the
-# demo's dataset.json names them, and tests/test_rulesets.py checks that they agree.
-ASTANA_2017 = Ruleset("astana-2017", choice_window_wd=15, max_age=7)
+# The rules each preset obeys are an engine ruleset (engine/rulesets/*.toml), named here and
+# read by demo.rules; dataset.json names it too.
+# Astana, spring 2017 (seed 000): 15 working days to choose.
+ASTANA_2017 = "astana-2017"
 # Almaty's unified queue (seed 004) under the national portal's instructions of the time
 # (seed 003): 3 working days, the applicant stays in the queue. Not `kz-2019`: that
 # ruleset (district portals, seed 001) adds the stop-list after a missed window and the
 # yearly confirmation of interest, which this preset does not simulate.
-ALMATY_2018 = Ruleset("almaty-2018", choice_window_wd=3, max_age=7)
+ALMATY_2018 = "almaty-2018"
 # Rules No. 254 and the national instructions (seed 002): the same day until 20:00, up to 6.
 # Not `kz-2024`: the 2024 voucher rules give 2 working days and make a missed window
 # inactive, which this preset does not simulate.
-KZ_2020 = Ruleset("kz-2020", choice_window_wd=None, choice_until_hour=20, max_age=6)
-RULESETS = {r.name: r for r in (ASTANA_2017, ALMATY_2018, KZ_2020)}
+KZ_2020 = "kz-2020"
 
 
 @dataclass(frozen=True)
@@ -71,7 +53,7 @@ class Wave:
 class Preset:
     name: str
     seed: int
-    ruleset: Ruleset
+    ruleset: str  # the engine ruleset the simulation obeys (demo.rules)
     title: str
     region: str  # dataset.json region
     exported_at: str  # ISO local time of the export; events cover the year before it
@@ -100,7 +82,7 @@ class Preset:
     staff_child: float = 0.0  # share of untaken places going to children of staff
     max_seats: int = 30
     mean_seats: float = 8.0
-    plant: int = 2  # violations of each type planted on purpose (ingest.demo.plant)
+    plant: int = 2  # violations of each type planted on purpose (demo.planting)
     extra: dict = field(default_factory=dict)
 
 

@@ -1,6 +1,6 @@
 """Synthetic demo data in the Kezek open-data format (`kezek update --source demo:PRESET`).
 
-    from ingest.demo import generate, PRESETS
+    from demo import generate, PRESETS
     ds = generate("astana-2017")          # seed None: the preset's fixed default seed
     ds.tables    # {"kindergartens", "groups", "vacancies", "applications", "events", "positions"}: pyarrow
     ds.metadata  # dataset.json: title, publisher, region, exported_at, timezone, ruleset, license
@@ -12,7 +12,7 @@ is the shape: the figures below come from the project's reference facts (facts.m
 and every event obeys the queue rules of queue-rules.md (Q1-Q5, E1-E3, A1-A6) so that an
 audit of the base data finds nothing — violations are only ever planted on purpose: each
 preset plants `Preset.plant` (2) of every type of finding of queue-rules.md F, seeded, and
-lists them in `DemoDataset.ground_truth` (ingest/demo/plant.py). `positions` holds the
+lists them in `DemoDataset.ground_truth` (demo/planting.py). `positions` holds the
 queue lists of two segments as a portal would publish them on two days, a few numbers
 among them planted wrong.
 
@@ -75,6 +75,18 @@ kindergartens with state order (channel `private_state_order`, no bulletin) go t
 applications aged 3 (mini-centres 4). Withdrawals, removals and privilege changes happen
 at random; children still in the queue on their `max_age` birthday get `aged_out` at
 00:00:01. Working days come from `holidays.country_holidays("KZ")`.
+
+The rule values (windows, validity, stop-list, ages, the Q3 ratio) are not the demo's own:
+they are the engine ruleset the preset names (`engine/rulesets/*.toml`, read by
+demo/rules.py, which refuses a ruleset the simulation does not obey).
+
+Modules, one concept each: presets.py (places, sizes, dates), rules.py (the engine's rule
+values), simulation.py (the steps in order), kindergartens.py (organisations), timeline.py
+(applications registering, privilege changes, withdrawals, removals, private places,
+ageing out), event_log.py (each application's log of events), referrals.py (what follows
+a notification or a referral), allocation.py (bulletins and who gets their places),
+planting.py (the violations planted on purpose), tables.py (the tables of the format),
+codes.py (integer codes of the schema's enumerations), names.py (word lists).
 """
 
 from __future__ import annotations
@@ -85,9 +97,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ingest.demo.presets import PRESETS, RULESETS, Preset, Ruleset
+from demo.presets import PRESETS, Preset
 
-__all__ = ["PRESETS", "RULESETS", "DemoDataset", "Preset", "Ruleset", "generate"]
+__all__ = ["PRESETS", "DemoDataset", "Preset", "generate"]
 
 TIMEZONE = "Asia/Almaty"
 LICENSE = "CC0-1.0"
@@ -100,7 +112,7 @@ class DemoDataset:
     seed: int
     tables: dict[str, pa.Table]
     metadata: dict = field(default_factory=dict)
-    # The violations planted on purpose (ingest.demo.plant): the findings an audit must
+    # The violations planted on purpose (demo.planting): the findings an audit must
     # report, as (type, application_number, bulletin_id). Not part of the dataset.
     ground_truth: pa.Table | None = None
 
@@ -125,7 +137,7 @@ class DemoDataset:
 
 def generate(preset: str, seed: int | None = None) -> DemoDataset:
     """Generate the named preset; `seed` None uses the preset's fixed default seed."""
-    from ingest.demo.generator import Simulation
+    from demo.simulation import Simulation
 
     try:
         spec = PRESETS[preset]
@@ -140,7 +152,7 @@ def generate(preset: str, seed: int | None = None) -> DemoDataset:
         "region": spec.region,
         "exported_at": spec.exported_at,
         "timezone": TIMEZONE,
-        "ruleset": spec.ruleset.name,
+        "ruleset": spec.ruleset,
         "license": LICENSE,
     }
     return DemoDataset(preset, seed, tables, metadata, simulation.ground_truth)

@@ -1,0 +1,144 @@
+"""The event log each application carries through the simulation."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from demo.codes import EVENT_CODE, NEVER, REASON_CODE, STATUS_SET_BY_EVENT
+
+
+FIELD_AT, FIELD_EVENT, FIELD_PRIVILEGE, FIELD_CATEGORY, FIELD_BULLETIN, FIELD_KINDERGARTEN, FIELD_CHANNEL, FIELD_REASON = range(8)
+
+
+class EventBlock:
+    """Events to append to the logs of `m` applications: one (8, m, width) int64 array of
+    fields (time, event, privilege, category, bulletin, kindergarten, channel, reason; -1 =
+    none) and an (m, width) mask of the entries that exist."""
+
+    __slots__ = ("values", "present")
+
+    def __init__(self, v, ok):
+        self.values, self.present = v, ok
+
+    @classmethod
+    def empty(cls, m: int, width: int) -> EventBlock:
+        v = np.full((8, m, width), -1, np.int64)
+        v[FIELD_AT] = NEVER
+        return cls(v, np.zeros((m, width), bool))
+
+    @property
+    def t(self):
+        return self.values[FIELD_AT]
+
+    @property
+    def ev(self):
+        return self.values[FIELD_EVENT]
+
+    def set(self, col, mask, t, ev, pr=-1, cat=-1, bu=-1, kg=-1, ch=-1, rs=-1):
+        """Fill column `col` where `mask` (values broadcast over the rows)."""
+        v = self.values
+        for f, value in ((FIELD_AT, t), (FIELD_EVENT, ev), (FIELD_PRIVILEGE, pr), (FIELD_CATEGORY, cat), (FIELD_BULLETIN, bu), (FIELD_KINDERGARTEN, kg), (FIELD_CHANNEL, ch), (FIELD_REASON, rs)):
+            if type(value) is not np.ndarray and value == -1:
+                continue  # the default; masks of one column never overlap
+            np.copyto(v[f, :, col], value, where=mask)
+        self.present[:, col] |= mask
+
+    @staticmethod
+    def hstack(*blocks: EventBlock) -> EventBlock:
+        return EventBlock(np.concatenate([b.values for b in blocks], axis=2), np.concatenate([b.present for b in blocks], axis=1))
+
+
+class EventLogs:
+    """The logs of all applications, as arrays (one row an application)."""
+
+    def start_logs(self, width=8):
+        n = self.n_applications
+        self.log_width = width
+        self.log_at = np.full((n, width), NEVER, np.int64)
+        self.log_event = np.full((n, width), -1, np.int8)
+        self.log_status = np.full((n, width), -1, np.int8)
+        self.log_privilege = np.full((n, width), -1, np.int8)
+        self.log_category = np.full((n, width), -1, np.int8)
+        self.log_bulletin = np.full((n, width), -1, np.int32)
+        self.log_kindergarten = np.full((n, width), -1, np.int32)
+        self.log_channel = np.full((n, width), -1, np.int8)
+        self.log_reason = np.full((n, width), -1, np.int8)
+        self.log_length = np.zeros(n, np.int64)
+        self.log_read = np.zeros(n, np.int64)  # entries already read by `advance`
+        self.status_now = np.full(n, -1, np.int8)
+        self.privilege_now = np.full(n, -1, np.int8)
+        self.annulments = np.zeros(n, np.int64)  # annulments read so far
+        self.expirations = np.zeros(n, np.int64)  # ... of them, for an expired referral (A4, not A5)
+        self.next_at = np.full(n, NEVER, np.int64)
+
+    def _widen_logs(self, need):
+        add = max(need - self.log_width, 4)
+        for name, fill in (("log_at", NEVER), ("log_event", -1), ("log_status", -1), ("log_privilege", -1), ("log_category", -1), ("log_bulletin", -1),
+                           ("log_kindergarten", -1), ("log_channel", -1), ("log_reason", -1)):
+            arr = getattr(self, name)
+            setattr(self, name, np.hstack([arr, np.full((arr.shape[0], add), fill, arr.dtype)]))
+        self.log_width += add
+
+    def append(self, rows, block: EventBlock):
+        """Append each row's valid block entries after its current last entry."""
+        ok = block.present
+        if not ok.any():
+            return
+        pos = self.log_length[rows][:, None] + np.cumsum(ok, axis=1) - 1
+        need = int(pos[ok].max()) + 2  # always one spare NEVER column for `advance`
+        if need > self.log_width:
+            self._widen_logs(need)
+        r = np.broadcast_to(rows[:, None], ok.shape)[ok]
+        c = pos[ok]
+        # entries must extend the log strictly later in time
+        last = np.where(self.log_length[rows] > 0, self.log_at[rows, np.maximum(self.log_length[rows] - 1, 0)], -NEVER)
+        first_new = np.where(ok, block.t, NEVER).min(axis=1)
+        assert (first_new > last).all(), "events out of order"
+        v = block.values[:, ok]
+        self.log_at[r, c] = v[FIELD_AT]
+        self.log_event[r, c] = v[FIELD_EVENT]
+        self.log_status[r, c] = STATUS_SET_BY_EVENT[v[FIELD_EVENT]]
+        self.log_privilege[r, c] = v[FIELD_PRIVILEGE]
+        self.log_category[r, c] = v[FIELD_CATEGORY]
+        self.log_bulletin[r, c] = v[FIELD_BULLETIN]
+        self.log_kindergarten[r, c] = v[FIELD_KINDERGARTEN]
+        self.log_channel[r, c] = v[FIELD_CHANNEL]
+        self.log_reason[r, c] = v[FIELD_REASON]
+        self.log_length[rows] += ok.sum(axis=1)
+        self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
+
+    def advance(self, lo, hi, t):
+        """Bring the running state of applications lo..hi up to instant t (events at or before t).
+
+        Allocation actions come in time order, so each log is read once, front to back;
+        `next_t` caches the time of each log's first unread entry."""
+        idx = lo + np.flatnonzero(self.next_at[lo:hi] <= t)
+        while len(idx):
+            p = self.log_read[idx]
+            s = self.log_status[idx, p]
+            self.status_now[idx] = np.where(s >= 0, s, self.status_now[idx])
+            v = self.log_privilege[idx, p]
+            self.privilege_now[idx] = np.where(v >= 0, v, self.privilege_now[idx])
+            self.annulments[idx] += self.log_event[idx, p] == EVENT_CODE["referral_annulled"]
+            self.expirations[idx] += (self.log_event[idx, p] == EVENT_CODE["referral_annulled"]) & (self.log_reason[idx, p] == REASON_CODE["expired"])
+            self.log_read[idx] = p + 1
+            nxt = self.log_at[idx, p + 1]
+            self.next_at[idx] = nxt
+            idx = idx[nxt <= t]
+        return self.status_now[lo:hi], self.privilege_now[lo:hi]
+
+    def state(self, lo, hi, t):
+        """(status, privilege) codes of applications lo..hi at instant t, from the whole logs."""
+        k = max(int(self.log_length[lo:hi].max()), 1)
+        T = self.log_at[lo:hi, :k]
+        le = T <= t
+        S = self.log_status[lo:hi, :k]
+        P = self.log_privilege[lo:hi, :k]
+        rows = np.arange(hi - lo)
+        ms = le & (S >= 0)
+        i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
+        st = np.where(ms[rows, i], S[rows, i], -1)
+        mp = le & (P >= 0)
+        j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
+        pv = np.where(mp[rows, j], P[rows, j], -1)
+        return st, pv
