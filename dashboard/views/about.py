@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, queries
-from i18n import N_, date, number, t
+from i18n import N_, date, number, t, tn
 from engine.numbering import DEFAULT_INTERLEAVING
 
 # The queue rules the published numbers follow (queue-rules.md), each with where it comes
@@ -121,8 +121,8 @@ def forecasts(lang: str) -> None:
     from engine.forecast import MODEL
 
     st.subheader(t("about.forecast_title", lang))
-    st.markdown(t("about.forecast_method", lang, years=MODEL.years, paths=number(MODEL.paths, lang),
-                  recent=MODEL.recent))
+    st.markdown(t("about.forecast_method", lang, horizon=tn("about.forecast_horizon", MODEL.years, lang),
+                  paths=number(MODEL.paths, lang), recent=MODEL.recent))
     table = context.query(queries.forecast_backtest)
     judged = int(table["judged"].sum()) if not table.empty else 0
     if not judged:
@@ -175,8 +175,9 @@ def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
     rule = DEFAULT_INTERLEAVING
+    first = tn("interleaving.first", rule.first_per_cycle, lang)
     for rule_id, key, source in RULES:
-        text = t(key, lang, first=rule.first_per_cycle, general=rule.general_per_cycle)
+        text = t(key, lang, first=first, general=rule.general_per_cycle)
         st.markdown(f"**{rule_id}.** {text}  \n*{t('about.source', lang)}: {context.md(source)}*")
     st.caption(t("about.rules_engine", lang))
     parameters(meta, lang)

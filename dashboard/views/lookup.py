@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from dashboard.views import forecast, history
-from i18n import date, number, t
+from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
 from engine.numbering import DEFAULT_INTERLEAVING
@@ -70,7 +70,8 @@ def who_is_ahead(doc: dict, lang: str) -> None:
         st.markdown(t("lookup.ahead", lang, extraordinary=number(counts["extraordinary"], lang),
                       first=number(counts["first"], lang), general=number(counts["none"], lang)))
     rule = DEFAULT_INTERLEAVING
-    st.info(t("lookup.rule", lang, first=rule.first_per_cycle, general=rule.general_per_cycle),
+    st.info(t("lookup.rule", lang, first=tn("interleaving.first", rule.first_per_cycle, lang),
+              general=rule.general_per_cycle),
             icon=":material/gavel:")
     page = (doc["queue_number"] - 1) // queries.QUEUE_PER_PAGE + 1
     st.page_link("views/queue.py", label=t("lookup.see_list", lang), icon=":material/format_list_numbered:",
