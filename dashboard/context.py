@@ -281,7 +281,7 @@ def style_figure(fig, lang: str, height: int = 340):
     fig.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 40, "b": 0},
-        separators=".," if lang == "en" else ",\u00a0",
+        separators=i18n.separators(lang),
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left", "title": None},
     )
     return fig

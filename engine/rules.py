@@ -110,7 +110,7 @@ def markdown() -> str:
         out += [f"## {family} — {name}", ""]
         for rule in (r for r in RULES.values() if r.id.startswith(family)):
             out += [f"### {rule.id} {rule.title['en']} · {rule.title['ru']} · {rule.title['kk']}", "",
-                    text(rule.id, "en", first="`ratio_first`", general="`ratio_general`"), ""]
+                    text(rule.id, "en", first="`ratio_first` first-priority", general="`ratio_general`"), ""]
             if rule.parameters():
                 out.append("Parameters: " + ", ".join(f"`{p}`" for p in rule.parameters()) + ".")
             if rule.findings:

@@ -246,4 +246,4 @@ def test_lookup_shows_the_forecast_range(almaty_server, page, lang):
     for key in ("p10", "p50", "p90"):  # the range as the visitor's language writes dates
         assert i18n.date(expected[key], lang) in body
     assert i18n.t("forecast.assumptions", lang) in body
-    assert i18n.t("forecast.waiting", lang, n=i18n.number(expected["waiting_ahead"], lang)) in body
+    assert i18n.tn("forecast.waiting", expected["waiting_ahead"], lang) in body

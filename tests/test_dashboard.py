@@ -462,7 +462,7 @@ FOR_YEAR = {  # the table as the akimat published it (seed 000: "2015 жылы �
     "ru": ["Свободных мест для детей 2016 года рождения: 5",
            "Свободных мест для детей 2015 года рождения: 1 240",
            "Свободных мест для детей 2014 года рождения: 2 233",
-           "Свободных мест для детей 2013 года рождения: 1 340", "Всего свободных мест: 4 818"],
+           "Свободных мест для детей 2013 года рождения: 1 340", "Всего 4 818 свободных мест"],
     "en": ["Places for children born in 2016: 5", "Places for children born in 2015: 1,240",
            "Places for children born in 2014: 2,233", "Places for children born in 2013: 1,340",
            "In all: 4,818 places"],
@@ -643,22 +643,34 @@ def test_demo_public_queue_jumps_to_the_page_of_a_number_and_pages_on(demo, monk
 
 # --- catalogs -----------------------------------------------------------------------------
 
-KEY_USE = re.compile(r"""\b(?:t|N_)\(\s*["']([^"']+)["']""")
+KEY_USE = re.compile(r"""\b(?:t|tn|N_)\(\s*["']([^"']+)["']""")
+PLAIN_USE = re.compile(r"""\bt\(\s*["']([^"']+)["']""")
+PLURAL_USE = re.compile(r"""\btn\(\s*["']([^"']+)["']""")
+CODE = ("dashboard", "kezek")
+
+
+def keys_in_code(pattern: re.Pattern) -> set[str]:
+    found = set()
+    for folder in CODE:
+        for path in (ROOT / folder).rglob("*.py"):
+            found |= set(pattern.findall(path.read_text(encoding="utf-8")))
+    return found
 
 
 def used_keys() -> set[str]:
-    """Keys written in the code, and those the open-data package names for each published
-    resource and column (engine/resources.py)."""
+    """Keys written in the code (given to t, tn or N_), and those the open-data package names
+    for each published resource and column (engine/resources.py)."""
     from engine.resources import RESOURCES
 
-    found = set()
-    for folder in ("dashboard", "kezek"):
-        for path in (ROOT / folder).rglob("*.py"):
-            found |= set(KEY_USE.findall(path.read_text(encoding="utf-8")))
+    found = keys_in_code(KEY_USE)
     for resource in RESOURCES.values():
         found |= {f"resource.{resource.name}", f"resource.{resource.name}_description"}
         found |= {f"column.{name}" for name in resource.column_names}
     return found
+
+
+def plural_keys(lang: str) -> set[str]:
+    return {key for key, entry in i18n.catalog(lang).items() if isinstance(entry, dict)}
 
 
 def test_every_language_has_every_key_and_no_other():
@@ -676,9 +688,31 @@ def test_every_key_the_code_uses_exists_and_every_catalog_key_is_used():
 @pytest.mark.parametrize("lang", ("kk", "ru"))
 def test_translations_have_the_same_placeholders_and_are_translated(lang):
     for key, english in i18n.catalog("en").items():
-        text = i18n.catalog(lang)[key]
-        assert text.strip(), (lang, key)
-        assert i18n.placeholders(text) == i18n.placeholders(english), (lang, key)
+        entry = i18n.catalog(lang)[key]
+        assert all(text.strip() for text in i18n.forms(entry)), (lang, key)
+        assert i18n.placeholders(entry) == i18n.placeholders(english), (lang, key)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_every_plural_entry_has_the_forms_of_its_language(lang):
+    """A plural entry has exactly the CLDR categories of the language's plural rule (ru: one,
+    few, many, other; kk and en: one, other); every form writes the count `{n}` and has the
+    same placeholders; a key is a plural entry in every catalog or in none."""
+    assert plural_keys(lang) == plural_keys("en"), plural_keys(lang) ^ plural_keys("en")
+    assert plural_keys(lang), "no plural entries"
+    categories = i18n.plural_categories(lang)
+    for key in plural_keys(lang):
+        entry = i18n.catalog(lang)[key]
+        assert set(entry) == categories, (lang, key, set(entry) ^ categories)
+        for category, text in entry.items():
+            assert text.strip() and "{n}" in text, (lang, key, category)
+            assert i18n.placeholders(text) == i18n.placeholders(entry), (lang, key, category)
+
+
+def test_the_code_asks_for_a_plural_entry_with_its_count_and_for_a_plain_text_without():
+    plural = plural_keys("en")
+    assert keys_in_code(PLAIN_USE) & plural == set(), "a plural entry asked for with t(): use tn(key, n, lang)"
+    assert keys_in_code(PLURAL_USE) - plural == set(), "tn() asked for a text that has no plural forms"
 
 
 def test_every_code_of_the_format_has_a_name():

@@ -275,12 +275,12 @@ PRESSURE = {  # Astana's queues against the places all Astana's kindergartens an
     "kk": ["2016 жылы туғандар, Астана: **3** жарияланған орынға **6** бала күтуде — бір орынға **2,0** бала.",
            "2015 жылы туғандар, Астана: **1 240** жарияланған орынға **2** бала күтуде — бір орынға **0,0** бала.",
            "2014 жылы туғандар, Астана: **2 233** жарияланған орынға **0** бала күтуде — бір орынға **0,0** бала."],
-    "ru": ["2016 год рождения, Астана: детей в очереди — **6**, объявлено мест — **3**, то есть **2,0** ребёнка на место.",
-           "2015 год рождения, Астана: детей в очереди — **2**, объявлено мест — **1 240**, то есть **0,0** ребёнка на место.",
-           "2014 год рождения, Астана: детей в очереди — **0**, объявлено мест — **2 233**, то есть **0,0** ребёнка на место."],
-    "en": ["Born in 2016, Астана: **6** children wait for **3** announced places — **2.0** per place.",
-           "Born in 2015, Астана: **2** children wait for **1,240** announced places — **0.0** per place.",
-           "Born in 2014, Астана: **0** children wait for **2,233** announced places — **0.0** per place."],
+    "ru": ["2016 год рождения, Астана: в очереди **6** детей, объявлено мест — **3**, то есть **2,0** ребёнка на место.",
+           "2015 год рождения, Астана: в очереди **2** ребёнка, объявлено мест — **1 240**, то есть **0,0** ребёнка на место.",
+           "2014 год рождения, Астана: в очереди **0** детей, объявлено мест — **2 233**, то есть **0,0** ребёнка на место."],
+    "en": ["Born in 2016, Астана: **6** children wait; places announced: **3** — **2.0** per place.",
+           "Born in 2015, Астана: **2** children wait; places announced: **1,240** — **0.0** per place.",
+           "Born in 2014, Астана: **0** children wait; places announced: **2,233** — **0.0** per place."],
 }
 
 
@@ -321,7 +321,7 @@ def test_kindergarten_card_of_another_settlement_compares_with_its_own_queue(pub
     at = visit(published, monkeypatch, page="kindergartens", lang="ru", kg="K6", district="Есиль")
     assert at.subheader[0].value == "Ясли-сад «Балдырган»"  # stays open although filtered out …
     assert set(at.dataframe[-1].value["kindergarten_id"]) == {"K3", "K4"}  # … of the register below
-    assert (f"2016 год рождения, {QOSSHY}, {AKMOLA}: детей в очереди — **3**, объявлено мест — **2**, "
+    assert (f"2016 год рождения, {QOSSHY}, {AKMOLA}: в очереди **3** ребёнка, объявлено мест — **2**, "
             "то есть **1,5** ребёнка на место.") in texts(at).replace(NBSP, " ")
 
 
@@ -387,7 +387,7 @@ def test_lookup_explains_why_the_number_changed(published, monkeypatch, download
                  causes=history.cause_words("enrolled", -1, lang))
     infos = [plain(i.value) for i in at.info]
     # The change explained, then (two weeks of allocations in these data) why there is no forecast.
-    too_short = plain(i18n.t("forecast.too_little_history", lang, weeks=2, needed=20))
+    too_short = plain(i18n.tn("forecast.too_little_history", 2, lang, needed=20))
     assert infos[-2:] == [plain(why), too_short]
     assert i18n.t("cause.enrolled", lang) in why and ("1" in why)
     table = at.dataframe[-1].value

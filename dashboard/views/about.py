@@ -12,7 +12,7 @@ import streamlit as st
 
 from dashboard import context, queries
 from engine import rules as catalogue
-from i18n import N_, date, number, t
+from i18n import N_, date, number, t, tn
 
 # The rules by family, as the methodology shows them (engine/rules.toml holds each rule once).
 FAMILIES = {"Q": N_("about.rules_q"), "E": N_("about.rules_e"), "A": N_("about.rules_a")}
@@ -100,8 +100,8 @@ def forecasts(lang: str) -> None:
     from engine.forecast import MODEL
 
     st.subheader(t("about.forecast_title", lang))
-    st.markdown(t("about.forecast_method", lang, years=MODEL.years, paths=number(MODEL.paths, lang),
-                  recent=MODEL.recent))
+    st.markdown(t("about.forecast_method", lang, horizon=tn("about.forecast_horizon", MODEL.years, lang),
+                  paths=number(MODEL.paths, lang), recent=MODEL.recent))
     table = context.query(queries.forecast_backtest)
     judged = int(table["judged"].sum()) if not table.empty else 0
     if not judged:
@@ -154,7 +154,9 @@ def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
     ratio = applied(meta).query("parameter in ('ratio_first', 'ratio_general')").drop_duplicates("parameter")
-    first, general = (dict(zip(ratio["parameter"], ratio["value"])).get(p, "—") for p in ("ratio_first", "ratio_general"))
+    given = dict(zip(ratio["parameter"], ratio["value"]))
+    first = tn("interleaving.first", int(given["ratio_first"]), lang) if "ratio_first" in given else "—"
+    general = given.get("ratio_general", "—")
     for family, heading in FAMILIES.items():
         st.markdown(f"##### {t(heading, lang)}")
         for rule in (r for r in catalogue.RULES.values() if r.id.startswith(family)):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import context
-from i18n import date, number, t
+from i18n import date, t, tn
 from engine.forecast import MODEL, WAITING, forecast
 
 
@@ -24,19 +24,19 @@ def show(doc: dict, lang: str) -> None:
     p10, p50, p90 = (found[k] and date(found[k], lang) for k in ("p10", "p50", "p90"))
     years = found["horizon_years"]
     if not found["enough_history"]:
-        st.info(t("forecast.too_little_history", lang, weeks=found["history_weeks"], needed=MODEL.min_history),
+        st.info(tn("forecast.too_little_history", found["history_weeks"], lang, needed=MODEL.min_history),
                 icon=":material/hourglass_empty:")
         return
     if p50 is None:
-        st.warning(t("forecast.not_within", lang, years=years), icon=":material/hourglass_empty:")
+        st.warning(tn("forecast.not_within", years, lang), icon=":material/hourglass_empty:")
     elif p90 is None:
-        st.info(t("forecast.range_open", lang, p10=p10, p50=p50, years=years), icon=":material/event:")
+        st.info(tn("forecast.range_open", years, lang, p10=p10, p50=p50), icon=":material/event:")
     else:
         st.info(t("forecast.range", lang, p10=p10, p50=p50, p90=p90), icon=":material/event:")
-    lines = [t("forecast.waiting", lang, n=number(found["waiting_ahead"], lang)),
-             t("forecast.offers", lang, n=number(found["offers_next_year"], lang)),
-             t("forecast.leavers", lang, n=number(found["leavers_ahead_next_year"], lang))]
+    lines = [tn("forecast.waiting", found["waiting_ahead"], lang),
+             tn("forecast.offers", found["offers_next_year"], lang),
+             tn("forecast.leavers", found["leavers_ahead_next_year"], lang)]
     if doc["privilege"] == "none":
-        lines.append(t("forecast.insertions", lang, n=number(found["insertions_ahead_next_year"], lang)))
+        lines.append(tn("forecast.insertions", found["insertions_ahead_next_year"], lang))
     st.markdown(f"**{t('forecast.assumptions', lang)}**\n\n" + "\n".join(f"- {line}" for line in lines))
     st.caption(t("forecast.caveat", lang))

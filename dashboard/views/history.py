@@ -9,7 +9,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context
-from i18n import N_, date, date_pattern, number, t
+from i18n import N_, date, date_pattern, number, t, tn
 from engine.history import history
 
 DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained
@@ -38,7 +38,7 @@ def cause_words(cause: str, n: int, lang: str) -> str:
     if cause in ("own_privilege", "own_registration"):
         return t("history.own", lang, change=f"{n:+d}", cause=label)
     key = N_("history.fewer") if n < 0 else N_("history.more")
-    return t(key, lang, n=number(abs(n), lang), cause=label)
+    return tn(key, abs(n), lang, cause=label)
 
 
 def causes_words(causes: dict[str, int], lang: str) -> str:

@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from i18n import date, date_pattern, number, t
+from i18n import date, date_pattern, decimal, number, t, tn
 from engine.disclosure import SUPPRESSED
 
 
@@ -20,8 +20,7 @@ def ratio(value: float | None, lang: str) -> str:
     """
     if value is None or pd.isna(value):
         return "—"
-    text = f"{value:,.1f}"
-    return text if lang == "en" else text.replace(",", "\u00a0").replace(".", ",")
+    return decimal(value, lang, digits=1)
 
 
 def facts(row: pd.Series, lang: str) -> None:
@@ -113,12 +112,12 @@ def pressure(row: pd.Series, lang: str) -> None:
     lines = []
     for r in found.itertuples():
         if r.places:
-            lines.append(t("card.pressure_line", lang, birth_year=r.birth_year, place=context.md(place),
-                           children=number(r.children, lang), places=number(r.places, lang),
+            lines.append(tn("card.pressure_line", r.children, lang, birth_year=r.birth_year, place=context.md(place),
+                            places=number(r.places, lang),
                            ratio=ratio(r.children_per_place, lang)))
         else:
-            lines.append(t("card.pressure_no_places", lang, birth_year=r.birth_year, place=context.md(place),
-                           children=number(r.children, lang)))
+            lines.append(tn("card.pressure_no_places", r.children, lang, birth_year=r.birth_year,
+                            place=context.md(place)))
     st.markdown("\n".join(f"- {line}" for line in lines))
     st.caption(t("card.pressure_note", lang))
     st.dataframe(found.assign(children_per_place=found["children_per_place"].map(lambda v: ratio(v, lang))),

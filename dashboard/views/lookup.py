@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from dashboard.views import forecast, history
-from i18n import date, number, t
+from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
 
@@ -72,7 +72,8 @@ def who_is_ahead(doc: dict, lang: str) -> None:
                       first=number(counts["first"], lang), general=number(counts["none"], lang)))
     ratio = context.query(queries.q3_ratio, doc["region"], dt.date.fromisoformat(doc["as_of"]))
     if ratio:  # the ratio the numbers of the region followed that day (the ruleset in force)
-        st.info(t("lookup.rule", lang, first=ratio[0], general=ratio[1]), icon=":material/gavel:")
+        st.info(t("lookup.rule", lang, first=tn("interleaving.first", ratio[0], lang), general=ratio[1]),
+                icon=":material/gavel:")
     page = (doc["queue_number"] - 1) // queries.QUEUE_PER_PAGE + 1
     st.page_link("views/queue.py", label=t("lookup.see_list", lang), icon=":material/format_list_numbered:",
                  query_params={"region": doc["region"], "locality": doc["locality"] or doc["region"],

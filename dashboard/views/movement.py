@@ -10,7 +10,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, queries
-from i18n import N_, date, date_pattern, number, t
+from i18n import N_, date, date_pattern, number, t, tn
 from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"
@@ -166,18 +166,19 @@ def what_if_tool(region: str, locality: str, lang: str) -> None:
                                key=WHAT_IF_PLACES)
     context.keep_in_url("what_if_places", str(int(seats)))
     result = context.query(what_if, region, locality, int(year), int(seats))
-    st.markdown(t("movement.what_if_result", lang, places=number(int(seats), lang), birth_year=year,
-                  place=context.md(locality), placed=number(result["placed"], lang),
-                  extraordinary=number(result["extraordinary"], lang), first=number(result["first"], lang),
-                  general=number(result["general"], lang)))
+    placed = tn("movement.what_if_placed", result["placed"], lang,
+                extraordinary=number(result["extraordinary"], lang), first=number(result["first"], lang),
+                general=number(result["general"], lang))
+    st.markdown(tn("movement.what_if_result", int(seats), lang, birth_year=year, place=context.md(locality),
+                   placed=placed))
     if result["front_after"] is not None:
         st.markdown(t("movement.what_if_front", lang, before=number(result["front_before"], lang),
                       after=number(result["front_after"], lang)))
     if result["general_reached"] is not None:
         st.markdown(t("movement.what_if_general", lang, day=date(result["general_reached"], lang)))
     if result["placed"] < int(seats):
-        st.markdown(t("movement.what_if_free", lang, waiting=number(result["waiting"], lang),
-                      free=number(int(seats) - result["placed"], lang)))
+        st.markdown(tn("movement.what_if_free", result["waiting"], lang,
+                       free=tn("movement.what_if_free_places", int(seats) - result["placed"], lang)))
     st.caption(t("movement.what_if_note", lang))
 
 

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from i18n import date, number, t
+from i18n import date, t, tn
 from engine.publication import zip_name
 from engine import store
 from engine.publication import publications
@@ -93,7 +93,7 @@ def changelog(meta: dict, lang: str) -> None:
         "sources": t("about.source", lang),
     })
     context.download(table, "publications.csv", lang)
-    st.caption(t("open_data.changelog_note", lang, n=number(len(found), lang)))
+    st.caption(tn("open_data.changelog_note", len(found), lang))
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context, labels, queries
-from i18n import date, number, t
+from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
 
 PER_PAGE = queries.QUEUE_PER_PAGE
@@ -181,7 +181,7 @@ def main() -> None:
                        icon=":material/chevron_right:", icon_position="right", width="stretch")
     whole = context.query(queries.queue_segment, region, locality, int(year))
     context.download(whole, f"queue_{year}.csv", lang, key="download:queue",
-                     help=t("queue.download_help", lang, size=number(size, lang)))
+                     help=tn("queue.download_help", size, lang))
 
 
 def place(region: str, locality: str) -> str:

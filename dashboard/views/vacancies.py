@@ -8,7 +8,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context, labels, queries
-from i18n import date, date_pattern, number, t
+from i18n import date, date_pattern, number, t, tn
 
 # Widget keys; the URL parameters are the part after the colon: ?district=…&language=kk
 REGION, DISTRICT, LANGUAGE = "vacancies:region", "vacancies:district", "vacancies:language"
@@ -52,7 +52,7 @@ def per_birth_year(per_year: pd.DataFrame, lang: str) -> None:
     # The table as the akimat published it: "2015 жылы туған балалар үшін 1240 бос орын".
     lines = [t("vacancies.for_year", lang, birth_year=row.birth_year, seats=number(row.seats, lang))
              for row in per_year.itertuples()]
-    lines.append(t("vacancies.in_all", lang, seats=number(per_year["seats"].sum(), lang)))
+    lines.append(tn("vacancies.in_all", per_year["seats"].sum(), lang))
     st.markdown("\n".join(f"- {line}" for line in lines[:-1]) + f"\n\n**{lines[-1]}**")
     st.dataframe(
         per_year,
