@@ -452,107 +452,19 @@ def queue_segment(cur: duckdb.DuckDBPyConnection, region: str, locality: str, bi
 
 
 # A number typed any way (case, spaces, Latin look-alikes) is matched on `number_key`.
-FIND = """
-SELECT a.application_number, a.region, a.locality, a.birth_year, a.status,
-       q.queue_number, q.status AS queue_status
-FROM applications AS a
-LEFT JOIN queue AS q USING (application_number)
-WHERE a.number_key = $key
-"""
-
-
-def find(cur: duckdb.DuckDBPyConnection, number: str) -> dict | None:
-    """Where an application is: its segment and queue number (None when not numbered)."""
-    from engine.application_number import normalise
-
-    row = cur.execute(FIND, {"key": normalise(number)}).fetchone()
-    if row is None:
-        return None
-    keys = ("application_number", "region", "locality", "birth_year", "status", "queue_number", "queue_status")
-    return dict(zip(keys, row))
-
-
 # --- queue movement -----------------------------------------------------------------------
 
-# The queue's length at the end of every week, for every birth year, in one set-based query.
-# It is the state of every application at an instant (open-data-format.md; the engine's
-# `state_at.sql`), written as spans: a status holds for instants t with since < t <= until,
-# where `since` is the event that set it and `until` the next status-bearing event (ties on
-# `at` broken by `seq`, like the engine's arg_max). Before its first status-bearing event an
-# application has `applications.status` once `status_at` has passed, `queued` before (and
-# always `applications.status` when `status_at` is empty). Q2: queued, notified, referred
-# and stop_list are numbered. Week k's instant is the end of its Sunday, $start + 7(k+1)
-# days, or the end of the publication's day ($until) for the last week.
-# Rather than matching every span with every week, a numbered span adds one from the first
-# week whose instant is after `since` and takes it away from the first week whose instant is
-# after `until`; a running sum over the weeks gives the count (one pass over the spans).
+# The queue's length at the end of every week, per birth year: the publication's own
+# `segment_movement` (engine/sql/segment_movement.sql, computed once at publication with the
+# numbering's spans, Q2), summed over the region's or locality's segments.
 QUEUE_LENGTH_BY_WEEK = """
-WITH apps AS (
-    SELECT application_number, birth_year, registered_at, status, status_at
-    FROM applications
-    WHERE registered_at < $until
-      AND ($region IS NULL OR region = $region)
-      AND ($locality IS NULL OR locality = $locality)
-),
-changes AS (
-    SELECT e.application_number, e."at", e.seq, e.status_after AS status
-    FROM events AS e SEMI JOIN apps USING (application_number)
-    WHERE e.status_after IS NOT NULL AND e."at" < $until
-),
-first_change AS (
-    SELECT application_number, min("at") AS first_at FROM changes GROUP BY application_number
-),
-event_spans AS (
-    SELECT application_number, "at" AS since,
-           lead("at") OVER (PARTITION BY application_number ORDER BY "at", seq) AS until,
-           status
-    FROM changes
-),
-spans AS (
-    SELECT a.birth_year, greatest(s.since, a.registered_at) AS since, s.until, s.status
-    FROM event_spans AS s JOIN apps AS a USING (application_number)
-    UNION ALL                                         -- before any event, status_at not reached
-    SELECT a.birth_year, a.registered_at, least(a.status_at, f.first_at), 'queued'
-    FROM apps AS a LEFT JOIN first_change AS f USING (application_number)
-    WHERE a.status_at IS NOT NULL
-    UNION ALL                                         -- before any event, status_at passed
-    SELECT a.birth_year, greatest(a.registered_at, a.status_at), f.first_at, a.status
-    FROM apps AS a LEFT JOIN first_change AS f USING (application_number)
-),
-weeks AS (
-    SELECT row_number() OVER (ORDER BY w) - 1 AS k, CAST(w AS DATE) AS week
-    FROM range($start, $until, INTERVAL 7 DAY) AS r(w)
-),
-numbered AS (                                                                      -- Q2
-    SELECT
-        birth_year,
-        -- the first week whose instant is after `since` (and after `until`: then it ends)
-        greatest(0, CAST(floor((epoch(since) - epoch($start)) / 604800) AS BIGINT)) AS k_in,
-        CASE WHEN until IS NULL OR until >= $until THEN NULL
-             ELSE greatest(0, CAST(floor((epoch(until) - epoch($start)) / 604800) AS BIGINT)) END AS k_out
-    FROM spans
-    WHERE is_numbered(status)
-      AND (until IS NULL OR until > since)
-      AND (until IS NULL OR until >= $start)
-),
-steps AS (
-    SELECT birth_year, k_in AS k, 1 AS step FROM numbered WHERE k_out IS NULL OR k_out > k_in
-    UNION ALL
-    SELECT birth_year, k_out, -1 FROM numbered WHERE k_out IS NOT NULL AND k_out > k_in
-),
-per_week AS (
-    SELECT birth_year, k, sum(step) AS step FROM steps GROUP BY birth_year, k
-),
-running AS (
-    SELECT w.week, y.birth_year,
-           sum(coalesce(p.step, 0)) OVER (PARTITION BY y.birth_year ORDER BY w.k) AS children
-    FROM weeks AS w
-    CROSS JOIN (SELECT DISTINCT birth_year FROM per_week) AS y
-    LEFT JOIN per_week AS p ON p.birth_year = y.birth_year AND p.k = w.k
-)
-SELECT week, birth_year, CAST(children AS BIGINT) AS children
-FROM running
-WHERE children > 0
+SELECT CAST(week AS TIMESTAMP) AS week, birth_year, CAST(sum(queue_length) AS BIGINT) AS children
+FROM segment_movement
+WHERE week >= CAST($start AS DATE) AND week < CAST($until AS DATE)
+  AND ($region IS NULL OR region = $region)
+  AND ($locality IS NULL OR locality = $locality)
+GROUP BY week, birth_year
+HAVING sum(queue_length) > 0
 ORDER BY week, birth_year DESC
 """
 
@@ -581,41 +493,31 @@ def queue_length_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None 
     return cur.execute(QUEUE_LENGTH_BY_WEEK, params).df()
 
 
-# What moved the queue each week: applications registered, notifications of a place,
-# referrals issued and enrolments.
+# What moved the queue each week, from `segment_movement`: applications registered,
+# notifications of a place, referrals issued (every channel) and enrolments; a week in which
+# nothing happened is a row of zeros.
 FLOWS_BY_WEEK = """
-WITH apps AS (
-    SELECT application_number, registered_at
-    FROM applications
+WITH weeks AS (
+    SELECT CAST(w AS DATE) AS week FROM range($start, $until, INTERVAL 7 DAY) AS r(w)
+),
+moved AS (
+    SELECT week,
+           sum(new_applications) AS new_applications,
+           sum(notifications) AS notifications,
+           sum(referrals_priority + referrals_free_choice + referrals_staff_child
+               + referrals_private_state_order) AS referrals,
+           sum(enrolments) AS enrolments
+    FROM segment_movement
     WHERE ($region IS NULL OR region = $region)
       AND ($locality IS NULL OR locality = $locality)
-),
-happened AS (
-    SELECT registered_at AS "at", 'new_applications' AS kind FROM apps
-    UNION ALL
-    SELECT e."at", CASE e.event WHEN 'notified' THEN 'notifications'
-                                WHEN 'referral_issued' THEN 'referrals'
-                                ELSE 'enrolments' END
-    FROM events AS e SEMI JOIN apps USING (application_number)
-    WHERE e.event IN ('notified', 'referral_issued', 'enrolled')
-),
-dated AS (                                            -- each to the Monday of its week
-    SELECT CAST(date_trunc('week', "at") AS DATE) AS week, kind
-    FROM happened
-    WHERE "at" >= $start AND "at" < $until
-),
-weeks AS (
-    SELECT CAST(w AS DATE) AS week FROM range($start, $until, INTERVAL 7 DAY) AS r(w)
+    GROUP BY week
 )
-SELECT
-    w.week,
-    count(d.kind) FILTER (WHERE d.kind = 'new_applications') AS new_applications,
-    count(d.kind) FILTER (WHERE d.kind = 'notifications') AS notifications,
-    count(d.kind) FILTER (WHERE d.kind = 'referrals') AS referrals,
-    count(d.kind) FILTER (WHERE d.kind = 'enrolments') AS enrolments
-FROM weeks AS w
-LEFT JOIN dated AS d USING (week)
-GROUP BY w.week
+SELECT CAST(w.week AS TIMESTAMP) AS week,
+       CAST(coalesce(m.new_applications, 0) AS BIGINT) AS new_applications,
+       CAST(coalesce(m.notifications, 0) AS BIGINT) AS notifications,
+       CAST(coalesce(m.referrals, 0) AS BIGINT) AS referrals,
+       CAST(coalesce(m.enrolments, 0) AS BIGINT) AS enrolments
+FROM weeks AS w LEFT JOIN moved AS m USING (week)
 ORDER BY w.week
 """
 

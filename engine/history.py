@@ -43,10 +43,11 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     snapshot's day); the document lists the days on which the number changed or the
     application entered or left the queue (`every_day`: every day, for tests).
     """
-    row = find(con, number)
-    if row is None:
+    found = find(con, number)
+    if found is None:
         return None
-    application_number, region, locality, birth_year, registered_at = row
+    application_number, region, locality, birth_year, registered_at = (
+        found[k] for k in ("application_number", "region", "locality", "birth_year", "registered_at"))
     if first and last and first > last:
         raise ValueError("the first day is after the last")
     # Nothing changes before the registration or after the data end: the days computed

@@ -34,13 +34,22 @@ def within_the_data(day: dt.date | None, as_of: dt.date) -> None:
         raise AfterTheData(day, as_of)
 
 
-def find(con: duckdb.DuckDBPyConnection, number: str):
-    """The application row for a number typed any way, or None."""
-    return con.execute(
-        """SELECT application_number, region, locality, birth_year, registered_at
-           FROM applications WHERE number_key = $key""",
-        {"key": normalise(number)},
-    ).fetchone()
+# An application found by its number as typed: the row kept for it at publication
+# (sql/lookups.sql), the one place every reader finds an application.
+FIND = """
+SELECT application_number, region, locality, birth_year, registered_at, status, privilege, queue_number
+FROM lookups WHERE number_key = $key
+"""
+
+
+def find(con: duckdb.DuckDBPyConnection, number: str) -> dict | None:
+    """The application a number typed any way names, as published: application_number,
+    region, locality, birth_year, registered_at, and at the snapshot's date its status,
+    privilege and queue_number (None when it holds no number, Q2); None when unknown."""
+    row = con.execute(FIND, {"key": normalise(number)}).fetchone()
+    return None if row is None else dict(zip(
+        ("application_number", "region", "locality", "birth_year", "registered_at", "status", "privilege",
+         "queue_number"), row))
 
 
 # Who stands ahead of a numbered application in its segment (Q1), by privilege class, at a
@@ -87,10 +96,11 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
             doc["ahead"] = None if doc["queue_number"] is None else dict(
                 zip(("extraordinary", "first", "none"), row[10:]))
         return doc
-    row = find(con, number)
-    if row is None:
+    found = find(con, number)
+    if found is None:
         return None
-    application_number, region, locality, birth_year, _ = row
+    application_number, region, locality, birth_year = (
+        found["application_number"], found["region"], found["locality"], found["birth_year"])
     segment = (region, locality, birth_year)
     # The state at the end of the day, with the registration time in force then; none: the
     # application did not exist yet (or, in a series, no list had shown it yet).

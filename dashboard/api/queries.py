@@ -15,7 +15,6 @@ import duckdb
 from dashboard import queries
 from engine import numbering
 from engine.disclosure import SUPPRESSED
-from engine.application_number import normalise
 
 
 def rows(cur: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> list[dict]:
@@ -128,16 +127,6 @@ WHERE region = $region AND locality = $locality AND birth_year = $birth_year
 def queue(cur, *, region: str, locality: str, birth_year: int, limit: int, offset: int):
     return page(cur, QUEUE, {"region": region, "locality": locality, "birth_year": birth_year},
                 "queue_number", limit, offset)
-
-
-def queue_place(cur, number: str):
-    """(region, locality, birth_year, queue_number) of a numbered application, or None."""
-    return cur.execute(
-        """SELECT q.region, q.locality, q.birth_year, q.queue_number
-           FROM applications AS a JOIN queue AS q USING (application_number)
-           WHERE a.number_key = $key""",
-        {"key": normalise(number)},
-    ).fetchone()
 
 
 # Queue length per segment (Q1) and privilege class, from the published `queue` table.

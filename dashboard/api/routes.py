@@ -115,10 +115,10 @@ def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict
     from engine.forecast import forecast
     from engine.lookup import find
 
-    row = find(cur, number)
-    if row is None:
+    found = find(cur, number)
+    if found is None:
         raise NotFound
-    return forecast(cur, row[0])
+    return forecast(cur, found["application_number"])
 
 
 def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
@@ -157,12 +157,15 @@ def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
 def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
     offset = p.offset
     if p.number is not None:
-        place = queries.queue_place(cur, p.number)
-        if place is None:  # unknown, or holds no number (Q2)
+        from engine.lookup import find
+
+        found = find(cur, p.number)
+        if found is None or found["queue_number"] is None:  # unknown, or holds no number (Q2)
             raise NotFound
-        region, locality, birth_year, queue_number = place
+        place = (found["region"], found["locality"], found["birth_year"])
+        region, locality, birth_year, queue_number = *place, found["queue_number"]
         asked = (p.region, p.locality, p.birth_year)
-        if any(a is not None and a != b for a, b in zip(asked, place[:3])):
+        if any(a is not None and a != b for a, b in zip(asked, place)):
             raise NotFound  # the application is not in the segment asked for
         offset = (queue_number - 1) // p.limit * p.limit
     else:

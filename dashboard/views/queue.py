@@ -15,6 +15,7 @@ import streamlit as st
 from dashboard import context, labels, queries
 from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
+from engine.lookup import find
 
 PER_PAGE = queries.QUEUE_PER_PAGE
 # Widget keys; the URL parameters are the part after the colon: ?region=…&locality=…
@@ -33,7 +34,7 @@ def first_visit() -> None:
 
 def jump_to_number(typed: str) -> dict | None:
     """Find `typed`; when it is numbered, show its segment at its page. Returns what was found."""
-    found = context.query(queries.find, typed) if is_well_formed(typed) else None
+    found = context.query(find, typed) if is_well_formed(typed) else None
     state = st.session_state
     if state.get(FOUND) != typed:  # a new search: go where it is
         state[FOUND] = typed
