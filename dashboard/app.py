@@ -12,7 +12,7 @@ import streamlit as st
 import i18n
 from dashboard import context, queries
 from i18n import t
-from dashboard.views import no_snapshot
+from dashboard.components import no_snapshot
 from engine.store import SnapshotUnavailable
 
 

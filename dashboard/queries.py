@@ -21,11 +21,11 @@ def meta(cur: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 # The public register, narrowed by the visitor's choices; a NULL filter keeps every row.
-# `name` is the name in the visitor's language, falling back to the other one; `announced`
-# is the number of places its vacancy bulletins announced (not an open-data column).
+# `name` is the name in the visitor's language, falling back to the other one; `seats`
+# is the number of places its vacancy bulletins announced (the sum of their `seats`).
 KINDERGARTENS = """
 WITH announced AS (
-    SELECT kindergarten_id, CAST(sum(seats) AS BIGINT) AS announced
+    SELECT kindergarten_id, CAST(sum(seats) AS BIGINT) AS seats
     FROM vacancies
     GROUP BY kindergarten_id
 )
@@ -45,7 +45,7 @@ SELECT
     k.capacity,
     k.phone,
     k.website,
-    coalesce(a.announced, 0) AS announced
+    coalesce(a.seats, 0) AS seats
 FROM kindergartens AS k
 LEFT JOIN announced AS a USING (kindergarten_id)
 WHERE ($name IS NULL
@@ -56,7 +56,7 @@ WHERE ($name IS NULL
   AND ($district IS NULL OR k.district = $district)
   AND ($language IS NULL OR list_contains(string_split(k.languages, '|'), $language))
   AND ($ownership IS NULL OR k.ownership = $ownership)
-  AND (NOT $with_places OR a.announced > 0)
+  AND (NOT $with_places OR a.seats > 0)
   AND ($id IS NULL OR k.kindergarten_id = $id)
 ORDER BY name, k.kindergarten_id
 """
@@ -194,8 +194,8 @@ waiting AS (
 ),
 announced AS (
     SELECT v.birth_year,
-           CAST(sum(v.seats) AS BIGINT) AS places,
-           CAST(coalesce(sum(v.seats) FILTER (WHERE v.kindergarten_id = $id), 0) AS BIGINT) AS places_here
+           CAST(sum(v.seats) AS BIGINT) AS seats,
+           CAST(coalesce(sum(v.seats) FILTER (WHERE v.kindergarten_id = $id), 0) AS BIGINT) AS seats_here
     FROM vacancies AS v
     JOIN kindergartens AS k USING (kindergarten_id)
     JOIN kg ON k.region = kg.region AND k.locality = kg.locality
@@ -204,9 +204,9 @@ announced AS (
 SELECT
     y.birth_year,
     coalesce(w.children, 0) AS children,
-    coalesce(a.places, 0) AS places,
-    coalesce(a.places_here, 0) AS places_here,
-    CASE WHEN coalesce(a.places, 0) > 0 THEN coalesce(w.children, 0) / a.places END AS children_per_place
+    coalesce(a.seats, 0) AS seats,
+    coalesce(a.seats_here, 0) AS seats_here,
+    CASE WHEN coalesce(a.seats, 0) > 0 THEN coalesce(w.children, 0) / a.seats END AS children_per_place
 FROM years AS y
 LEFT JOIN waiting AS w USING (birth_year)
 LEFT JOIN announced AS a USING (birth_year)
@@ -335,7 +335,7 @@ ORDER BY region, locality
 """
 
 
-def places(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def settlements(cur: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """Every (region, locality) pair of the snapshot."""
     return [tuple(r) for r in cur.execute(PLACES).fetchall()]
 
@@ -365,7 +365,7 @@ WITH bounds AS (
            CAST(date_trunc('year', CAST($day AS DATE)) AS TIMESTAMP) AS year_start,
            CAST($day AS DATE) + INTERVAL 1 DAY AS until
 ),
-places AS (
+announced AS (
     SELECT v.announced_at AS "at", v.seats
     FROM vacancies AS v JOIN kindergartens AS k USING (kindergarten_id)
     WHERE $region IS NULL OR k.region = $region
@@ -377,14 +377,14 @@ happened AS (
       AND ($region IS NULL OR a.region = $region)
 )
 SELECT 'month' AS period,
-       (SELECT coalesce(sum(seats), 0) FROM places, bounds WHERE "at" >= month_start AND "at" < until) AS places,
+       (SELECT coalesce(sum(seats), 0) FROM announced, bounds WHERE "at" >= month_start AND "at" < until) AS seats,
        (SELECT count(*) FROM happened, bounds
          WHERE event = 'referral_issued' AND "at" >= month_start AND "at" < until) AS referrals,
        (SELECT count(*) FROM happened, bounds
          WHERE event = 'enrolled' AND "at" >= month_start AND "at" < until) AS enrolments
 UNION ALL
 SELECT 'year',
-       (SELECT coalesce(sum(seats), 0) FROM places, bounds WHERE "at" >= year_start AND "at" < until),
+       (SELECT coalesce(sum(seats), 0) FROM announced, bounds WHERE "at" >= year_start AND "at" < until),
        (SELECT count(*) FROM happened, bounds
          WHERE event = 'referral_issued' AND "at" >= year_start AND "at" < until),
        (SELECT count(*) FROM happened, bounds
@@ -395,7 +395,7 @@ SELECT 'year',
 def activity(cur: duckdb.DuckDBPyConnection, day, region: str | None = None) -> pd.DataFrame:
     """Rows `month` and `year`: places announced, referrals issued, enrolments."""
     out = cur.execute(ACTIVITY, {"day": day, "region": region or None}).df()
-    return out.astype({"places": "int64", "referrals": "int64", "enrolments": "int64"})
+    return out.astype({"seats": "int64", "referrals": "int64", "enrolments": "int64"})
 
 
 # --- the public queue -----------------------------------------------------------------

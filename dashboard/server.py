@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context, open_data
+from dashboard import api, context, open_data_routes
 from engine import settings
 from engine.store import SnapshotUnavailable
 
@@ -90,7 +90,7 @@ def routes(home: str | Path) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
         return await health(home)
 
-    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data.routes(home)]
+    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data_routes.routes(home)]
 
 
 # Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,

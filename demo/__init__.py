@@ -78,7 +78,7 @@ at random; children still in the queue on their `max_age` birthday get `aged_out
 
 The rule values (windows, validity, stop-list, ages, the Q3 ratio) are not the demo's own:
 they are the engine ruleset the preset names (`engine/rulesets/*.toml`, read by
-demo/rules.py, which refuses a ruleset the simulation does not obey).
+demo/ruleset_values.py, which refuses a ruleset the simulation does not obey).
 
 Modules, one concept each: presets.py (places, sizes, dates), rules.py (the engine's rule
 values), simulation.py (the steps in order), kindergartens.py (organisations), timeline.py

@@ -1,6 +1,6 @@
 """The demo presets: places, sizes, shares and dates (documented, with sources, in `demo`).
 
-The rule values come from the engine ruleset a preset names (demo.rules); what is here is
+The rule values come from the engine ruleset a preset names (demo.ruleset_values); what is here is
 the simulation's own: how many, how often, when.
 """
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 
 # The rules each preset obeys are an engine ruleset (engine/rulesets/*.toml), named here and
-# read by demo.rules; dataset.json names it too.
+# read by demo.ruleset_values; dataset.json names it too.
 # Astana, spring 2017 (seed 000): 15 working days to choose.
 ASTANA_2017 = "astana-2017"
 # Almaty's unified queue (seed 004) under the national portal's instructions of the time
@@ -53,7 +53,7 @@ class Wave:
 class Preset:
     name: str
     seed: int
-    ruleset: str  # the engine ruleset the simulation obeys (demo.rules)
+    ruleset: str  # the engine ruleset the simulation obeys (demo.ruleset_values)
     title: str
     region: str  # dataset.json region
     exported_at: str  # ISO local time of the export; events cover the year before it

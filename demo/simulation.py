@@ -28,11 +28,11 @@ import pyarrow.compute as pc
 from engine.workdays import HOUR, WorkCalendar, to_day, to_seconds
 from demo.allocation import Allocation
 from demo.event_log import EventLogs
-from demo.kindergartens import Kindergartens
+from demo.organisations import Kindergartens
 from demo.planting import Planting
 from demo.presets import Preset
 from demo.referrals import Referrals
-from demo.rules import read_rules
+from demo.ruleset_values import read_rules
 from demo.tables import Tables
 from demo.timeline import Timeline
 

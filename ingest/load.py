@@ -1,6 +1,6 @@
 """From files as they come to the canonical tables, validated in bulk.
 
-Each file is read (readers.py), its headers are mapped to canonical names (labels.toml and
+Each file is read (readers.py), its headers are mapped to canonical names (vocabulary.toml and
 an optional mapping file), personal-data columns are dropped, labels are mapped to
 canonical values, and every value is typed in one SQL statement per file. Validation is a
 set of SQL queries over the typed tables; each problem names file, row and column.
@@ -20,7 +20,7 @@ import pyarrow as pa
 from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
 from engine.application_number import MAX_LENGTH, WELL_FORMED, normalise_sql
 from ingest import privacy
-from ingest.labels import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
+from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest.mapping import Mapping
 from ingest.problems import SHOWN, BadInput, Problem
 from ingest.readers import quote_ident as q

@@ -20,7 +20,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from engine.schema import TABLES
-from ingest.labels import column_synonyms, header_key
+from ingest.vocabulary import column_synonyms, header_key
 from ingest.privacy import is_personal
 from ingest.problems import BadInput, Problem
 
@@ -86,7 +86,7 @@ def publishes_personal_header(table: str, header: str, column: str) -> bool:
     """A header that names a person's data (privacy.is_personal) sent to a published column,
     unless the column is made for it: an institution's own contact (`Table.institutional`),
     the child's birth date (published only as the year), or a header the format itself
-    accepts for that column (labels.toml: "Дата рождения", "Адрес", "name")."""
+    accepts for that column (vocabulary.toml: "Дата рождения", "Адрес", "name")."""
     spec = TABLES[table]
     return (is_personal(header) and column not in spec.institutional and not spec.column(column).personal
             and column_synonyms().get(header_key(header)) != column)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.labels import header_key
+from ingest.vocabulary import header_key
 
 PERSONAL = re.compile(
     r"""

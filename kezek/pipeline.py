@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import audit, forecast, movement, numbering
+from engine import audit, forecast, numbering, segment_movement
 from engine.application_number import normalise_sql
 from engine.ruleset import rulesets
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
@@ -223,7 +223,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         for table, column in (("applications", "number_key"), ("queue", "application_number"),
                               ("lookups", "number_key")):
             con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
-        movement.create_segment_movement(con, as_of, "snap.segment_movement")
+        segment_movement.create(con, as_of, "snap.segment_movement")
         forecast.create_backtest(con, as_of, "snap.forecast_backtest")
         published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
         meta = {

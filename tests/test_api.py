@@ -48,7 +48,7 @@ with warnings.catch_warnings():  # Starlette would rather have httpx2; httpx is 
 from conftest import application, kindergarten, vacancy, write_dataset
 from dashboard import server
 from dashboard.api import OPERATIONS, models
-from dashboard.api import queries as api_queries
+from dashboard.api import answers as api_answers
 from dashboard.api.routes import PREFIX
 from engine.lookup import lookup
 from engine.store import current, open_snapshot
@@ -550,7 +550,7 @@ def test_failure_is_500_without_a_traceback(api, monkeypatch, caplog):
     def broken(*args, **kwargs):
         raise RuntimeError("secret internals at /srv/kezek/engine.py line 42")
 
-    monkeypatch.setattr(api_queries, "kindergartens", broken)
+    monkeypatch.setattr(api_answers, "kindergartens", broken)
     with caplog.at_level(logging.ERROR, logger="kezek.api"):
         response = api.get(url("/kindergartens"))
     assert (response.status_code, response.json()) == (500, {"error": "internal"})

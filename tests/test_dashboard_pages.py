@@ -98,8 +98,8 @@ def test_overview_counts_the_queue_and_this_months_and_years_places(published, m
     assert d("2018-08-01", lang) in page and d("2018-01-01", lang) in page  # since when
     files = dict(downloads)
     assert read_csv(files["activity.csv"]).to_dict("records") == [
-        {"period": "month", "places": "1", "referrals": "1", "enrolments": "1"},
-        {"period": "year", "places": "1345", "referrals": "3", "enrolments": "2"},
+        {"period": "month", "seats": "1", "referrals": "1", "enrolments": "1"},
+        {"period": "year", "seats": "1345", "referrals": "3", "enrolments": "2"},
     ]
     assert len(read_csv(files["queue_by_region_and_birth_year.csv"])) == 3
     # freshness: the newest application, status change and bulletin
@@ -296,7 +296,7 @@ def test_kindergarten_card_from_a_shared_link(published, monkeypatch, downloads,
     assert set(groups["program"]) == {"Біртұтас тәрбие"}
     assert bulletins["bulletin_id"].tolist() == ["B1", "B3", "B8", "B9"]  # oldest first
     assert bulletins["seats"].tolist() == [1000, 2000, 2, 1]
-    assert list(zip(pressure["birth_year"], pressure["children"], pressure["places"], pressure["places_here"])) == [
+    assert list(zip(pressure["birth_year"], pressure["children"], pressure["seats"], pressure["seats_here"])) == [
         (2016, 6, 3, 3), (2015, 2, 1240, 1000), (2014, 0, 2233, 2000)]
     page = texts(at).replace(NBSP, " ")
     for line in PRESSURE[lang]:
@@ -379,7 +379,7 @@ MOVED = "УО.2018.000032.1"  # Қосшы, born 2016: number 3, then 2 on 01.08
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_lookup_explains_why_the_number_changed(published, monkeypatch, downloads, lang):
-    from dashboard.views import history
+    from dashboard.components import history_panel as history
 
     at = visit(published, monkeypatch, page="lookup", lang=lang, app=MOVED)
     assert i18n.t("history.title", lang) in [h.value for h in at.subheader]

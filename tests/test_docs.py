@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from engine import dictionary
+from engine import format_dictionary
 from engine.schema import TABLES
 from kezek.cli import parser
 
@@ -11,15 +11,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_format_dictionary_is_current():
-    assert (ROOT / "docs" / "format.md").read_text(encoding="utf-8") == dictionary.markdown(), (
-        "docs/format.md is stale: run `.venv/bin/python -m engine.dictionary > docs/format.md`")
+    assert (ROOT / "docs" / "format.md").read_text(encoding="utf-8") == format_dictionary.markdown(), (
+        "docs/format.md is stale: run `.venv/bin/python -m engine.format_dictionary > docs/format.md`")
 
 
 def test_open_data_dictionary_is_current():
-    from kezek import dictionary as open_data
+    from kezek import export_dictionary as open_data
 
     assert (ROOT / "docs" / "open-data.md").read_text(encoding="utf-8") == open_data.markdown(), (
-        "docs/open-data.md is stale: run `.venv/bin/python -m kezek.dictionary > docs/open-data.md`")
+        "docs/open-data.md is stale: run `.venv/bin/python -m kezek.export_dictionary > docs/open-data.md`")
 
 
 def test_every_column_has_a_description():

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from engine import ruleset
 from engine.workdays import WorkCalendar, create_calendar, from_day, to_day
 from demo import PRESETS
-from demo.rules import UnsimulatedRule, read_rules
+from demo.ruleset_values import UnsimulatedRule, read_rules
 
 FILES = sorted(p for p in resources.files("engine").joinpath("rulesets").iterdir()
                if p.name.endswith(".toml") and p.name not in ("parameters.toml", "sources.toml"))
@@ -96,7 +96,7 @@ def test_periods_cover_all_time_without_gaps():
 
 
 # The demo keeps no rule values of its own: it reads the ruleset its preset names
-# (demo/rules.py). Checking that its values equal the engine's would now be a tautology;
+# (demo/ruleset_values.py). Checking that its values equal the engine's would now be a tautology;
 # what can still go wrong is a preset naming a ruleset the simulation does not obey, or a
 # ruleset edited into one it cannot simulate. tests/test_demo.py checks the generated
 # data against the engine's values, and tests/test_audit_demo.py replays them under it.

@@ -32,7 +32,7 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard import context
 from engine import settings
-from dashboard.api import models, openapi, queries
+from dashboard.api import answers, models, openapi
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
 from engine.lookup import AfterTheData, lookup, within_the_data
@@ -123,18 +123,18 @@ def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict
 
 def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
     _in_order(p)
-    total, items = queries.segment_movement(cur, region=p.region, locality=p.locality, birth_year=p.birth_year,
+    total, items = answers.segment_movement(cur, region=p.region, locality=p.locality, birth_year=p.birth_year,
                                             first=p.from_, last=p.to, limit=p.limit, offset=p.offset)
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
 
 def kindergartens(cur, p: models.KindergartenParameters) -> dict:
-    total, items = queries.kindergartens(cur, **p.model_dump())
+    total, items = answers.kindergartens(cur, **p.model_dump())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
 
 def kindergarten(cur, p: models.NoParameters, kindergarten_id: str) -> dict:
-    doc = queries.kindergarten(cur, kindergarten_id)
+    doc = answers.kindergarten(cur, kindergarten_id)
     if doc is None:
         raise NotFound
     return doc
@@ -142,16 +142,16 @@ def kindergarten(cur, p: models.NoParameters, kindergarten_id: str) -> dict:
 
 def vacancies(cur, p: models.VacancyParameters) -> dict:
     _in_order(p)
-    total, items = queries.vacancies(cur, **p.model_dump())
+    total, items = answers.vacancies(cur, **p.model_dump())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
 
 def vacancies_by_birth_year(cur, p: models.BulletinParameters) -> list[dict]:
-    return queries.vacancies_by_birth_year(cur, **p.model_dump())
+    return answers.vacancies_by_birth_year(cur, **p.model_dump())
 
 
 def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
-    return queries.queue_by_segment(cur, **p.model_dump())
+    return answers.queue_by_segment(cur, **p.model_dump())
 
 
 def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
@@ -174,7 +174,7 @@ def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
         if p.birth_year is None:
             raise BadRequest("birth_year", "required unless `number` is given")
         region, locality, birth_year = p.region, p.locality or p.region, p.birth_year
-    total, items = queries.queue(cur, region=region, locality=locality, birth_year=birth_year,
+    total, items = answers.queue(cur, region=region, locality=locality, birth_year=birth_year,
                                  limit=p.limit, offset=offset)
     return {"total": total, "limit": p.limit, "offset": offset, "as_of": snapshot.as_of,
             "region": region, "locality": locality, "birth_year": birth_year, "items": items}

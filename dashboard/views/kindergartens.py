@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboard import context, labels, queries
 from i18n import number, t
-from dashboard.views import kindergarten_card
+from dashboard.components import kindergarten_card
 
 # Widget keys, which are also the URL parameters:
 # ?q=…&region=…&locality=…&district=…&language=kk&ownership=state&has_vacancies=1&kg=ID
@@ -71,7 +71,7 @@ def table(shown: pd.DataFrame, lang: str) -> None:
         view,
         hide_index=True,
         column_order=["name", *(["locality"] if several else []), "district", "address", "ownership",
-                      "languages", "capacity", "announced", "phone"],
+                      "languages", "capacity", "seats", "phone"],
         column_config={
             "name": t("column.name", lang),
             "locality": t("column.locality", lang),
@@ -80,7 +80,7 @@ def table(shown: pd.DataFrame, lang: str) -> None:
             "ownership": t("column.ownership", lang),
             "languages": t("column.languages", lang),
             "capacity": st.column_config.NumberColumn(t("column.capacity", lang), format="%d"),
-            "announced": st.column_config.NumberColumn(t("column.announced", lang), format="%d",
+            "seats": st.column_config.NumberColumn(t("column.announced", lang), format="%d",
                                                        help=t("kindergartens.announced_help", lang)),
             "phone": t("column.phone", lang),
         },
@@ -172,7 +172,7 @@ def main() -> None:
             map_of(shown, lang)
     st.download_button(
         t("download.csv", lang),
-        data=context.csv_bytes(shown.drop(columns=["name", "announced"])),
+        data=context.csv_bytes(shown.drop(columns=["name", "seats"])),
         file_name="kindergartens.csv",
         mime="text/csv",
         on_click="ignore",

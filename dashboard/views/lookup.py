@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import context, labels, queries
-from dashboard.views import forecast, history
+from dashboard.components import forecast_panel, history_panel
 from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
@@ -57,8 +57,8 @@ def show(doc: dict, lang: str) -> None:
     if doc["in_queue"] and doc["queue_number"] is not None:
         who_is_ahead(doc, lang)
     st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
-    history.show(doc, lang)
-    forecast.show(doc, lang)
+    history_panel.show(doc, lang)
+    forecast_panel.show(doc, lang)
 
 
 def who_is_ahead(doc: dict, lang: str) -> None:

@@ -28,15 +28,15 @@ FLOWS = {
 
 def filters(lang: str) -> tuple[str, str, int | None]:
     """Region and settlement (when the data hold more than one) and the period."""
-    places = context.query(queries.places)
-    regions = sorted({r for r, _ in places})
+    settlements = context.query(queries.settlements)
+    regions = sorted({r for r, _ in settlements})
     everything = t("filter.all", lang)
-    columns = iter(st.columns(3 if len(places) > 1 else 2))
+    columns = iter(st.columns(3 if len(settlements) > 1 else 2))
     region = locality = ""
-    if len(places) > 1:
+    if len(settlements) > 1:
         region = context.select(next(columns), t("filter.region", lang), regions, key=REGION, param="region",
                                 everything=everything)
-        localities = sorted({loc for r, loc in places if not region or r == region})
+        localities = sorted({loc for r, loc in settlements if not region or r == region})
         locality = context.select(next(columns), t("filter.locality", lang), localities, key=LOCALITY,
                                   param="locality", everything=everything)
     period = context.select(next(columns), t("movement.period", lang), list(PERIODS), key=WEEKS,
@@ -113,9 +113,9 @@ def one_place(region: str, locality: str, lang: str) -> tuple[str, str] | None:
     choose one) when there are several."""
     if region and locality:
         return region, locality
-    places = context.query(queries.places)
-    if len(places) == 1:
-        return places[0]
+    settlements = context.query(queries.settlements)
+    if len(settlements) == 1:
+        return settlements[0]
     st.info(t("movement.what_if_choose_place", lang))
     return None
 

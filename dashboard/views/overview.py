@@ -22,7 +22,7 @@ def legacy_lookup_link() -> None:
 
 
 def region_filter(lang: str) -> str:
-    regions = sorted({region for region, _ in context.query(queries.places)})
+    regions = sorted({region for region, _ in context.query(queries.settlements)})
     if len(regions) < 2:
         return ""
     return context.select(st, t("filter.region", lang), regions, key=REGION, param="region",
@@ -78,7 +78,7 @@ def activity_table(activity: pd.DataFrame, lang: str, day: dt.date) -> None:
     month, year = (activity.set_index("period").loc[p] for p in ("month", "year"))
     month_start, year_start = day.replace(day=1), day.replace(month=1, day=1)
     rows = [
-        (t("overview.places", lang), month["places"], year["places"]),
+        (t("overview.places", lang), month["seats"], year["seats"]),
         (t("overview.referrals", lang), month["referrals"], year["referrals"]),
         (t("overview.enrolments", lang), month["enrolments"], year["enrolments"]),
     ]

@@ -1,5 +1,5 @@
 """The data dictionary of the open-data export, generated from engine/resources.py and the
-catalogs: `python -m kezek.dictionary > docs/open-data.md`; a test fails when it is stale.
+catalogs: `python -m kezek.export_dictionary > docs/open-data.md`; a test fails when it is stale.
 The dashboard's About page shows the same entries."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def constraints(column) -> str:
 def markdown() -> str:
     layout = LAYOUT.split("\n\n")[1]
     out = ["# Kezek open data: the tables of `kezek export`", "",
-           "Generated from `engine/resources.py` by `python -m kezek.dictionary`; do not edit by hand.",
+           "Generated from `engine/resources.py` by `python -m kezek.export_dictionary`; do not edit by hand.",
            "The same Table Schemas are in each export's `datapackage.json` (Frictionless Data Package).", "",
            "```", layout.strip("\n"), "```", ""]
     for r in RESOURCES.values():

@@ -111,9 +111,9 @@ def pressure(row: pd.Series, lang: str) -> None:
     place = row["locality"] if row["locality"] == row["region"] else f"{row['locality']}, {row['region']}"
     lines = []
     for r in found.itertuples():
-        if r.places:
+        if r.seats:
             lines.append(tn("card.pressure_line", r.children, lang, birth_year=r.birth_year, place=context.md(place),
-                            places=number(r.places, lang),
+                            places=number(r.seats, lang),
                            ratio=ratio(r.children_per_place, lang)))
         else:
             lines.append(tn("card.pressure_no_places", r.children, lang, birth_year=r.birth_year,
@@ -124,8 +124,8 @@ def pressure(row: pd.Series, lang: str) -> None:
                  hide_index=True, column_config={
                      "birth_year": st.column_config.NumberColumn(t("column.birth_year", lang), format="%d"),
                      "children": st.column_config.NumberColumn(t("column.children", lang), format="%d"),
-                     "places": st.column_config.NumberColumn(t("column.places_segment", lang), format="%d"),
-                     "places_here": st.column_config.NumberColumn(t("column.places_here", lang), format="%d"),
+                     "seats": st.column_config.NumberColumn(t("column.places_segment", lang), format="%d"),
+                     "seats_here": st.column_config.NumberColumn(t("column.places_here", lang), format="%d"),
                      "children_per_place": t("column.children_per_place", lang),
                  })
     context.download(found, f"queue_pressure_{row['kindergarten_id']}.csv", lang, key="download:card-pressure")

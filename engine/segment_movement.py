@@ -10,7 +10,7 @@ import duckdb
 from engine import numbering
 
 
-def create_segment_movement(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "segment_movement") -> None:
+def create(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "segment_movement") -> None:
     """The table of every segment's weeks up to the end of `as_of`, in a stable order."""
     con.execute(
         f"CREATE TABLE {table} AS SELECT * FROM ({numbering.with_spans('segment_movement')}) "

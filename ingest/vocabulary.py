@@ -1,4 +1,4 @@
-"""Russian and Kazakh headers and labels (labels.toml) mapped to canonical names."""
+"""Russian and Kazakh headers and labels (vocabulary.toml) mapped to canonical names."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from importlib import resources
 
 from engine.schema import TABLES
 
-# Which label domain of labels.toml the values of a canonical column come from.
+# Which label domain of vocabulary.toml the values of a canonical column come from.
 VALUE_DOMAIN = {
     "privilege": "privilege",
     "status": "status",
@@ -26,7 +26,7 @@ def header_key(header: str) -> str:
 
 @cache
 def _labels() -> dict:
-    return tomllib.loads(resources.files("ingest").joinpath("labels.toml").read_text(encoding="utf-8"))
+    return tomllib.loads(resources.files("ingest").joinpath("vocabulary.toml").read_text(encoding="utf-8"))
 
 
 @cache

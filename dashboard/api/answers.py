@@ -38,7 +38,7 @@ def page(cur: duckdb.DuckDBPyConnection, sql: str, params: dict, order: str, lim
 KINDERGARTENS = f"""
 WITH register AS ({queries.KINDERGARTENS}),
 offers AS (SELECT kindergarten_id, count(*) AS bulletins FROM vacancies GROUP BY kindergarten_id)
-SELECT r.* EXCLUDE (name, announced), coalesce(o.bulletins, 0) AS bulletins, r.announced AS seats
+SELECT r.* EXCLUDE (name, seats), coalesce(o.bulletins, 0) AS bulletins, r.seats
 FROM register AS r
 LEFT JOIN offers AS o USING (kindergarten_id)
 WHERE ($has_vacancies IS NULL OR (o.bulletins IS NOT NULL) = $has_vacancies)

@@ -1,6 +1,6 @@
 """The data dictionary of the format, generated from engine/schema.py.
 
-`python -m engine.dictionary > docs/format.md`; a test fails when the file is stale.
+`python -m engine.format_dictionary > docs/format.md`; a test fails when the file is stale.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ def markdown() -> str:
     out = [
         f"# Kezek open-data format, version {FORMAT_VERSION}: tables and columns",
         "",
-        "Generated from `engine/schema.py` by `python -m engine.dictionary`; do not edit by hand.",
+        "Generated from `engine/schema.py` by `python -m engine.format_dictionary`; do not edit by hand.",
         "The full contract, with encodings, date styles and the Russian and Kazakh headers, is",
-        "[open-data-format.md](open-data-format.md); the headers and labels Kezek accepts are in `ingest/labels.toml`.",
+        "[open-data-format.md](open-data-format.md); the headers and labels Kezek accepts are in `ingest/vocabulary.toml`.",
         "",
     ]
     for table in TABLES.values():

@@ -1,0 +1,1 @@
+"""Parts that several pages draw: a forecast, a history, a kindergarten card, the notice shown while nothing is published."""
