@@ -3,6 +3,12 @@
 -- all call these, so that a rule cannot read one way in one place and another elsewhere.
 -- `{schema}` is where they are created (the snapshot being built, or a test's database).
 
+-- Q1: the applications of one segment (region, locality, birth year); a NULL argument
+-- keeps every value of its column (all NULL: every application).
+CREATE OR REPLACE MACRO {schema}segment_applications(r, l, y) AS TABLE
+    SELECT * FROM applications
+    WHERE (r IS NULL OR region = r) AND (l IS NULL OR locality = l) AND (y IS NULL OR birth_year = y);
+
 -- Q2: an application with this status holds a queue number.
 CREATE OR REPLACE MACRO {schema}is_numbered(status) AS status IN {numbered_statuses};
 

@@ -3,12 +3,7 @@
 -- same state as state_at.sql gives at any instant, with the registration time in force then
 -- (a series may change it: `registration_changed`). $region, $locality, $birth_year narrow
 -- it to one segment (Q1); NULL: every application.
-WITH segment AS (
-    SELECT * FROM applications
-    WHERE ($region IS NULL OR region = $region)
-      AND ($locality IS NULL OR locality = $locality)
-      AND ($birth_year IS NULL OR birth_year = $birth_year)
-),
+WITH segment AS (SELECT * FROM segment_applications($region, $locality, $birth_year)),  -- Q1
 series AS (                                                         -- a series: when a list first showed
     SELECT application_number,                                      -- it, and the registration times a
            min(seen_in) FILTER (WHERE event = 'registered') AS first_seen,  -- later list changed

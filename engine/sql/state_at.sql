@@ -2,12 +2,7 @@
 -- application at an instant"), with the registration time in force then (a series may change
 -- it later: `registration_changed`). $until is exclusive: the end of day D is D + 1 day 00:00.
 -- The caller may narrow `apps` to one segment ($region, $locality, $birth_year NULL = all).
-WITH segment AS (
-    SELECT * FROM applications
-    WHERE ($region IS NULL OR region = $region)
-      AND ($locality IS NULL OR locality = $locality)
-      AND ($birth_year IS NULL OR birth_year = $birth_year)
-),
+WITH segment AS (SELECT * FROM segment_applications($region, $locality, $birth_year)),  -- Q1
 series AS (                                                        -- a series: when a list first showed
     SELECT application_number,                                     -- it, and the registration time that a
            min(seen_in) FILTER (WHERE event = 'registered') AS first_seen,  -- change after the instant
