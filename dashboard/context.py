@@ -7,6 +7,7 @@ own cursor, because Streamlit runs sessions in threads.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -250,6 +251,9 @@ def header(title: str, intro: str, lang: str) -> dict[str, str]:
     ))
     if meta.get("observed_since"):  # a series: observed from its first snapshot, not before
         st.caption(i18n.t("page.observed_since", lang, since=i18n.date(meta["observed_since"][:10], lang)))
+    if meta.get("rules_unknown"):  # no ruleset covers these regions: nothing there is judged by rules
+        st.warning(i18n.t("page.rules_unknown", lang, regions=md(", ".join(json.loads(meta["rules_unknown"])))),
+                   icon=":material/help:")
     return meta
 
 

@@ -7,8 +7,10 @@ public page or a legal act). The engine asks `value(parameter, region, instant)`
 
 Which ruleset holds: the one `dataset.json` names (`ruleset`), for the whole dataset;
 otherwise, per region and instant, the ruleset of that region or of the whole country
-(`regions = ["*"]`) in force latest (`in_force_from` ≤ instant), a regional one winning a
-tie; before any is in force, the earliest that covers the region.
+(`regions = ["KZ"]`: every region of that country in regions.toml) in force latest
+(`in_force_from` ≤ instant), a regional one winning a tie; before any is in force, the
+earliest that covers the region. No ruleset covers a region outside them (Vilnius): its
+rules are not known, and nothing there is numbered or judged by rules.
 
     >>> import datetime as dt
     >>> value("choice_window", "Астана", dt.datetime(2017, 4, 10, 9)).value
@@ -31,6 +33,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FOLDER = "rulesets"
+# The files of the folder that are catalogues, not rulesets: what the parameters mean, the
+# sources they cite, the regions a ruleset may name.
+CATALOGS = ("parameters.toml", "sources.toml", "regions.toml")
 NONE = "none"  # value of a parameter whose rule does not exist in a ruleset
 FAR_PAST = dt.datetime(1900, 1, 1)
 FAR_FUTURE = dt.datetime(9999, 1, 1)
@@ -111,7 +116,13 @@ class Ruleset(BaseModel):
         return self
 
     def covers(self, region: str) -> bool:
-        return "*" in self.regions or region in self.regions
+        """Whether the ruleset holds in `region`, named as a dataset names it (regions.toml)."""
+        return "*" in self.regions or region_key(region) in covered_names(tuple(self.regions))
+
+    @property
+    def national(self) -> bool:
+        """A ruleset of a whole country (or of anywhere), which a regional one overrides."""
+        return "*" in self.regions or any(r in region_catalog()["countries"] for r in self.regions)
 
     def value(self, parameter: str, instant: dt.datetime | dt.date) -> DatedValue:
         """The value in force at `instant`; before its first `from`, the first value (a
@@ -123,6 +134,30 @@ class Ruleset(BaseModel):
             if v.start <= day:
                 current = v
         return current
+
+
+def region_key(name: str) -> str:
+    """A region's name as compared: case and spacing do not count, nor ё against е."""
+    return " ".join(str(name).casefold().replace("ё", "е").split())
+
+
+@cache
+def region_catalog() -> dict[str, Any]:
+    return _read_toml("regions.toml")
+
+
+@cache
+def covered_names(regions: tuple[str, ...]) -> frozenset[str]:
+    """Every name of the regions a ruleset lists: a country (regions.toml's countries) stands
+    for all its regions, a region for all its names, any other text for itself."""
+    catalog = region_catalog()
+    names: set[str] = set()
+    for entry in regions:
+        ids = catalog["countries"][entry]["regions"] if entry in catalog["countries"] else [
+            rid for rid, spelled in catalog["regions"].items() if region_key(entry) in map(region_key, spelled)]
+        names.update(region_key(n) for rid in ids for n in catalog["regions"][rid])
+        names.add(region_key(entry))
+    return frozenset(names)
 
 
 def _read_toml(name: str) -> dict[str, Any]:
@@ -165,7 +200,7 @@ def rulesets() -> dict[str, Ruleset]:
     """Every ruleset file, by name."""
     out = {}
     for entry in sorted(resources.files("engine").joinpath(FOLDER).iterdir(), key=lambda p: p.name):
-        if entry.name.endswith(".toml") and entry.name not in ("parameters.toml", "sources.toml"):
+        if entry.name.endswith(".toml") and entry.name not in CATALOGS:
             ruleset = parse_ruleset(tomllib.loads(entry.read_text(encoding="utf-8")))
             if entry.name != f"{ruleset.name}.toml":
                 raise ValueError(f"{entry.name} holds ruleset {ruleset.name!r}: name the file after it")
@@ -180,30 +215,41 @@ def get(name: str) -> Ruleset:
         raise KeyError(f"unknown ruleset {name!r}; known: {', '.join(rulesets())}") from None
 
 
-def select(region: str, instant: dt.datetime | dt.date) -> Ruleset:
-    """The ruleset in force for `region` at `instant` (no ruleset named by the dataset)."""
+def select(region: str, instant: dt.datetime | dt.date) -> Ruleset | None:
+    """The ruleset in force for `region` at `instant` (no ruleset named by the dataset);
+    None where no ruleset covers the region: its rules are not known."""
     day = instant.date() if isinstance(instant, dt.datetime) else instant
     covering = [r for r in rulesets().values() if r.covers(region)]
+    if not covering:
+        return None
     started = [r for r in covering if r.in_force_from <= day]
     pool = started or covering
     pick = max if started else min
 
     def key(r: Ruleset):
-        return (r.in_force_from, "*" not in r.regions) if started else (r.in_force_from, "*" in r.regions)
+        return (r.in_force_from, not r.national) if started else (r.in_force_from, r.national)
 
     return pick(pool, key=key)
+
+
+def unknown_regions(regions: list[str], ruleset: str | Ruleset | None = None) -> list[str]:
+    """The regions whose rules Kezek does not know: no ruleset named by the dataset, and none
+    of the rulesets covers them."""
+    return [] if ruleset else sorted({r for r in regions if not any(s.covers(r) for s in rulesets().values())})
 
 
 def value(parameter: str, region: str, instant: dt.datetime | dt.date, ruleset: str | None = None) -> DatedValue:
     """Value of `parameter` for `region` at `instant`, under `ruleset` if one is named."""
     chosen = get(ruleset) if ruleset else select(region, instant)
+    if chosen is None:
+        raise KeyError(f"no ruleset covers the region {region!r}")
     return chosen.value(parameter, instant)
 
 
 def periods(regions: list[str], ruleset: str | Ruleset | None = None) -> list[dict[str, Any]]:
     """Rows (region, valid_from, valid_until, ruleset, one column per parameter and its unit)
-    in which every parameter is constant, covering all time for each region: the table of
-    rules in force that numbering and the audit apply. `ruleset`: the one the dataset names
+    in which every parameter is constant, covering all time for each region whose rules are
+    known (none for the others): the table of rules in force that numbering and the audit apply. `ruleset`: the one the dataset names
     (a built-in one's name, or a publisher's own, read from its file), for all of it."""
     specs = parameter_specs()
     rows = []
@@ -212,7 +258,9 @@ def periods(regions: list[str], ruleset: str | Ruleset | None = None) -> list[di
             plan = [(FAR_PAST.date(), ruleset if isinstance(ruleset, Ruleset) else get(ruleset))]
         else:
             covering = sorted((r for r in rulesets().values() if r.covers(region)),
-                              key=lambda r: (r.in_force_from, "*" not in r.regions))
+                              key=lambda r: (r.in_force_from, not r.national))
+            if not covering:  # rules not known there: no period, nothing applied
+                continue
             plan, seen = [], set()
             for r in covering:  # a ruleset holds from its start until the next one starts
                 if r.in_force_from in seen:

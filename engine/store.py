@@ -94,18 +94,20 @@ class Snapshot:
     as_of: dt.date
     tables: frozenset[str]
     lookups: object | None = field(default=None, compare=False, repr=False)
+    rules_unknown: tuple[str, ...] = ()  # regions no ruleset covers (engine/ruleset.py)
 
 
 def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> Snapshot:
     """The snapshot `con` reads; with `hold_lookups`, its `lookups` loaded into memory."""
-    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of')").fetchall())
+    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of', 'rules_unknown')").fetchall())
     tables = frozenset(n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
     lookups = None
     if hold_lookups and "lookups" in tables:
         from engine.lookup_index import LookupIndex
 
         lookups = LookupIndex.load(con)
-    return Snapshot(meta["snapshot"], dt.date.fromisoformat(meta["as_of"]), tables, lookups)
+    return Snapshot(meta["snapshot"], dt.date.fromisoformat(meta["as_of"]), tables, lookups,
+                    tuple(json.loads(meta.get("rules_unknown") or "[]")))
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

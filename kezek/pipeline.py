@@ -27,7 +27,7 @@ import duckdb
 
 from engine import audit, forecast, numbering, segment_movement
 from engine.application_number import normalise_sql
-from engine.ruleset import rulesets
+from engine.ruleset import rulesets, unknown_regions
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine import store
 from engine.store import SNAPSHOTS
@@ -203,8 +203,11 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         # The rules numbering applies, kept in the snapshot for every reader: Q2 and Q3 as
         # macros, Q3's ratio per region and period from the rulesets in force.
         numbering.create_macros(con)
-        numbering.create_rules(con, "snap.numbering_rules", [r for (r,) in con.execute(
-            "SELECT DISTINCT region FROM snap.applications ORDER BY region").fetchall()], named_ruleset)
+        regions = [r for (r,) in con.execute("SELECT DISTINCT region FROM snap.applications ORDER BY region").fetchall()]
+        numbering.create_rules(con, "snap.numbering_rules", regions, named_ruleset)
+        # Where no ruleset covers a region, nothing there is numbered or judged by rules Kezek
+        # does not know; every page and answer says so (meta `rules_unknown`).
+        unknown = unknown_regions(regions, named_ruleset)
         # Each application's status and privilege at the snapshot's date (the state of the
         # format), computed once: the queue is numbered from it, and a lookup reads it.
         con.execute(
@@ -234,6 +237,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             "timezone": ingest.timezone,
             **{k: v for k, v in metadata.items() if k != "timezone"},
             "sources": json.dumps(shown, ensure_ascii=False),
+            **({"rules_unknown": json.dumps(unknown, ensure_ascii=False)} if unknown else {}),
         }
         con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))

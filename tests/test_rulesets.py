@@ -17,7 +17,7 @@ from demo import PRESETS
 from demo.ruleset_values import UnsimulatedRule, read_rules
 
 FILES = sorted(p for p in resources.files("engine").joinpath("rulesets").iterdir()
-               if p.name.endswith(".toml") and p.name not in ("parameters.toml", "sources.toml"))
+               if p.name.endswith(".toml") and p.name not in ruleset.CATALOGS)
 
 
 def doc(name: str) -> dict:
@@ -165,3 +165,60 @@ def test_the_sql_calendar_agrees_with_the_numpy_one():
         JOIN calendar c ON c.day = q.day JOIN working_days w ON w.wd_index = c.wd_index + q.n ORDER BY q.i""",
         {"days": [from_day(x) for x in days], "n": [int(x) for x in n]}).fetchall()
     assert [g for (g,) in got] == [from_day(x) for x in cal.after(days, n)]
+
+
+# --- a region no ruleset covers ---------------------------------------------------------------
+
+def test_a_region_no_ruleset_covers_is_numbered_by_nothing_and_says_so(tmp_path, monkeypatch):
+    """Vilnius is not in Kazakhstan: no ruleset covers it. Its applications hold no number
+    computed by rules Kezek does not know, its published numbers are not findings, the API
+    answers and every page say that its rules are not known; Astana beside it is numbered."""
+    import json
+
+    from conftest import application, kindergarten, vacancy, write_dataset
+    from engine import store
+    from engine.lookup import lookup
+    from kezek.pipeline import update
+    from test_api import client_for
+    from test_dashboard import visit
+
+    from i18n import t
+
+    apps = [application(f"VLN-{i}", f"2016-02-0{i} 10:00", region="Vilnius") for i in range(1, 4)]
+    apps += [application("УО.2016.000001.1", "2016-02-01 10:00")]
+    folder = write_dataset(tmp_path / "ds", {
+        "kindergartens": [kindergarten("K1"), kindergarten("V1", region="Vilnius")],
+        "vacancies": [vacancy()], "applications": apps,
+        "positions": [{"as_of": "2017-04-09", "application_number": "VLN-1", "queue_number": 3}],
+    }, {"exported_at": "2017-06-05 08:00"})
+    update([str(folder)], tmp_path / "home")
+    con = store.open_snapshot(store.current(tmp_path / "home").path)
+    meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
+    assert json.loads(meta["rules_unknown"]) == ["Vilnius"]
+    assert con.execute("SELECT region, count(*) FROM queue GROUP BY region").fetchall() == [("Астана", 1)]
+    assert con.execute("SELECT DISTINCT region FROM numbering_rules").fetchall() == [("Астана",)]
+    assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 0  # VLN-1's 3 is a published fact
+    doc = lookup(con, "VLN-1")
+    assert (doc["status"], doc["queue_number"]) == ("queued", None)
+    assert lookup(con, "УО.2016.000001.1")["queue_number"] == 1
+    con.close()
+    answer = client_for(tmp_path / "home").get("/api/v1/kindergartens")
+    assert answer.status_code == 200 and answer.headers["x-kezek-rules-unknown"] == "Vilnius"
+    for lang in ("kk", "ru", "en"):
+        at = visit(tmp_path / "home", monkeypatch, page="overview", lang=lang)
+        assert [w.value for w in at.warning if w.value == t("page.rules_unknown", lang, regions="Vilnius")]
+
+
+def test_kazakhstans_rulesets_cover_its_regions_by_any_of_their_names_and_nothing_else():
+    import datetime as dt
+
+    from engine import ruleset
+
+    day = dt.date(2021, 1, 1)
+    for name in ("Павлодар облысы", "Павлодарская область", "ПАВЛОДАРСКАЯ  ОБЛАСТЬ", "Нур-Султан", "ВКО"):
+        assert ruleset.select(name, day) is not None, name
+    assert ruleset.select("Нур-Султан", day).name == ruleset.select("Астана", day).name
+    for name in ("Vilnius", "Бишкек", "Регион"):
+        assert ruleset.select(name, day) is None, name
+    assert ruleset.unknown_regions(["Vilnius", "Астана"]) == ["Vilnius"]
+    assert ruleset.unknown_regions(["Vilnius"], "kz-2020") == []  # a ruleset the dataset names holds for all of it

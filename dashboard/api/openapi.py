@@ -31,6 +31,9 @@ ERRORS = {
 
 HEADERS = {
     "X-Kezek-Snapshot": ("XKezekSnapshot", "Id of the published snapshot the answer comes from."),
+    "X-Kezek-Rules-Unknown": ("XKezekRulesUnknown", "Present when the data hold regions whose rules Kezek does "
+                              "not know (no ruleset covers them): those regions, percent-encoded UTF-8, separated "
+                              "by commas. There nothing is numbered or judged by rules; numbers are as published."),
     "ETag": ("ETag", "Weak validator: the snapshot id. Send it back in If-None-Match to get 304 "
                      "until the next publication."),
     "Cache-Control": ("CacheControl", "`public, max-age=60`."),

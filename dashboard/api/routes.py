@@ -16,6 +16,7 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import urllib.parse
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -335,10 +336,13 @@ def error(kind: str, status: int, headers: dict | None = None, **extra) -> JSONR
     return json_response(body, status, headers)
 
 
-def snapshot_headers(snapshot: str) -> dict[str, str]:
+def snapshot_headers(snapshot: Snapshot) -> dict[str, str]:
     # A weak validator: the body may leave gzipped or not, byte-identical only per encoding.
-    return {"X-Kezek-Snapshot": snapshot, "ETag": f'W/"{snapshot}"', "Cache-Control": CACHE_CONTROL,
-            "Access-Control-Allow-Origin": "*"}
+    headers = {"X-Kezek-Snapshot": snapshot.snapshot, "ETag": f'W/"{snapshot.snapshot}"',
+               "Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+    if snapshot.rules_unknown:  # every answer says where the rules are not known (percent-encoded UTF-8)
+        headers["X-Kezek-Rules-Unknown"] = ", ".join(urllib.parse.quote(r) for r in snapshot.rules_unknown)
+    return headers
 
 
 def not_modified(request: Request, etag: str) -> bool:
@@ -414,7 +418,7 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[
             return error("internal", 500, {"Cache-Control": "no-store"})
         headers: dict[str, str] = {"Cache-Control": "no-store"}
         try:
-            headers = snapshot_headers(snapshot.snapshot)
+            headers = snapshot_headers(snapshot)
             params = query_parameters(request, operation.parameters)
             within_the_snapshot(params, snapshot)
             path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()

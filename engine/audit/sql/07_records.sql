@@ -96,4 +96,7 @@ SELECT 'position_mismatch' AS type, 'Q4' AS rule, application_number, CAST(NULL 
                    'published_privileged', published_privileged, 'recomputed_privileged', recomputed_privileged) AS evidence,
        CASE WHEN recomputed IS NULL THEN 'not_numbered' END AS variant
 FROM audit.position_check
-WHERE matches IS NOT TRUE;
+WHERE matches IS NOT TRUE
+  -- Q4 needs the rules of the region: where none is known, a published number is a fact to
+  -- show, not a finding (open-data-format.md 1.1, Rules per region)
+  AND application_number IN (SELECT a.application_number FROM audit.apps AS a SEMI JOIN audit.rules AS r USING (region));
