@@ -35,6 +35,7 @@ from engine import store
 from engine.lookup import lookup
 from ingest.problems import BadInput
 from kezek.pipeline import update
+from test_open_data import validate
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
 
@@ -180,6 +181,10 @@ def test_choices_and_queue_ids_are_exported_as_csv_and_described_in_the_package(
     assert schema["primaryKey"] == ["application_number", "rank"]
     assert {fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0] for fk in schema["foreignKeys"]} == {
         "application_number", "kindergarten_id"}
+    done = validate(tmp_path / "out")  # the reference validator: keys, references, types
+    report = json.loads(done.stdout)
+    assert report["valid"], [e for task in report["tasks"] for e in task["errors"]][:5]
+    assert {"choices", "positions"} <= {task["name"] for task in report["tasks"]}
 
 
 def test_a_dataset_without_choices_exports_no_choices(tmp_path):
