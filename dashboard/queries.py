@@ -162,6 +162,26 @@ def groups_of(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> pd.DataFr
     return cur.execute(GROUPS_OF, {"id": kindergarten_id}).df()
 
 
+# Format 1.1: the applications that chose a kindergarten first (`choices`), and its own
+# queue as the city published it (`positions` with queue_id = its id, on the latest day
+# that lists that queue). A snapshot without choices, or older than queue_id, has neither.
+CHOSEN_FIRST = "SELECT count(*) FROM choices WHERE kindergarten_id = $id AND rank = 1"
+OWN_QUEUE = """
+SELECT count(*), max(as_of) FROM positions
+WHERE queue_id = $id AND as_of = (SELECT max(as_of) FROM positions WHERE queue_id = $id)
+"""
+
+
+def own_queue(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> dict:
+    """{chosen_first, queue_length, as_of}: applications whose first choice it is, and the
+    length of its own published queue on the day `as_of` (0 and None when the data have none)."""
+    chosen = cur.execute(CHOSEN_FIRST, {"id": kindergarten_id}).fetchone()[0] if store.has_table(cur, "choices") else 0
+    has_queues = cur.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'positions' "
+                             "AND column_name = 'queue_id'").fetchone()[0]
+    length, as_of = cur.execute(OWN_QUEUE, {"id": kindergarten_id}).fetchone() if has_queues else (0, None)
+    return {"chosen_first": chosen, "queue_length": length, "as_of": as_of}
+
+
 BULLETINS_OF = """
 SELECT bulletin_id, announced_at, birth_year, language, seats, group_id
 FROM vacancies

@@ -95,7 +95,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
         if with_ahead:
             doc["ahead"] = None if doc["queue_number"] is None else dict(
                 zip(("extraordinary", "first", "none"), row[10:]))
-        return doc
+        return _with_choices(con, doc, day, snapshot)
     found = find(con, number)
     if found is None:
         return None
@@ -127,6 +127,40 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
                 | {"queue_number": doc["queue_number"]},
             ).fetchone()
             doc["ahead"] = dict(zip(("extraordinary", "first", "none"), counts))
+    return _with_choices(con, doc, day, snapshot)
+
+
+# The kindergartens an application asked for (format 1.1), in its order of preference, each
+# with the application's place in that kindergarten's own queue as the city published it:
+# `positions` with queue_id = the kindergarten, on the latest day up to the lookup's. Kezek
+# computes no such place: the rules number the segment's queue only (Q3, Q4).
+CHOICES = """
+SELECT c.rank, c.kindergarten_id, k.name_kk, k.name_ru, p.queue_number, p.as_of
+FROM choices AS c
+LEFT JOIN kindergartens AS k USING (kindergarten_id)
+LEFT JOIN (
+    SELECT queue_id, queue_number, as_of FROM positions
+    WHERE application_number = $n AND queue_id IS NOT NULL AND as_of <= $day
+    QUALIFY row_number() OVER (PARTITION BY queue_id ORDER BY as_of DESC) = 1
+) AS p ON p.queue_id = c.kindergarten_id
+WHERE c.application_number = $n
+ORDER BY c.rank
+"""
+CHOICE_FIELDS = ("rank", "kindergarten_id", "name_kk", "name_ru", "queue_number", "as_of")
+
+
+def choices(con: duckdb.DuckDBPyConnection, application_number: str, day: dt.date,
+            snapshot: store.Snapshot) -> list[dict]:
+    """The `choices` of the lookup document: [] when the snapshot has none (a dataset
+    without choices publishes no such table)."""
+    if "choices" not in snapshot.tables:
+        return []
+    rows = con.execute(CHOICES, {"n": application_number, "day": day}).fetchall()
+    return [dict(zip(CHOICE_FIELDS, (*r[:5], r[5] and r[5].isoformat()))) for r in rows]
+
+
+def _with_choices(con, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict:
+    doc["choices"] = choices(con, doc["application_number"], day, snapshot)
     return doc
 
 

@@ -148,6 +148,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     canonical(TABLES["applications"], partition=("region", "birth_year")),
     EVENTS,
     canonical(TABLES["positions"]),
+    canonical(TABLES["choices"]),  # format 1.1: exported when the dataset has choices
     QUEUE,
     FINDINGS,
     SEGMENT_MOVEMENT,

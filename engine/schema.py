@@ -229,13 +229,35 @@ POSITIONS = Table(
         C("application_number", "string", True, "Application."),
         C("queue_number", "int", True, "Published queue number.", minimum=1),
         C("privileged_queue_number", "int", False, "Published number by privileged category (0: not privileged).", minimum=0),
+        C("queue_id", "string", False, "The queue the number belongs to where a city keeps one queue per "
+                                       "kindergarten (its kindergarten_id, or kindergarten × group; format 1.1); "
+                                       "empty: the segment's queue."),
     ),
-    primary_key=("as_of", "application_number"),
+    # One number per queue: an application may stand in several kindergartens' queues on one day.
+    primary_key=("as_of", "application_number", "queue_id"),
     foreign_keys=(("application_number", "applications", "application_number"),),
 )
 
+CHOICES = Table(
+    "choices",
+    False,
+    "The kindergartens each application asked for, in the order of preference (format 1.1).",
+    (
+        C("application_number", "string", True, "Application."),
+        C("rank", "int", True, "Order of preference: 1 = first choice.", minimum=1),
+        C("kindergarten_id", "string", True, "Kindergarten asked for."),
+        C("language", "string", False, "Language code of instruction asked for in that kindergarten."),
+        C("group_type", "string", False, "Kind of group asked for in that kindergarten."),
+    ),
+    primary_key=("application_number", "rank"),
+    foreign_keys=(
+        ("application_number", "applications", "application_number"),
+        ("kindergarten_id", "kindergartens", "kindergarten_id"),
+    ),
+)
+
 TABLES: dict[str, Table] = {
-    t.name: t for t in (KINDERGARTENS, GROUPS, VACANCIES, APPLICATIONS, EVENTS, POSITIONS)
+    t.name: t for t in (KINDERGARTENS, GROUPS, VACANCIES, APPLICATIONS, EVENTS, POSITIONS, CHOICES)
 }
 
 # DuckDB types of the canonical columns once loaded.

@@ -371,12 +371,15 @@ class Ingest:
                     yield f"SELECT _file, _row, {sql_str(column.name)}, 'a value is required' FROM {t} WHERE {q(column.name)} IS NULL"
             if spec.primary_key:
                 key = ", ".join(map(q, spec.primary_key))
-                shown = " || ' / ' || ".join(f"CAST({q(k)} AS VARCHAR)" for k in spec.primary_key)
+                # An optional column of a key (positions.queue_id) may be empty: the empty
+                # value is one value of the key (PARTITION BY groups NULLs together).
+                required = [k for k in spec.primary_key if spec.column(k).required]
+                shown = " || ' / ' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '—')" for k in spec.primary_key)
                 yield (
                     f"SELECT _file, _row, {sql_str(', '.join(spec.primary_key))}, "
                     f"'duplicate ' || {shown} || ' (first at ' || first_file || ' row ' || first_row || ')' "
                     f"FROM (SELECT *, first_value(_file) OVER w AS first_file, first_value(_row) OVER w AS first_row, "
-                    f"row_number() OVER w AS n FROM {t} WHERE {' AND '.join(f'{q(k)} IS NOT NULL' for k in spec.primary_key)} "
+                    f"row_number() OVER w AS n FROM {t} WHERE {' AND '.join(f'{q(k)} IS NOT NULL' for k in required)} "
                     f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)) WHERE n > 1"
                 )
             for column, ref_table, ref_column in spec.foreign_keys:

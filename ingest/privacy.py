@@ -76,6 +76,7 @@ NOT_INSTITUTIONAL_VALUE = "|".join([_bounded_sql(IIN), EMAIL])
 FREE_TEXT = {
     "events": {"reason": PERSONAL_VALUE},
     "groups": {"name": PERSONAL_VALUE, "program": PERSONAL_VALUE},
+    "choices": {"group_type": PERSONAL_VALUE},
     "kindergartens": {c: NOT_INSTITUTIONAL_VALUE for c in ("name_kk", "name_ru", "district", "address", "phone", "website")},
 }
 # Columns that are keys or places: a person-shaped value there is bad input, not free text.
@@ -88,7 +89,8 @@ def looks_personal_sql(column_sql: str, pattern: str = PERSONAL_VALUE) -> str:
 
 # The ids the register gives institutions, groups and bulletins, published as they are: an
 # ИИН (a sole proprietor's kindergarten keyed by its owner's ИИН) or an e-mail there is refused.
-IDENTIFIERS = {"kindergartens": ("kindergarten_id",), "groups": ("group_id",), "vacancies": ("bulletin_id",)}
+IDENTIFIERS = {"kindergartens": ("kindergarten_id",), "groups": ("group_id",), "vacancies": ("bulletin_id",),
+               "positions": ("queue_id",)}
 
 
 def is_person_id_sql(column_sql: str) -> str:

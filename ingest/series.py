@@ -97,9 +97,11 @@ def derive_events(con: duckdb.DuckDBPyConnection, after: dt.datetime | None = No
 
 def settings_hash(mapping_json: str | None, metadata: dict) -> str:
     """What else decides what a series' snapshots become: its mapping, its dataset.json, and
-    this code's way of deriving. A publication made under other settings is not carried."""
+    this code's way of deriving, and the tables' columns (what it kept of a snapshot has the
+    columns of its day). A publication made under other settings is not carried."""
     code = _derived_events_sql() + Path(__file__).read_text(encoding="utf-8")
-    return hashlib.sha256(json.dumps([mapping_json, metadata, code], sort_keys=True, ensure_ascii=False)
+    columns = {name: list(t.column_names) for name, t in TABLES.items()}
+    return hashlib.sha256(json.dumps([mapping_json, metadata, code, columns], sort_keys=True, ensure_ascii=False)
                           .encode()).hexdigest()
 
 

@@ -196,6 +196,11 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         building = publication.building_path(home, snapshot)
         con.execute("ATTACH $path AS snap", {"path": str(building)})
         con.execute(_derive_sql())
+        if report.rows.get("choices"):  # a lookup reads one application's choices and places
+            con.execute("CREATE INDEX choices_application_number ON snap.choices (application_number)")
+            con.execute("CREATE INDEX positions_application_number ON snap.positions (application_number)")
+        else:  # published when present (interfaces.md, 2026-12)
+            con.execute("DROP TABLE snap.choices")
         if ingest.snapshots:  # what the next update of the series carries
             series.keep(con, "snap", ingest.snapshots, ingest.series_settings)
         con.execute("USE snap")  # the engine's queries read the tables they publish

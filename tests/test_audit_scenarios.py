@@ -91,7 +91,8 @@ def dataset(scenario: dict) -> tuple[dict[str, list[dict]], dict]:
     tables = {"kindergartens": kgs, "vacancies": vacancies, "applications": rows, "events": events}
     if "positions" in scenario:
         tables["positions"] = [
-            dict(zip(("as_of", "application_number", "queue_number", "privileged_queue_number"), line.split("#", 1)[0].split()))
+            dict(zip(("as_of", "application_number", "queue_number", "privileged_queue_number", "queue_id"),
+                     (None if v == "-" else v for v in line.split("#", 1)[0].split())))
             for line in scenario["positions"].splitlines() if line.split("#", 1)[0].strip()
         ]
     meta = {k: scenario[k] for k in ("ruleset", "exported_at") if k in scenario}
@@ -101,7 +102,7 @@ def dataset(scenario: dict) -> tuple[dict[str, list[dict]], dict]:
 def series(scenario: dict, folder: Path) -> Path:
     """A scenario with `snapshots`: the list as published again and again, as a series folder
     (open-data-format.md 1.1). Each snapshot lists `NUMBER  YYYY-MM-DD HH:MM  PRIVILEGE` and
-    may publish numbers, `NUMBER  QUEUE_NUMBER` (their day: the snapshot's); the
+    may publish numbers, `NUMBER  QUEUE_NUMBER [QUEUE_ID]` (their day: the snapshot's); the
     kindergartens and bulletins are in the first snapshot only."""
     tables, meta = dataset({**scenario, "events": "", "applications": [], "bulletins": scenario.get("bulletins", [])})
     born = {a["number"]: a["born"] for a in scenario["applications"]}
@@ -111,7 +112,7 @@ def series(scenario: dict, folder: Path) -> Path:
         day = {"applications": [{"application_number": n, "region": region, "birth_date": born[n],
                                  "registered_at": f"{d} {t}", "privilege": p, "status": "queued"} for n, d, t, p in listed]}
         if "positions" in snapshot:
-            day["positions"] = [{"application_number": n, "queue_number": q} for n, q in
+            day["positions"] = [dict(zip(("application_number", "queue_number", "queue_id"), fields)) for fields in
                                 (line.split("#", 1)[0].split() for line in snapshot["positions"].splitlines()
                                  if line.split("#", 1)[0].strip())]
         if i == 0:

@@ -40,7 +40,7 @@ def test_lookup_json_document(published):
         "application_number": "УО.2018.000024.1", "as_of": "2018-08-01", "region": "Астана",
         "locality": "Астана", "birth_year": 2016, "registered_at": "2018-07-31T17:29:09",
         "privilege": "none", "status": "queued", "in_queue": True, "queue_number": 2,
-        "privileged_queue_number": 0, "segment_size": 2,
+        "privileged_queue_number": 0, "segment_size": 2, "choices": [],  # format 1.1: none in this dataset
     }
 
 

@@ -164,6 +164,21 @@ class Ahead(Document):
     none: Count
 
 
+class Choice(Document):
+    """A kindergarten the application asked for (format 1.1, `choices`), with its place in
+    that kindergarten's own queue as the city published it; Kezek computes no such place."""
+
+    rank: int = Field(ge=1, description="Order of preference: 1 = first choice.")
+    kindergarten_id: str
+    name_kk: str | None = Field(description="The kindergarten's name in Kazakh, as published.")
+    name_ru: str | None = Field(description="The kindergarten's name in Russian, as published.")
+    queue_number: int | None = Field(
+        description="The application's place in this kindergarten's queue as published by the city "
+                    "(`positions` with queue_id = kindergarten_id) on the latest day up to `as_of` of the "
+                    "document; null when none was published.")
+    as_of: Date | None = Field(description="The day that place was published; null with it.")
+
+
 class Lookup(Document):
     """The `kezek lookup --json` document (interfaces.md), plus `ahead`."""
 
@@ -186,6 +201,8 @@ class Lookup(Document):
     segment_size: int | None = Field(
         description="Numbered applications of the segment (region, locality, birth year); null when not in the queue.")
     ahead: Ahead | None = Field(None, description="Who stands ahead, by privilege class; null when not in the queue.")
+    choices: list[Choice] = Field(description="The kindergartens the application asked for, first choice first; "
+                                              "empty when the data publish no choices.")
 
 
 class HistoryDay(Document):

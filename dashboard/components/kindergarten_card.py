@@ -131,6 +131,22 @@ def pressure(row: pd.Series, lang: str) -> None:
     context.download(found, f"queue_pressure_{row['kindergarten_id']}.csv", lang, key="download:card-pressure")
 
 
+def own_queue(kindergarten_id: str, lang: str) -> None:
+    """Format 1.1: how many applications chose it first, and its own queue as the city
+    published it; each said only when the data have it, the section only when either is."""
+    found = context.query(queries.own_queue, kindergarten_id)
+    lines = []
+    if found["chosen_first"]:
+        lines.append(tn("card.chosen_first", found["chosen_first"], lang))
+    if found["queue_length"]:
+        lines.append(tn("card.published_queue", found["queue_length"], lang, as_of=date(found["as_of"], lang)))
+    if not lines:
+        return
+    st.markdown(f"**{t('card.choices', lang)}**")
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    st.caption(t("card.choices_note", lang))
+
+
 def show(kindergarten_id: str, lang: str) -> None:
     """Draw the card of one kindergarten (it exists: the caller chose it from the register)."""
     row = context.query(queries.kindergartens, lang=lang, kindergarten_id=kindergarten_id).iloc[0]
@@ -142,3 +158,4 @@ def show(kindergarten_id: str, lang: str) -> None:
     groups(kindergarten_id, lang)
     bulletins(kindergarten_id, lang)
     pressure(row, lang)
+    own_queue(kindergarten_id, lang)

@@ -57,8 +57,28 @@ def show(doc: dict, lang: str) -> None:
     if doc["in_queue"] and doc["queue_number"] is not None:
         who_is_ahead(doc, lang)
     st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
+    chosen(doc, lang)
     history_panel.show(doc, lang)
     forecast_panel.show(doc, lang)
+
+
+def chosen(doc: dict, lang: str) -> None:
+    """The kindergartens the application asked for (format 1.1), with the place in each one's
+    own queue that the city published: said to be the city's, not Kezek's."""
+    if not doc.get("choices"):
+        return
+    st.subheader(t("lookup.choices_title", lang))
+    lines = []
+    for c in doc["choices"]:
+        names = (c["name_kk"], c["name_ru"]) if lang == "kk" else (c["name_ru"], c["name_kk"])
+        name = context.md(next((n for n in names if n), c["kindergarten_id"]))
+        if c["queue_number"] is None:
+            lines.append(t("lookup.choice_no_place", lang, rank=c["rank"], kindergarten=name))
+        else:
+            lines.append(t("lookup.choice_place", lang, rank=c["rank"], kindergarten=name,
+                           place=number(c["queue_number"], lang), as_of=date(c["as_of"], lang)))
+    st.markdown("\n".join(f"- {line}" for line in lines))
+    st.caption(t("lookup.choices_note", lang))
 
 
 def who_is_ahead(doc: dict, lang: str) -> None:

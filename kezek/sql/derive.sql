@@ -42,6 +42,14 @@ FROM c_applications AS a
 ORDER BY a.application_number;
 
 CREATE TABLE snap.positions AS
-SELECT as_of, application_number, queue_number, privileged_queue_number
+SELECT as_of, application_number, queue_number, privileged_queue_number,
+       queue_id                                                    -- format 1.1: a kindergarten's queue
 FROM c_positions
-ORDER BY as_of, application_number;
+ORDER BY as_of, application_number, queue_id;
+
+-- Format 1.1: the kindergartens each application asked for (kezek/pipeline.py keeps the
+-- table only when the dataset has choices: it is published when present).
+CREATE TABLE snap.choices AS
+SELECT application_number, rank, kindergarten_id, language, group_type
+FROM c_choices
+ORDER BY application_number, rank;

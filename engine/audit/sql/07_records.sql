@@ -48,12 +48,18 @@ FROM (
 JOIN audit.apps AS a USING (app_id);
 
 -- Q3, Q4: queue numbers as officially published (`positions`) against the numbers
--- recomputed for the end of the same day.
+-- recomputed for the end of the same day. Only the numbers in the segment's queue: one with
+-- a `queue_id` is a place in one kindergarten's queue (format 1.1), which Q3 does not give.
+CREATE TABLE audit.segment_positions AS
+SELECT as_of, application_number, queue_number, privileged_queue_number
+FROM snap.positions
+WHERE queue_id IS NULL;
+
 CREATE TABLE audit.position_check AS
 WITH days AS (                                                    -- the start and the end of each published day
     SELECT DISTINCT p.as_of, a.seg_id, a.region, e.moment,
            CAST(p.as_of + CASE WHEN e.moment = 'end' THEN INTERVAL 1 DAY ELSE INTERVAL 0 DAY END AS TIMESTAMP) AS t
-    FROM snap.positions AS p JOIN audit.apps AS a USING (application_number)
+    FROM audit.segment_positions AS p JOIN audit.apps AS a USING (application_number)
     CROSS JOIN (VALUES ('start'), ('end')) AS e(moment)
 ),
 numbered AS (
@@ -84,7 +90,7 @@ SELECT p.as_of, p.application_number, p.queue_number AS published, p.privileged_
        (o.queue_number = p.queue_number AND (p.privileged_queue_number IS NULL OR o.privileged_queue_number = p.privileged_queue_number))
        OR (c.queue_number = p.queue_number AND (p.privileged_queue_number IS NULL OR c.privileged_queue_number = p.privileged_queue_number))
            AS matches
-FROM snap.positions AS p
+FROM audit.segment_positions AS p
 LEFT JOIN recomputed AS c ON c.as_of = p.as_of AND c.application_number = p.application_number AND c.moment = 'end'
 LEFT JOIN recomputed AS o ON o.as_of = p.as_of AND o.application_number = p.application_number AND o.moment = 'start';
 

@@ -2,7 +2,8 @@
 -- snapshots of a series and the numbers it published, true whatever the local rules are.
 -- Each is a fact to check, not an accusation: the rule column is '—'.
 -- Reads the derived events (`derived`, `seen_in`), the series' snapshots
--- (`audit.series_snapshots`, empty when the publication is no series) and `c_positions`.
+-- (`audit.series_snapshots`, empty when the publication is no series) and `c_positions`
+-- (the numbers in a segment's queue: those without a `queue_id`).
 
 -- When each application was in the published list: from a `registered` or `returned`
 -- snapshot until the `left` one (the first snapshot without it).
@@ -108,6 +109,7 @@ WITH numbers AS (
     SELECT p.as_of, p.application_number, p.queue_number, a.region, a.locality, a.birth_year
     FROM c_positions AS p JOIN snap.applications AS a USING (application_number)
     WHERE p.as_of IN (SELECT CAST(snapshot_at AS DATE) FROM audit.series_snapshots)
+      AND p.queue_id IS NULL                                      -- the segment's queue, not a kindergarten's
 ),
 whole_days AS (
     SELECT region, locality, birth_year, as_of
