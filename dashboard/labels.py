@@ -62,6 +62,14 @@ CHANNEL = {
 }
 
 
+# The simple orders a published queue is compared with where the rules are not known.
+ORDER = {
+    "application_time": N_("order.application_time"),
+    "privilege_then_application_time": N_("order.privilege_then_application_time"),
+    "privilege_then_age": N_("order.privilege_then_age"),
+}
+
+
 def _label(table: dict[str, str], code: str | None, lang: str) -> str:
     if code is None:
         return ""
@@ -96,3 +104,7 @@ def finding_type(code: str | None, lang: str) -> str:
 
 def channel(code: str | None, lang: str) -> str:
     return _label(CHANNEL, code, lang)
+
+
+def order(code: str | None, lang: str) -> str:
+    return _label(ORDER, code, lang)

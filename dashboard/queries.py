@@ -558,6 +558,16 @@ ORDER BY table_name, file
 """
 
 
+def order_comparison(cur: duckdb.DuckDBPyConnection, regions: tuple[str, ...]) -> pd.DataFrame:
+    """How each published queue of `regions` compares with simple orders (a snapshot
+    published before it has none)."""
+    if not store.has_table(cur, "order_comparison"):
+        return pd.DataFrame(columns=["region", "queue", "as_of", "order_name", "applications", "rank_correlation",
+                                     "consecutive_in_order"])
+    return cur.execute("SELECT * FROM order_comparison WHERE list_contains($regions, region) "
+                       "ORDER BY region, queue, order_name", {"regions": list(regions)}).df()
+
+
 def rules_applied(cur: duckdb.DuckDBPyConnection, day) -> pd.DataFrame:
     """Every parameter of the rules the publication applied on `day` (the audit's table of
     rules in force, from the same rulesets as the numbering), per region."""

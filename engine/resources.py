@@ -3,7 +3,8 @@ one place. `kezek export` writes them and their Table Schemas (datapackage.json)
 dashboard's data dictionary and docs/open-data.md are generated from the same list.
 
 The canonical tables come from engine/schema.py without their personal columns; the
-derived ones (the public queue, the audit's findings, the segment movement) are described
+derived ones (the public queue, the audit's findings, the segment movement, the comparison of
+published queues with simple orders) are described
 here. Column titles are the dashboard's catalog entries `column.NAME` (kk, ru, en)."""
 
 from __future__ import annotations
@@ -126,6 +127,27 @@ SEGMENT_MOVEMENT = Resource(
     source="SELECT *, coalesce(locality, region) AS locality FROM segment_movement",
 )
 
+ORDER_COMPARISON = Resource(
+    "order_comparison",
+    (
+        C("region", "string", True, "Region of the queue."),
+        C("queue", "string", True, "The queue: a kindergarten's own (positions.queue_id), or a segment written "
+                                   "region / settlement / birth year (Q1)."),
+        C("as_of", "date", True, "The latest day the city published this queue."),
+        C("order_name", "enum", True, "The simple order compared with the published one: application time; "
+                                      "privilege class, then application time; privilege class, then age.",
+          enum=("application_time", "privilege_then_application_time", "privilege_then_age")),
+        C("applications", "int", True, "Applications the city published in the queue that day.", minimum=1),
+        C("rank_correlation", "float", False, "Spearman's rank correlation between the published places and the "
+                                              "order: 1 the same order, 0 unrelated, -1 reversed; empty for one "
+                                              "application."),
+        C("consecutive_in_order", "float", False, "Share of consecutive published places in which the one ahead "
+                                                  "comes first by the order too; empty for one application."),
+    ),
+    order=("region", "queue", "order_name"),
+    primary_key=("queue", "order_name"),
+)
+
 EVENTS = canonical(
     TABLES["events"],
     extra=OF_THE_APPLICATION,
@@ -152,6 +174,7 @@ RESOURCES: dict[str, Resource] = {r.name: r for r in (
     QUEUE,
     FINDINGS,
     SEGMENT_MOVEMENT,
+    ORDER_COMPARISON,  # format 1.1: how each published queue compares with simple orders; facts, not findings
 )}
 
 # Frictionless Table Schema types of the column types of engine/schema.py.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from engine import audit, forecast, numbering, segment_movement
+from engine import audit, forecast, numbering, order_comparison, segment_movement
 from engine.application_number import normalise_sql
 from engine.ruleset import rulesets, unknown_regions
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
@@ -233,6 +233,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
         segment_movement.create(con, as_of, "snap.segment_movement")
         forecast.create_backtest(con, as_of, "snap.forecast_backtest")
+        # How closely each published queue follows simple orders: facts, never findings
+        order_comparison.create(con, "snap.order_comparison", birth="memory.c_applications")
         published_at = now.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
         meta = {
             "snapshot": snapshot,

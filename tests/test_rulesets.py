@@ -222,3 +222,42 @@ def test_kazakhstans_rulesets_cover_its_regions_by_any_of_their_names_and_nothin
         assert ruleset.select(name, day) is None, name
     assert ruleset.unknown_regions(["Vilnius", "Астана"]) == ["Vilnius"]
     assert ruleset.unknown_regions(["Vilnius"], "kz-2020") == []  # a ruleset the dataset names holds for all of it
+
+
+def test_where_the_rules_are_not_known_the_published_order_is_compared_not_judged(tmp_path, monkeypatch):
+    """A Vilnius-like dataset whose kindergarten queues follow application time exactly: the
+    comparison says so (rank correlation 1), the audit page shows it beside the warning, it
+    is exported, and there is still no finding."""
+    import csv
+
+    from conftest import application, kindergarten, vacancy, write_dataset
+    from engine import store
+    from kezek.pipeline import update
+    from test_dashboard import visit
+
+    from i18n import t
+
+    apps = [application(f"VLN-{i}", f"2016-02-{i:02d} 10:00", region="Vilnius",
+                        privilege="first" if i == 5 else "none") for i in range(1, 7)]
+    positions = [{"as_of": "2017-04-09", "application_number": f"VLN-{i}", "queue_number": i, "queue_id": "V1"}
+                 for i in range(1, 7)]  # in application time, the privileged VLN-5 not moved ahead
+    folder = write_dataset(tmp_path / "ds", {
+        "kindergartens": [kindergarten("K1"), kindergarten("V1", region="Vilnius")],
+        "vacancies": [vacancy()], "applications": apps, "positions": positions,
+    }, {"exported_at": "2017-06-05 08:00"})
+    update([str(folder)], tmp_path / "home")
+    con = store.open_snapshot(store.current(tmp_path / "home").path)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT order_name, queue, applications, rank_correlation, consecutive_in_order FROM order_comparison").fetchall()}
+    assert rows["application_time"] == ("V1", 6, 1.0, 1.0)
+    assert rows["privilege_then_application_time"][2] < 1.0  # VLN-5 would be first by privilege
+    assert con.execute("SELECT count(*) FROM findings").fetchone()[0] == 0
+    snapshot = store.current(tmp_path / "home").snapshot
+    con.close()
+    with open(tmp_path / "home" / "open-data" / snapshot / "csv" / "order_comparison.csv", encoding="utf-8") as fh:
+        assert len(list(csv.DictReader(fh))) == 3
+    for lang in ("kk", "ru", "en"):
+        at = visit(tmp_path / "home", monkeypatch, page="audit", lang=lang)
+        assert t("audit.orders_title", lang) in [s.value for s in at.subheader]
+        shown = at.dataframe[0].value
+        assert t("order.application_time", lang) in set(shown["order_name"])

@@ -223,9 +223,29 @@ def legitimate(where: dict[str, str], counts: dict[str, int], lang: str) -> None
     context.download(table, "legitimate_out_of_order.csv", lang)
 
 
+def orders_compared(regions: list[str], lang: str) -> None:
+    """Where no ruleset is known: each published queue against simple orders (facts)."""
+    table = context.query(queries.order_comparison, tuple(regions))
+    if table.empty:
+        return
+    st.subheader(t("audit.orders_title", lang))
+    st.markdown(t("audit.orders_intro", lang, regions=context.md(", ".join(regions))))
+    best = table.sort_values(["queue", "rank_correlation", "order_name"], ascending=[True, False, True],
+                             na_position="last").drop_duplicates("queue")
+    order, queues = best["order_name"].value_counts().sort_index().idxmax(), best["order_name"].value_counts().max()
+    st.markdown(t("audit.orders_best", lang, order=labels.order(order, lang), queues=number(int(queues), lang),
+                  total=number(best.shape[0], lang)))
+    shown = table.assign(order_name=table["order_name"].map(lambda v: labels.order(v, lang)))
+    st.dataframe(shown, hide_index=True, column_config={
+        name: t(f"column.{name}", lang) for name in shown.columns})
+    context.download(table, "order_comparison.csv", lang)
+
+
 def main() -> None:
     lang = context.language()
-    context.header(t("audit.title", lang), t("audit.intro", lang), lang)
+    meta = context.header(t("audit.title", lang), t("audit.intro", lang), lang)
+    if meta.get("rules_unknown"):
+        orders_compared(json.loads(meta["rules_unknown"]), lang)
     if not context.query(report.has_audit):
         st.info(t("audit.not_published", lang))
         return
