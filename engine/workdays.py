@@ -79,16 +79,16 @@ class WorkCalendar:
 def create_calendar(con, first: dt.date, last: dt.date, schema: str = "main") -> None:
     """Tables `{schema}.calendar(day, working, wd_index)` and `{schema}.working_days(wd_index, day)`
     covering [first, last]."""
-    import pyarrow as pa
-
     flags = working_flags(first, last)
-    days = pa.array(np.arange(to_day(first), to_day(last) + 1, dtype=np.int32), pa.int32()).cast(pa.date32())
-    table = pa.table({"day": days, "working": pa.array(flags), "wd_index": pa.array(np.cumsum(flags), pa.int64())})
-    con.register("_calendar_arrow", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.calendar AS SELECT * FROM _calendar_arrow ORDER BY day")
-    finally:
-        con.unregister("_calendar_arrow")
+    # Plain lists, not an Arrow table: building Arrow arrays imports pandas, which costs an
+    # update more time than the rest of the calendar.
+    con.execute(
+        f"CREATE OR REPLACE TABLE {schema}.calendar AS "
+        "SELECT CAST($first AS DATE) + CAST(i AS INTEGER) AS day, working, CAST(wd_index AS BIGINT) AS wd_index "
+        "FROM (SELECT unnest(range(len($working))) AS i, unnest($working) AS working, unnest($wd_index) AS wd_index) "
+        "ORDER BY day",
+        {"first": first, "working": flags.tolist(), "wd_index": np.cumsum(flags).tolist()},
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE {schema}.working_days AS "
         f"SELECT wd_index, day FROM {schema}.calendar WHERE working ORDER BY wd_index"
