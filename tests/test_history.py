@@ -154,9 +154,8 @@ def test_on_random_series_numbers_equal_lookup_and_causes_add_up(tmp_path_factor
 
 
 @pytest.fixture(scope="module", params=["astana-2017", "almaty"])
-def demo(request, tmp_path_factory):
-    home = tmp_path_factory.mktemp(request.param) / "home"
-    update([f"demo:{request.param}"], home)
+def demo(request, demo_home):
+    home = demo_home(request.param)
     con = store.open_snapshot(store.current(home).path)
     yield home, con
     con.close()

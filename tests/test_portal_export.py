@@ -12,7 +12,6 @@ from conftest import write_csv
 from engine import store
 from engine.lookup import lookup
 from engine.numbering import queue_at
-from ingest.demo import generate
 from kezek.pipeline import update
 from reference import queue as reference_queue
 
@@ -40,15 +39,14 @@ def dotted(value):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return generate("astana-2017")
+def demo(demo_data):
+    return demo_data("astana-2017")
 
 
 @pytest.fixture(scope="module")
-def homes(demo, tmp_path_factory):
+def homes(demo, tmp_path_factory, demo_home):
     root = tmp_path_factory.mktemp("portal")
-    direct = root / "direct"
-    update(["demo:astana-2017"], direct)
+    direct = demo_home("astana-2017")
     folder = root / "export"
     demo.write(folder, "csv")
     rows = [
