@@ -66,6 +66,15 @@ WHERE region = $region AND locality = $locality AND birth_year = $birth_year
   AND queue_number < $queue_number
 """
 
+# An application's state at a day other than the snapshot's and, when it is numbered, its
+# numbers (NULL otherwise): one query, planned once, over the same state as the numbering.
+STATE_AND_NUMBERS = f"""
+WITH state AS ({numbering.sql('state_at')}), numbers AS ({numbering.sql('numbering')})
+SELECT s.status, s.privilege, s.registered_at, q.queue_number, q.privileged_queue_number, q.segment_size
+FROM state AS s LEFT JOIN numbers AS q USING (application_number)
+WHERE s.application_number = $n
+"""
+
 # The row kept at publication (sql/lookups.sql) for a number typed any way.
 PUBLISHED = """
 SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
@@ -102,22 +111,14 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     application_number, region, locality, birth_year = (
         found["application_number"], found["region"], found["locality"], found["birth_year"])
     segment = (region, locality, birth_year)
-    # The state at the end of the day, with the registration time in force then; none: the
-    # application did not exist yet (or, in a series, no list had shown it yet).
-    state = con.execute(
-        f"SELECT status, privilege, registered_at FROM ({numbering.sql('state_at')}) WHERE application_number = $n",
-        numbering.state_params(day, segment) | {"n": application_number},
-    ).fetchone()
-    if state is None:
+    # The state at the end of the day, with the registration time in force then, and the
+    # numbers when it is numbered; none: the application did not exist yet (or, in a series,
+    # no list had shown it yet).
+    row = con.execute(STATE_AND_NUMBERS, numbering.state_params(day, segment) | {"n": application_number}).fetchone()
+    if row is None:
         return None
-    status, privilege, registered_at = state
-    numbers = con.execute(
-        f"SELECT queue_number, privileged_queue_number, segment_size FROM ({numbering.queue_sql()}) "
-        "WHERE application_number = $n",
-        numbering.state_params(day, segment) | {"n": application_number},
-    ).fetchone()
-    doc = _document(day, application_number, region, locality, birth_year, registered_at, status, privilege,
-                    *(numbers or (None, None, None)))
+    status, privilege, registered_at, *numbers = row
+    doc = _document(day, application_number, region, locality, birth_year, registered_at, status, privilege, *numbers)
     if with_ahead:
         doc["ahead"] = None
         if doc["queue_number"] is not None:

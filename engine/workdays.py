@@ -23,9 +23,9 @@ Two faces of one calendar:
 from __future__ import annotations
 
 import datetime as dt
+from itertools import accumulate
 
 import holidays
-import numpy as np
 
 DAY = 86_400
 HOUR = 3_600
@@ -44,18 +44,21 @@ def to_seconds(value: dt.datetime) -> int:
     return (value.date() - EPOCH).days * DAY + value.hour * HOUR + value.minute * 60 + value.second
 
 
-def working_flags(first: dt.date, last: dt.date) -> np.ndarray:
+def working_flags(first: dt.date, last: dt.date) -> list[bool]:
     """One flag per calendar day of [first, last]: is it a working day in Kazakhstan?"""
     kz = holidays.country_holidays("KZ", years=range(first.year, last.year + 1))
     n = (last - first).days + 1
     # One look-up per calendar day (a few thousand), not per application or event.
-    return np.fromiter((kz.is_working_day(first + dt.timedelta(days=i)) for i in range(n)), bool, n)
+    return [kz.is_working_day(first + dt.timedelta(days=i)) for i in range(n)]
 
 
 class WorkCalendar:
-    """Vectorised working-day arithmetic over [first_year, last_year]."""
+    """Vectorised working-day arithmetic over [first_year, last_year]. numpy is imported by
+    its methods, not by the module: an update's calendar (create_calendar) does without it."""
 
     def __init__(self, first_year: int, last_year: int):
+        import numpy as np
+
         start = dt.date(first_year, 1, 1)
         flags = working_flags(start, dt.date(last_year, 12, 31))
         self.first = to_day(start)
@@ -64,14 +67,20 @@ class WorkCalendar:
 
     def after(self, day, n):
         """The n-th working day strictly after `day` (n >= 1); arrays broadcast."""
+        import numpy as np
+
         pos = np.searchsorted(self.days, day, side="right") + (np.asarray(n) - 1)
         return self.days[pos]
 
     def on_or_after(self, day):
         """`day` itself when it is a working day, else the next working day."""
+        import numpy as np
+
         return self.days[np.searchsorted(self.days, day, side="left")]
 
     def is_working(self, day):
+        import numpy as np
+
         pos = np.minimum(np.searchsorted(self.days, day, side="left"), len(self.days) - 1)
         return self.days[pos] == day
 
@@ -79,16 +88,16 @@ class WorkCalendar:
 def create_calendar(con, first: dt.date, last: dt.date, schema: str = "main") -> None:
     """Tables `{schema}.calendar(day, working, wd_index)` and `{schema}.working_days(wd_index, day)`
     covering [first, last]."""
-    import pyarrow as pa
-
     flags = working_flags(first, last)
-    days = pa.array(np.arange(to_day(first), to_day(last) + 1, dtype=np.int32), pa.int32()).cast(pa.date32())
-    table = pa.table({"day": days, "working": pa.array(flags), "wd_index": pa.array(np.cumsum(flags), pa.int64())})
-    con.register("_calendar_arrow", table)
-    try:
-        con.execute(f"CREATE OR REPLACE TABLE {schema}.calendar AS SELECT * FROM _calendar_arrow ORDER BY day")
-    finally:
-        con.unregister("_calendar_arrow")
+    # Plain lists, not an Arrow table: building Arrow arrays imports pandas, which costs an
+    # update more time than the rest of the calendar (and numpy, which it does without).
+    con.execute(
+        f"CREATE OR REPLACE TABLE {schema}.calendar AS "
+        "SELECT CAST($first AS DATE) + CAST(i AS INTEGER) AS day, working, CAST(wd_index AS BIGINT) AS wd_index "
+        "FROM (SELECT unnest(range(len($working))) AS i, unnest($working) AS working, unnest($wd_index) AS wd_index) "
+        "ORDER BY day",
+        {"first": first, "working": flags, "wd_index": list(accumulate(map(int, flags)))},
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE {schema}.working_days AS "
         f"SELECT wd_index, day FROM {schema}.calendar WHERE working ORDER BY wd_index"

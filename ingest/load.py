@@ -13,9 +13,9 @@ import hashlib
 import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
 
 from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
 from engine.application_number import MAX_LENGTH, WELL_FORMED, normalise_sql
@@ -23,6 +23,9 @@ from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest.mapping import Mapping
 from ingest.problems import SHOWN, BadInput, Problem
+
+if TYPE_CHECKING:  # imported by the readers that need it: an update of CSV files does without
+    import pyarrow as pa
 from ingest.readers import quote_ident as q
 from ingest.readers import add_row_numbers, read_file
 from ingest.series import carried_tables, collapse

@@ -17,8 +17,6 @@ from pathlib import Path, PurePosixPath
 from xml.etree import ElementTree
 
 import duckdb
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from ingest.problems import BadInput, Problem
 
@@ -216,6 +214,9 @@ def _rename(con, table: str, headers: list[str], first_row: int) -> None:
 
 
 def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
+    import pyarrow as pa  # here, not at the top: an update of CSV files does without it (and numpy)
+    import pyarrow.parquet as pq
+
     try:
         # The footer alone; its count is of leaf columns, so that nested groups count too.
         check_width(path, pq.read_metadata(path).num_columns, "columns (nested fields counted)")
@@ -282,6 +283,8 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
     _check_headers(path, headers)
     width = len(headers)
     columns = list(zip(*[(list(r) + [""] * width)[:width] for r in rows[1:]])) or [()] * width
+    import pyarrow as pa
+
     arrow = pa.table({f"c{i}": pa.array([_cell_text(v) for v in col], pa.string()) for i, col in enumerate(columns)})
     con.register("_xlsx", arrow)
     con.execute(f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM _xlsx")

@@ -94,3 +94,39 @@ def serve(home):
     yield base
     proc.terminate()
     proc.wait(timeout=20)
+
+
+# --- the demo presets, shared by the session ------------------------------------------------
+# Publishing a preset takes several seconds and many modules read the same publication: each
+# preset is generated once, and published once by the real command, for the whole session.
+# Both are read only: a test that changes a home works on a copy (shutil.copytree), and a
+# test that changes a dataset generates its own.
+
+@pytest.fixture(scope="session")
+def demo_data():
+    """demo_data(preset): the DemoDataset of `generate(preset)`, generated once a session."""
+    from demo import generate
+
+    made = {}
+
+    def get(preset: str):
+        if preset not in made:
+            made[preset] = generate(preset)
+        return made[preset]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory):
+    """demo_home(preset): a home where `kezek update --source demo:PRESET` published, once a session."""
+    homes = {}
+
+    def get(preset: str) -> Path:
+        if preset not in homes:
+            home = tmp_path_factory.mktemp(f"demo-{preset}") / "home"
+            run_kezek("update", "--source", f"demo:{preset}", home=home, check=True)
+            homes[preset] = home
+        return homes[preset]
+
+    return get

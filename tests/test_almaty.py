@@ -7,18 +7,15 @@ import pytest
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from conftest import run_kezek
 from dashboard.server import routes
 from engine import store
 from engine.lookup import lookup
-from demo import generate
 from test_dashboard import LANGS, PAGES, texts, visit
 
 
 @pytest.fixture(scope="module")
-def almaty(tmp_path_factory):
-    home = tmp_path_factory.mktemp("almaty") / "home"
-    run_kezek("update", "--source", "demo:almaty", home=home, check=True)
+def almaty(demo_home):
+    home = demo_home("almaty")
     con = store.open_snapshot(store.current(home).path)
     number, queue_number = con.execute(
         "SELECT application_number, queue_number FROM queue ORDER BY segment_size DESC, queue_number DESC LIMIT 1").fetchone()
@@ -40,7 +37,7 @@ def test_every_page_renders_on_almaty(almaty, monkeypatch, page, lang):
         assert formatted in shown or f"{queue_number:,}".replace(",", " ") in shown
 
 
-def test_api_on_almaty(almaty):
+def test_api_on_almaty(almaty, demo_data):
     home, number, queue_number, size, con = almaty
     client = TestClient(Starlette(routes=routes(home)))
     doc = client.get(f"/api/v1/applications/{number}").json()
@@ -52,6 +49,6 @@ def test_api_on_almaty(almaty):
     assert kindergartens["total"] > 800 and len(kindergartens["items"]) == 5
     assert client.get("/api/v1/queue", params={"number": number}).status_code == 200
     findings = client.get("/api/v1/stats/findings").json()
-    planted = generate("almaty").ground_truth.num_rows  # the violations the preset plants
+    planted = demo_data("almaty").ground_truth.num_rows  # the violations the preset plants
     assert findings["findings"] == sum(findings["by_type"].values()) == planted > 0
     assert client.get("/api/v1/findings", params={"limit": 1000}).json()["total"] == planted

@@ -15,8 +15,6 @@ import pytest
 
 from engine import store
 from engine.audit import FINDING_TYPES, SERIES_FINDINGS
-from demo import generate
-from kezek.pipeline import update
 
 
 SLOW = os.environ.get("KEZEK_SLOW") == "1"
@@ -24,12 +22,10 @@ national = pytest.param("national", marks=[pytest.mark.slow, pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module", params=["astana-2017", "almaty", national])
-def audited(request, tmp_path_factory):
+def audited(request, demo_home, demo_data):
     preset = request.param
-    home = tmp_path_factory.mktemp(preset) / "home"
-    update([f"demo:{preset}"], home)
-    con = store.open_snapshot(store.current(home).path)
-    truth = generate(preset).ground_truth.to_pylist()
+    con = store.open_snapshot(store.current(demo_home(preset)).path)
+    truth = demo_data(preset).ground_truth.to_pylist()
     yield preset, con, truth
     con.close()
 
@@ -78,11 +74,11 @@ def test_legitimate_out_of_order_referrals_are_listed_not_flagged(audited):
     assert flagged == 0
 
 
-def test_the_snapshot_holds_no_birth_date(audited):
+def test_the_snapshot_holds_no_birth_date(audited, demo_data):
     preset, con, _ = audited
     columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE column_name ILIKE '%birth_date%'").fetchall()
     assert columns == []
-    apps = generate(preset).tables["applications"]
+    apps = demo_data(preset).tables["applications"]
     born = dict(zip(apps.column("application_number").to_pylist(), map(str, apps.column("birth_date").to_pylist())))
     rows = con.execute("SELECT application_number, evidence || explanation_kk || explanation_ru || explanation_en FROM findings").fetchall()
     assert all(born[n] not in text for n, text in rows if n)  # a finding never gives its child's birth date

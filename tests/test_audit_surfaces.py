@@ -21,8 +21,6 @@ from dashboard.views import audit as page
 from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine.rules import RULES
-from demo import generate
-from kezek.pipeline import update
 from test_api import template_of, validate
 from test_dashboard import LANGS, downloads, read_csv, texts, visit
 
@@ -31,16 +29,14 @@ PREFIX = "/api/v1"
 
 
 @pytest.fixture(scope="module")
-def home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("audit") / "home"
-    update(["demo:astana-2017"], home)
-    return home
+def home(demo_home) -> Path:
+    return demo_home("astana-2017")
 
 
 @pytest.fixture(scope="module")
-def truth() -> Counter:
+def truth(demo_data) -> Counter:
     """(type, application_number, bulletin_id) of every violation the demo planted."""
-    planted = generate("astana-2017").ground_truth.to_pylist()
+    planted = demo_data("astana-2017").ground_truth.to_pylist()
     return Counter((t["type"], t["application_number"], t["bulletin_id"]) for t in planted)
 
 

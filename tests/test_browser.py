@@ -34,10 +34,9 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def almaty_server(tmp_path_factory):
+def almaty_server(demo_home):
     """The Almaty demo: a year of allocations, enough history for forecasts."""
-    home = tmp_path_factory.mktemp("serve-almaty") / "home"
-    run_kezek("update", "--source", "demo:almaty", home=home, check=True)
+    home = demo_home("almaty")
     for url in serve(home):
         yield url, home
 

@@ -555,12 +555,9 @@ def test_a_published_pointer_to_a_missing_file_is_no_snapshot_either(empty_home,
 
 # --- the demo data -------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")  # shared with test_dashboard_pages.py: published once
-def demo(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("demo") / "home"
-    done = run_kezek("update", "--source", "demo:astana-2017", home=home)
-    assert done.returncode == 0, f"`kezek update --source demo:astana-2017` failed: {done.stderr[:500]}"
-    return home
+@pytest.fixture(scope="session")  # shared with test_dashboard_pages.py
+def demo(demo_home) -> Path:
+    return demo_home("astana-2017")  # `kezek update --source demo:astana-2017`, checked to exit 0
 
 
 # The Astana akimat's spring 2017 campaign (seed 000): places per birth year.

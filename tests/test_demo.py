@@ -34,13 +34,13 @@ ARROW = {"string": pa.string(), "enum": pa.string(), "list": pa.string(), "int":
 
 
 @pytest.fixture(scope="module")
-def astana():
-    return generate("astana-2017")
+def astana(demo_data):
+    return demo_data("astana-2017")
 
 
 @pytest.fixture(scope="module")
-def almaty():
-    return generate("almaty")
+def almaty(demo_data):
+    return demo_data("almaty")
 
 
 def rules_of(preset: str) -> SimpleNamespace:

@@ -94,12 +94,8 @@ def test_the_spread_widens_the_range_around_the_middle():
 
 
 @pytest.fixture(scope="module")
-def almaty_home(tmp_path_factory):
-    from conftest import run_kezek
-
-    home = tmp_path_factory.mktemp("forecast") / "home"
-    run_kezek("update", "--source", "demo:almaty", home=home, check=True)
-    return home
+def almaty_home(demo_home):
+    return demo_home("almaty")
 
 
 @pytest.fixture(scope="module")

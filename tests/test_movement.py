@@ -60,9 +60,8 @@ def test_the_api_pages_and_filters_the_weeks(hand):
 
 
 @pytest.mark.parametrize("preset", ["astana-2017", "almaty"])
-def test_every_weeks_queue_length_is_the_numbering_at_its_end(preset, tmp_path):
-    update([f"demo:{preset}"], tmp_path / "home")
-    con = store.open_snapshot(store.current(tmp_path / "home").path)
+def test_every_weeks_queue_length_is_the_numbering_at_its_end(preset, demo_home):
+    con = store.open_snapshot(store.current(demo_home(preset)).path)
     weeks = [w for (w,) in con.execute("SELECT DISTINCT week FROM segment_movement ORDER BY week").fetchall()]
     as_of = dt.date.fromisoformat(con.execute("SELECT value FROM meta WHERE key = 'as_of'").fetchone()[0])
     for week in random.Random(3).sample(weeks[-60:], 6) + [weeks[-1]]:

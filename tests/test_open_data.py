@@ -23,12 +23,11 @@ FRICTIONLESS = Path(sys.executable).with_name("frictionless")
 
 
 @pytest.fixture(scope="module", params=PRESETS)
-def exported(request, tmp_path_factory) -> tuple[str, Path, Path]:
+def exported(request, tmp_path_factory, demo_home) -> tuple[str, Path, Path]:
     """(preset, home, export folder)."""
-    root = tmp_path_factory.mktemp(f"export-{request.param}")
-    run_kezek("update", "--source", f"demo:{request.param}", home=root / "home", check=True)
-    run_kezek("export", "--out", str(root / "out"), "--format", "csv,parquet", home=root / "home", check=True)
-    return request.param, root / "home", root / "out"
+    root, home = tmp_path_factory.mktemp(f"export-{request.param}"), demo_home(request.param)
+    run_kezek("export", "--out", str(root / "out"), "--format", "csv,parquet", home=home, check=True)
+    return request.param, home, root / "out"
 
 
 def validate(folder: Path) -> subprocess.CompletedProcess:
@@ -102,14 +101,12 @@ def test_large_tables_are_partitioned_by_region_and_birth_year(exported):
         assert table.num_rows == rows, name
 
 
-def test_no_birth_date_or_personal_column_leaves(exported):
+def test_no_birth_date_or_personal_column_leaves(exported, demo_data):
     """The demo generator knows every child's birth date: none is in the row of its application."""
-    from demo import generate
-
     preset, _, out = exported
     from ingest.privacy import is_personal
 
-    truth = generate(preset).tables["applications"].select(["application_number", "birth_date"])
+    truth = demo_data(preset).tables["applications"].select(["application_number", "birth_date"])
     with duckdb.connect() as con:
         con.register("truth", truth)
         for resource in RESOURCES.values():
@@ -227,17 +224,16 @@ def test_the_open_data_page_links_this_snapshot_and_explains_every_column(export
     assert list(changes["snapshot"])[0] == snapshot
 
 
-def test_no_answer_about_an_application_shows_its_birth_date(exported, monkeypatch):
+def test_no_answer_about_an_application_shows_its_birth_date(exported, monkeypatch, demo_data):
     """The API's answers about an application, and its Lookup page, never carry the child's
     birth date (known to the demo generator), in either style."""
     import random
 
-    from demo import generate
     from test_api import PREFIX, client_for
     from test_dashboard import texts, visit
 
     preset, home, _ = exported
-    truth = generate(preset).tables["applications"].select(["application_number", "birth_date"]).to_pylist()
+    truth = demo_data(preset).tables["applications"].select(["application_number", "birth_date"]).to_pylist()
     born = {r["application_number"]: r["birth_date"] for r in truth}
     (snapshot,) = (home / "snapshots").glob("*.duckdb")
     with duckdb.connect(str(snapshot), read_only=True) as con:  # registered on another day than born:

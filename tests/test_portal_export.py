@@ -12,7 +12,6 @@ from conftest import write_csv
 from engine import store
 from engine.lookup import lookup
 from engine.numbering import queue_at
-from demo import generate
 from kezek.pipeline import update
 from reference import queue as reference_queue
 
@@ -40,15 +39,14 @@ def dotted(value):
 
 
 @pytest.fixture(scope="module")
-def demo():
-    return generate("astana-2017")
+def demo(demo_data):
+    return demo_data("astana-2017")
 
 
 @pytest.fixture(scope="module")
-def homes(demo, tmp_path_factory):
+def homes(demo, tmp_path_factory, demo_home):
     root = tmp_path_factory.mktemp("portal")
-    direct = root / "direct"
-    update(["demo:astana-2017"], direct)
+    direct = demo_home("astana-2017")
     folder = root / "export"
     demo.write(folder, "csv")
     rows = [
@@ -93,11 +91,12 @@ def test_lookup_of_sampled_applications_on_every_day(demo, homes):
     apps = demo.tables["applications"].to_pylist()
     events = demo.tables["events"].to_pylist()
     sample = apps[:: len(apps) // 40]
+    snapshot = store.describe(con)  # read once, as a server does, not again on each lookup
     for day in DAYS:
         expected = reference_queue(apps, events, day)
         for app in sample:
             # typed the way parents type it: lower case, Latin look-alikes
-            doc = lookup(con, app["application_number"].lower().replace("У", "U").replace("О", "O"), day)
+            doc = lookup(con, app["application_number"].lower().replace("У", "U").replace("О", "O"), day, snapshot=snapshot)
             got = (doc["queue_number"], doc["privileged_queue_number"], doc["segment_size"]) if doc and doc["in_queue"] else None
             assert got == expected.get(app["application_number"]), (day, app["application_number"])
 

@@ -35,12 +35,10 @@ INSTITUTIONAL = {("kindergartens", "phone"), ("kindergartens", "website"), ("kin
 
 
 @pytest.fixture(scope="module", params=PRESETS)
-def planted(request, tmp_path_factory):
-    from demo import generate
-
+def planted(request, tmp_path_factory, demo_data):
     preset = request.param
     root = tmp_path_factory.mktemp(f"scan-{preset}")
-    demo = generate(preset)
+    demo = demo_data(preset)
     folder = demo.write(root / "ds", "parquet")
     apps, events = folder / "applications.parquet", folder / "events.parquet"
     con = duckdb.connect()

@@ -31,7 +31,6 @@ from functools import cache
 from importlib import resources
 
 import duckdb
-import pyarrow as pa
 
 from engine import ruleset as rulesets
 from engine.schema import CHANNEL, EVENT, PRIVILEGE, STATUS
@@ -180,18 +179,18 @@ def _context(con: duckdb.DuckDBPyConnection, ruleset: str | rulesets.Ruleset | N
         "WHERE region IS NOT NULL ORDER BY 1").fetchall()]
     rows = rulesets.periods(regions, ruleset) if regions else []
     specs = rulesets.parameter_specs()
-    columns = {"region": pa.string(), "valid_from": pa.timestamp("us"), "valid_until": pa.timestamp("us"), "ruleset": pa.string()}
+    columns = {"region": "VARCHAR", "valid_from": "TIMESTAMP", "valid_until": "TIMESTAMP", "ruleset": "VARCHAR"}
     for name, spec in specs.items():
         numeric = not spec.choices and spec.units != ["month_day"]
-        columns[name] = pa.int64() if numeric else pa.string()
-        columns[f"{name}_unit"] = pa.string()
-        columns[f"{name}_source"] = pa.string()
-    table = pa.table({k: pa.array([r[k] for r in rows], t) for k, t in columns.items()})
-    con.register("_audit_rules", table)
-    try:
-        con.execute("CREATE TABLE audit.rules AS SELECT * FROM _audit_rules")
-    finally:
-        con.unregister("_audit_rules")
+        columns[name] = "BIGINT" if numeric else "VARCHAR"
+        columns[f"{name}_unit"] = "VARCHAR"
+        columns[f"{name}_source"] = "VARCHAR"
+    # Inserted row by row (a few rows a region), not through an Arrow table: building Arrow
+    # arrays imports pandas, which costs an update more time than the audit of a small city.
+    con.execute(f"CREATE TABLE audit.rules ({', '.join(f'{k} {t}' for k, t in columns.items())})")
+    if rows:
+        con.executemany(f"INSERT INTO audit.rules VALUES ({', '.join('?' * len(columns))})",
+                        [[r[k] for k in columns] for r in rows])
 
 
 def _explanation(lang: str) -> str:
