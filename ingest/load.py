@@ -79,6 +79,7 @@ class LoadedFile:
     snapshot_at: dt.datetime | None = None  # a file of a series' snapshot (ingest/series.py)
     folded: bool = False  # a series' file already reduced with the others read before it
     archived: Path | None = None  # its archive, written before the update ended (a folded file)
+    mapped: bool = False  # its rows made by a mapping that transforms (the archive keeps those, not the file's)
 
 
 class Ingest:
@@ -127,7 +128,7 @@ class Ingest:
                             snapshot_at=snapshot_at)
         table_mapping = mapping.tables.get(table) if mapping else None
         if table_mapping is not None and table_mapping.transforms:
-            raw = self._transformed(raw, loaded, mapping)
+            raw, loaded.mapped = self._transformed(raw, loaded, mapping), True
             if raw is None:
                 self.files.append(loaded)  # not staged: its problems are reported, nothing is published
                 return loaded

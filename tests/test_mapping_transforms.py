@@ -8,9 +8,11 @@ kindergarten with LKS-94 coordinates (`GIS_X` the northing, `GIS_Y` the easting)
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 from pydantic import BaseModel
 
@@ -19,6 +21,8 @@ from engine import store
 from engine.schema import TABLES
 from ingest import mapping as mapping_module
 from ingest import transform
+from ingest.load import Ingest
+from ingest.sources import ingest_source
 
 ROOT = Path(__file__).resolve().parent.parent
 CITY_HALL = (54.6872, 25.2797)  # Vilnius city hall, WGS 84 latitude and longitude
@@ -194,14 +198,13 @@ def test_lks94_coordinates_become_wgs84(vilnius_home):
 
 
 def test_the_archive_keeps_the_birth_year_only(vilnius_home):
-    import duckdb
-
     archived = next((vilnius_home / "archive").glob("*/laukianciuju_eileje_ataskaita.parquet"))
     con = duckdb.connect()
     columns = [d[0] for d in con.execute("SELECT * FROM read_parquet($p)", {"p": str(archived)}).description]
     assert "Vaiko gimimo data" not in columns and "birth_date (year)" in columns
     assert sorted(con.execute('SELECT "birth_date (year)" FROM read_parquet($p)', {"p": str(archived)}).fetchall()) == [
         ("2019",), ("2021",)]
+    assert json.loads((archived.parent / "manifest.json").read_text(encoding="utf-8"))["made_by_mapping"] is True
 
 
 def test_distinct_takes_each_row_once(tmp_path, home):
@@ -255,7 +258,7 @@ def test_repeated_column_groups_become_rows(tmp_path, home):
 
 
 @pytest.mark.skipif("choices" not in TABLES, reason="the choices table (format 1.1) is not in the schema yet")
-def test_five_choices_become_rows_of_choices(tmp_path, home):
+def test_five_choices_become_rows_of_choices(tmp_path):
     folder = vilnius_like(tmp_path / "ds", APPLICATIONS_MAPPING + GROUPS_MAPPING + '''
         [tables.choices]
         files = ["laukianciuju_eileje_ataskaita"]
@@ -270,9 +273,10 @@ def test_five_choices_become_rows_of_choices(tmp_path, home):
     rows[0].update({"1 pasirinktas darželis": "143", "2 pasirinktas darželis": "148"})
     rows[1].update({"1 pasirinktas darželis": "148"})
     write_csv(folder / "laukianciuju_eileje_ataskaita.csv", rows, delimiter=";")
-    update_ok(home, folder)
-    assert [(r["application_number"], r["rank"], r["kindergarten_id"])
-            for r in published(home, "choices", "application_number, rank")] == [
+    ingest = Ingest(duckdb.connect(), tmp_path)  # the canonical table as read, whatever the snapshot keeps of it
+    ingest_source(ingest, str(folder), None, tmp_path)
+    ingest.finish()
+    assert ingest.con.execute("SELECT application_number, rank, kindergarten_id FROM c_choices ORDER BY ALL").fetchall() == [
         ("198364", 1, "143"), ("198364", 2, "148"), ("198457", 1, "148")]
 
 
