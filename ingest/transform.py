@@ -149,6 +149,7 @@ class Plan:
     sources: dict[str, set[str]] = field(default_factory=dict)  # canonical column → headers of the file it is made from
     parts: dict[str, str] = field(default_factory=dict)  # key → a query of that key alone (to name a failure)
     coordinates: str | None = None  # the reference system of X and Y
+    key: str = ""  # the table's own key, tables.X
 
 
 def literal(value) -> str:
@@ -162,8 +163,8 @@ def literal(value) -> str:
 def plan(table_mapping, table: str, canonical: tuple[str, ...], headers: list[str]) -> Plan:
     """The SQL that makes `table`'s rows from a file with `headers` (its rows in table `file`,
     with `_row`), or the problems that keep it from running, each under its mapping key."""
-    m, out = table_mapping, Plan()
     prefix = f"tables.{table}"
+    m, out = table_mapping, Plan(key=prefix)
     grouped = bool(m.group_by) or m.distinct
     exact = {h: h for h in headers}
     folded = {}
@@ -290,8 +291,7 @@ def _failed(con: duckdb.DuckDBPyConnection, steps: Plan, exc: duckdb.Error) -> l
             con.execute(sql).fetchall()
         except duckdb.Error as own:
             failed.append((key, _first_line(own)))
-    table = ".".join(next(iter(steps.parts), "tables.?").split(".")[:2])
-    return failed or [(table, _first_line(exc))]
+    return failed or [(steps.key, _first_line(exc))]
 
 
 def _first_line(exc: Exception) -> str:
