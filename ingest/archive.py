@@ -2,7 +2,8 @@
 
 `archive/<sha256 of the original>/` holds the file's own columns as Parquet (personal
 columns dropped, the child's birth date reduced to its year) and `manifest.json` with the
-original's name, size and SHA-256. The same file ingested twice is archived once.
+original's name, size and SHA-256. The same file ingested twice is archived once. A file a
+mapping transforms (docs/mapping.md) is archived as the table the mapping made of it.
 """
 
 from __future__ import annotations
@@ -60,6 +61,7 @@ def stage(con: duckdb.DuckDBPyConnection, loaded: LoadedFile, folder: Path) -> N
         "rows": loaded.rows,
         "dropped_columns": loaded.dropped,
         "birth_date_reduced_to_year": birth,
+        **({"made_by_mapping": True} if loaded.mapped else {}),  # the table as the mapping made it
         **loaded.detected,
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -21,7 +21,8 @@ from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT
 from engine.application_number import MAX_LENGTH, WELL_FORMED, normalise_sql
 from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
-from ingest.mapping import Mapping
+from ingest import transform
+from ingest.mapping import Mapping, publishes_personal_header
 from ingest.problems import SHOWN, BadInput, Problem
 
 if TYPE_CHECKING:  # imported by the readers that need it: an update of CSV files does without
@@ -81,6 +82,7 @@ class LoadedFile:
     snapshot_at: dt.datetime | None = None  # a file of a series' snapshot (ingest/series.py)
     folded: bool = False  # a series' file already reduced with the others read before it
     archived: Path | None = None  # its archive, written before the update ended (a folded file)
+    mapped: bool = False  # its rows made by a mapping that transforms (the archive keeps those, not the file's)
 
 
 class Ingest:
@@ -127,8 +129,42 @@ class Ingest:
         detected = read_file(self.con, path, raw, self.workdir)
         loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected,
                             snapshot_at=snapshot_at)
+        table_mapping = mapping.tables.get(table) if mapping else None
+        if table_mapping is not None and table_mapping.transforms:
+            raw, loaded.mapped = self._transformed(raw, loaded, mapping), True
+            if raw is None:
+                self.files.append(loaded)  # not staged: its problems are reported, nothing is published
+                return loaded
         self._stage(raw, loaded, mapping)
         return loaded
+
+    def _transformed(self, raw: str, loaded: LoadedFile, mapping: Mapping) -> str | None:
+        """The rows a transforming mapping makes of the file (ingest/transform.py), as a table
+        whose columns are canonical names (and the file's other columns, unless grouped); the
+        file's own table is dropped. None, with the problems named by mapping key, if it cannot."""
+        headers = [n for n, in self.con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index", {"t": raw}
+        ).fetchall() if n != "_row"]
+        spec = TABLES[loaded.table]
+        steps = transform.plan(mapping.tables[loaded.table], loaded.table, spec.column_names, headers)
+        problems = list(steps.problems)
+        problems += [(f"tables.{loaded.table}", f"header {h!r} names personal data; it cannot feed {column!r}, "
+                      "which is published") for column, used in steps.sources.items() for h in sorted(used)
+                     if column in spec.column_names and publishes_personal_header(loaded.table, h, column)]
+        made = None
+        if not problems:
+            made, problems = transform.run(self.con.sql(f"SELECT * FROM {raw}").to_arrow_table(), steps,
+                                           self.timezone)
+        self.con.execute(f"DROP TABLE {raw}")
+        if made is None:
+            self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})")
+                              for key, message in problems]
+            return None
+        made_table = f"made_{len(self.files)}"
+        self.con.register("_made", made)
+        self.con.execute(f"CREATE TABLE {made_table} AS SELECT * FROM _made")
+        self.con.unregister("_made")
+        return made_table
 
     def add_arrow(self, arrow: pa.Table, table: str, label: str) -> LoadedFile:
         raw = f"raw_{len(self.files)}"

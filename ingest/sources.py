@@ -85,7 +85,7 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     if len(entries) == 1 and entries[0].is_dir():
         folder = entries[0]
     mapping = _settings(ingest, folder, mapping, report)
-    for table, path in _tables(folder, mapping, report).items():
+    for table, path in _tables(folder, mapping, report):
         ingest.add_file(path, table, mapping)
     return report
 
@@ -117,7 +117,7 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
     for i, snapshot in enumerate(snapshots[ingest.carried:], start=ingest.carried):
         if fetch is not None:
             fetch(snapshot)
-        for table, path in _tables(snapshot.folder, mapping, report).items():
+        for table, path in _tables(snapshot.folder, mapping, report):
             unfolded += ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}",
                                         snapshot_at=snapshot.at).rows
         if unfolded > fold_rows and i + 1 < len(snapshots):
@@ -195,8 +195,9 @@ def _ruleset_file(folder: Path, name: str) -> Ruleset:
         raise BadInput([Problem(name, None, None, f"not a ruleset Kezek can apply: {exc}")]) from None
 
 
-def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict[str, Path]:
-    """The file of each canonical table in `folder`; other files are listed as ignored."""
+def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> list[tuple[str, Path]]:
+    """The file of each canonical table in `folder` (one file may feed several tables through
+    a mapping); other files are listed as ignored."""
     by_table: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")
@@ -204,14 +205,15 @@ def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> dict
             continue
         if path.name == report.metadata.get("ruleset_file"):
             continue
-        table = (mapping.table_for_file(path.stem) if mapping else None) or file_key(path.stem)
-        if fmt not in FORMATS or table not in TABLES:
+        tables = (mapping.tables_for_file(path.stem) if mapping else []) or [file_key(path.stem)]
+        if fmt not in FORMATS or tables[0] not in TABLES:
             report.ignored.append(path.name)
             continue
-        if table in by_table:
-            raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
-        by_table[table] = path
-    return by_table
+        for table in tables:
+            if table in by_table:
+                raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
+            by_table[table] = path
+    return sorted(by_table.items(), key=lambda item: (item[1].name, list(TABLES).index(item[0])))
 
 
 def _dataset_json(path: Path) -> dict:
