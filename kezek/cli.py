@@ -226,11 +226,11 @@ def _forecast(args, con) -> int:
     from engine.forecast import forecast
     from engine.lookup import find
 
-    row = find(con, args.number) if is_well_formed(args.number) else None
-    if row is None:
+    found = find(con, args.number) if is_well_formed(args.number) else None
+    if found is None:
         print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
         return EXIT_NOT_FOUND
-    doc = forecast(con, row[0])
+    doc = forecast(con, found["application_number"])
     _print_document(doc, args.json)
     return EXIT_OK
 

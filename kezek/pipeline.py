@@ -147,9 +147,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             fetched[source], got = remote.fetch_dataset(source, workdir / f"remote-{i}", state=state)
             downloads += got
     if fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
-            and {public_source(d.url) for d in downloads if d.path} == set(state.known):
+            and {public_source(d.url) for d in downloads if d.path} == set(state.known) and _complete(home):
         report.unchanged = True
-        _complete_open_data(home)
         return report
 
     # A national update needs about 3 GB and no spill; one that would spill more than
@@ -283,18 +282,24 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         return report
 
 
-def _complete_open_data(home: Path) -> None:
-    """The open data of the current snapshot when it has none (published before Kezek wrote
-    them at publication): written aside, then moved into place."""
+# What a publication of this version holds that an older one may lack: an unchanged source
+# is published again (from the copies kept of its files) until the current snapshot has them.
+COMPLETE = ("numbering_rules", "order_comparison")
+
+
+def _complete(home: Path) -> bool:
+    """Whether the current publication holds what this version publishes: the tables of
+    COMPLETE and its open-data files."""
     try:
         current = store.current(home)
-    except store.SnapshotUnavailable:
-        return
-    if publication.open_data_folder(home, current.snapshot).is_dir():
-        return
-    building = publication.open_data_building(home, current.snapshot)
-    write_open_data(current.path, building, current.snapshot)
-    os.replace(building, publication.open_data_folder(home, current.snapshot))
+        con = store.open_snapshot(current.path)
+    except (store.SnapshotUnavailable, duckdb.Error):
+        return False
+    try:
+        tables = all(store.has_table(con, name) for name in COMPLETE)
+    finally:
+        con.close()
+    return tables and publication.open_data_folder(home, current.snapshot).is_dir()
 
 
 DEMO = "demo:"

@@ -187,6 +187,31 @@ def test_an_unchanged_source_is_neither_downloaded_nor_published_again(server, t
     assert snapshot_of(home) == before and (home / "publications.jsonl").read_text(encoding="utf-8") == published
 
 
+def test_an_unchanged_source_is_published_again_when_the_publication_lacks_what_this_version_writes(
+        server, tmp_path, monkeypatch):
+    """After an upgrade, the current snapshot may come from a version that did not keep the
+    rules numbering applies or write the open data: an unchanged source (all 304) is then
+    published again from the copies kept of its files, once."""
+    import duckdb
+
+    from engine import store
+
+    home = tmp_path / "home"
+    assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
+    before = snapshot_of(home)
+    with duckdb.connect(str(store.current(home).path)) as con:  # as an older version left it
+        con.execute("DROP TABLE numbering_rules")
+    server.answers.clear()
+    done = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert done.returncode == 0 and snapshot_of(home) != before, done.stdout
+    assert {status for _, status in server.answers} == {304}  # nothing downloaded again
+    con = store.open_snapshot(store.current(home).path)
+    assert store.has_table(con, "numbering_rules")
+    con.close()
+    done = update(f"{server.url}/dataset/", home, monkeypatch)
+    assert "nothing downloaded, nothing published" in done.stdout
+
+
 def test_one_changed_file_is_downloaded_and_the_rest_come_from_the_kept_copies(server, tmp_path, monkeypatch):
     home = tmp_path / "home"
     assert update(f"{server.url}/dataset/", home, monkeypatch).returncode == 0
