@@ -5,7 +5,8 @@
 
 from __future__ import annotations
 
-from engine.schema import EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES
+from engine.schema import (DATASET_KEYS, EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION, REFERRAL_CHANNELS_WITHOUT_BULLETIN,
+                           TABLES)
 
 
 def markdown() -> str:
@@ -34,7 +35,22 @@ def markdown() -> str:
     out += ["| `privilege_changed` | (unchanged) |", "", "Columns an event must carry:", ""]
     out += [f"- `{col}` for {', '.join(f'`{e}`' for e in events)}" for col, events in EVENT_REQUIRES.items()]
     out += ["", "A `referral_issued` in the channel " + ", ".join(f"`{c}`" for c in REFERRAL_CHANNELS_WITHOUT_BULLETIN)
-            + " need not name a bulletin (rule A6: such places are taken regardless of the queue number)."]
+            + " need not name a bulletin (rule A6: such places are taken regardless of the queue number).", ""]
+    out += ["## `dataset.json`", "", "A dataset's description of itself, beside its tables; every key is optional.", "",
+            "| key | meaning |", "|---|---|"]
+    out += [f"| `{key}` | {meaning} |" for key, meaning in DATASET_KEYS.items()]
+    out += ["", "## A series (format 1.1)", "",
+            "A folder whose subfolders are named by the local time of each snapshot (`YYYY-MM-DD` or",
+            "`YYYY-MM-DDTHHMM`), or a local git repository of daily commits (`git:PATH`), each snapshot",
+            "holding some or all tables. A table missing from a snapshot keeps its last value; the events",
+            "`registered`, `left`, `returned`, `privilege_changed` and `registration_changed` are derived",
+            "from consecutive snapshots (`derived` true, `seen_in` the snapshot); a snapshot's `positions`",
+            "without `as_of` are of its day. The series' own `mapping.toml` and `dataset.json` apply to all",
+            "of its snapshots.", "",
+            "## Files laid out differently", "",
+            "A `mapping.toml` in the dataset's folder, or `kezek update --mapping FILE`, renames columns and",
+            "values and may transform them (constants, expressions, filters, grouped rows, repeated column",
+            "groups into rows, coordinates to WGS 84): [mapping.md](mapping.md)."]
     return "\n".join(out) + "\n"
 
 

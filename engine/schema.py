@@ -271,3 +271,18 @@ DUCKDB_TYPE = {
     "datetime": "TIMESTAMP",
     "bool": "BOOLEAN",
 }
+
+
+# dataset.json: what a dataset says of itself (open-data-format.md), each key with its meaning.
+# Every key is optional; all are published beside the tables and on every page.
+DATASET_KEYS = {
+    "title": "The dataset's title.",
+    "publisher": "Who publishes it (an akimat, an education department).",
+    "region": "The region it covers, as the rulesets name regions (engine/rulesets/regions.toml).",
+    "exported_at": "When it was exported (a date, or a date and time): the day the data describe.",
+    "timezone": "The IANA time zone of its times (default Asia/Almaty).",
+    "ruleset": "The rules to apply to all of it: a built-in ruleset's name (engine/rulesets/), or a ruleset "
+               "file of the publisher's own in the dataset's folder (NAME.toml), checked like the built-in ones; "
+               "absent: the rulesets in force per region and date, none where no ruleset covers a region.",
+    "license": "The licence of the data (an SPDX id, e.g. CC0-1.0).",
+}

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from engine import settings
 from engine.ruleset import Ruleset, read_ruleset_file
-from engine.schema import TABLES
+from engine.schema import DATASET_KEYS, TABLES
 from ingest import archive, privacy
 from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
@@ -223,7 +223,7 @@ def _dataset_json(path: Path) -> dict:
         raise BadInput([Problem(path.name, None, None, f"not valid JSON: {exc}")]) from None
     if not isinstance(doc, dict):
         raise BadInput([Problem(path.name, None, None, "expected a JSON object")])
-    known = ("title", "publisher", "region", "exported_at", "timezone", "ruleset", "license")
+    known = tuple(DATASET_KEYS)
     metadata = {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
     # Published beside every table and on every page: the publisher's own words, so a
     # person in them is corrected at the source rather than withheld here.
