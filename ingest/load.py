@@ -80,6 +80,7 @@ class LoadedFile:
     raw: str = ""  # DuckDB table with the file's own columns, personal ones dropped
     withheld: dict[str, int] = field(default_factory=dict)  # column → values that looked personal
     snapshot_at: dt.datetime | None = None  # a file of a series' snapshot (ingest/series.py)
+    dated_at: dt.datetime | None = None  # a file of a folder named by a snapshot's time, read alone
     folded: bool = False  # a series' file already reduced with the others read before it
     archived: Path | None = None  # its archive, written before the update ended (a folded file)
     mapped: bool = False  # its rows made by a mapping that transforms (the archive keeps those, not the file's)
@@ -123,12 +124,12 @@ class Ingest:
         self.timezone, self.timezone_from = zone, self.timezone_from or named_in
 
     def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None,
-                 snapshot_at: dt.datetime | None = None) -> LoadedFile:
+                 snapshot_at: dt.datetime | None = None, dated_at: dt.datetime | None = None) -> LoadedFile:
         raw = f"raw_{len(self.files)}"
         name = label or path.name
         detected = read_file(self.con, path, raw, self.workdir)
         loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected,
-                            snapshot_at=snapshot_at)
+                            snapshot_at=snapshot_at, dated_at=dated_at)
         table_mapping = mapping.tables.get(table) if mapping else None
         if table_mapping is not None and table_mapping.transforms:
             raw, loaded.mapped = self._transformed(raw, loaded, mapping), True
@@ -274,10 +275,12 @@ class Ingest:
 
     @staticmethod
     def _from_snapshot(spec: Table, column: Column, loaded: LoadedFile) -> str | None:
-        """A value a series' snapshot gives a column its file lacks: the numbers a snapshot
-        publishes are those of its day (positions.as_of; open-data-format.md 1.1)."""
-        if loaded.snapshot_at is not None and (spec.name, column.name) == ("positions", "as_of"):
-            return f"DATE '{loaded.snapshot_at:%Y-%m-%d}'"
+        """A value a snapshot gives a column its file lacks: the numbers a snapshot publishes
+        are those of its day (positions.as_of; open-data-format.md 1.1) — a series' snapshot,
+        or a folder named by a snapshot's time read alone (`2026-03-21T0210`)."""
+        at = loaded.snapshot_at or loaded.dated_at
+        if at is not None and (spec.name, column.name) == ("positions", "as_of"):
+            return f"DATE '{at:%Y-%m-%d}'"
         return None
 
     def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:

@@ -20,7 +20,7 @@ from ingest.readers import FORMATS
 from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
 from ingest.series import (Snapshot, carried_tables, carry, collapse, identity, is_series, keep, settings_hash,
-                           snapshot_folders)
+                           snapshot_folders, snapshot_time)
 
 MAX_UNZIPPED = 4 << 30  # bytes; a zip that expands beyond this is refused
 MAX_MEMBERS = 1000  # files and folders; a dataset has a handful
@@ -85,8 +85,13 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     if len(entries) == 1 and entries[0].is_dir():
         folder = entries[0]
     mapping = _settings(ingest, folder, mapping, report)
+    # A folder named by a snapshot's time (a series' day, read alone) describes that time:
+    # its export time unless dataset.json gives one, and the day of its published numbers.
+    dated = snapshot_time(folder.name)
+    if dated is not None and "exported_at" not in report.metadata:
+        report.metadata["exported_at"] = f"{dated:%Y-%m-%d %H:%M}"
     for table, path in _tables(folder, mapping, report):
-        ingest.add_file(path, table, mapping)
+        ingest.add_file(path, table, mapping, dated_at=dated)
     return report
 
 

@@ -391,3 +391,22 @@ def test_a_long_series_read_in_parts_publishes_what_reading_it_at_once_does(tmp_
     for home in ("in-parts", "appended"):
         assert every_table(tmp_path / home) == expected, home
         assert tree(tmp_path / home / "archive") == tree(tmp_path / "at-once" / "archive"), home
+
+
+def test_a_dated_folder_read_alone_is_a_snapshot_of_its_time(tmp_path):
+    """One day of a series, read on its own (`2017-04-09T0900`): its published numbers are
+    of that day, and so is the data's date, unless dataset.json says otherwise."""
+    from conftest import application, kindergarten, vacancy, write_dataset
+    from engine import store
+    from kezek.pipeline import update
+
+    folder = write_dataset(tmp_path / "2017-04-09T0900", {
+        "kindergartens": [kindergarten()], "vacancies": [vacancy()],
+        "applications": [application("УО.2016.000001.1", "2016-02-01 10:00")],
+        "positions": [{"application_number": "УО.2016.000001.1", "queue_number": 1}],
+    })
+    update([str(folder)], tmp_path / "home")
+    con = store.open_snapshot(store.current(tmp_path / "home").path)
+    assert con.execute("SELECT CAST(as_of AS VARCHAR), queue_number FROM positions").fetchall() == [("2017-04-09", 1)]
+    assert dict(con.execute("SELECT key, value FROM meta").fetchall())["as_of"] == "2017-04-09"
+    con.close()
