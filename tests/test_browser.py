@@ -241,6 +241,8 @@ def test_lookup_shows_the_forecast_range(almaty_server, page, lang):
     page.get_by_role("heading", name=i18n.t("forecast.title", lang)).wait_for(timeout=WAIT)
     page.get_by_role("heading", name=i18n.t("history.title", lang)).wait_for(timeout=WAIT)
     page.locator(".js-plotly-plot").first.wait_for(timeout=WAIT)  # the history chart, drawn
+    # the forecast's last part, drawn after the chart (on a busy machine, a while after)
+    page.get_by_text(i18n.t("forecast.assumptions", lang)).first.wait_for(timeout=WAIT)
     body = page.inner_text("body")
     for key in ("p10", "p50", "p90"):  # the range as the visitor's language writes dates
         assert i18n.date(expected[key], lang) in body
