@@ -34,19 +34,20 @@ def within_the_data(day: dt.date | None, as_of: dt.date) -> None:
         raise AfterTheData(day, as_of)
 
 
-# An application found by its number as typed: the row kept for it at publication
-# (sql/lookups.sql), the one place every reader finds an application.
-FIND = """
-SELECT application_number, region, locality, birth_year, registered_at, status, privilege, queue_number
+# The row kept at publication (sql/lookups.sql) for a number typed any way.
+PUBLISHED = """
+SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
+       queue_number, privileged_queue_number, segment_size, ahead_extraordinary, ahead_first, ahead_none
 FROM lookups WHERE number_key = $key
 """
 
 
 def find(con: duckdb.DuckDBPyConnection, number: str) -> dict | None:
-    """The application a number typed any way names, as published: application_number,
-    region, locality, birth_year, registered_at, and at the snapshot's date its status,
-    privilege and queue_number (None when it holds no number, Q2); None when unknown."""
-    row = con.execute(FIND, {"key": normalise(number)}).fetchone()
+    """The application a number typed any way names, as published (its `lookups` row, the
+    one place every reader finds an application): application_number, region, locality,
+    birth_year, registered_at, and at the snapshot's date its status, privilege and
+    queue_number (None when it holds no number, Q2); None when unknown."""
+    row = con.execute(PUBLISHED, {"key": normalise(number)}).fetchone()
     return None if row is None else dict(zip(
         ("application_number", "region", "locality", "birth_year", "registered_at", "status", "privilege",
          "queue_number"), row))
@@ -54,7 +55,7 @@ def find(con: duckdb.DuckDBPyConnection, number: str) -> dict | None:
 
 # Who stands ahead of a numbered application in its segment (Q1), by privilege class, at a
 # day other than the snapshot's (the snapshot's own are kept in `lookups`). The merged list
-# (Q3: extraordinary first, then first-priority and general interleaved 1 : 3) is the order
+# (Q3: extraordinary first, then first-priority and general in the ruleset's ratio) is the order
 # of queue_number (Q4), so "ahead" is simply "a smaller queue_number".
 AHEAD = """
 SELECT
@@ -75,12 +76,6 @@ FROM state AS s LEFT JOIN numbers AS q USING (application_number)
 WHERE s.application_number = $n
 """
 
-# The row kept at publication (sql/lookups.sql) for a number typed any way.
-PUBLISHED = """
-SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
-       queue_number, privileged_queue_number, segment_size, ahead_extraordinary, ahead_first, ahead_none
-FROM lookups WHERE number_key = $key
-"""
 
 
 def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = None, *,

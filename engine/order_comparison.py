@@ -12,10 +12,5 @@ from engine import numbering
 def create(con: duckdb.DuckDBPyConnection, target: str, birth: str) -> None:
     """`target` from the current database's `positions` and `applications`; `birth` names a
     relation of (application_number, birth_date), which the snapshot itself never keeps."""
-    columns = {c for (c,) in con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'positions' "
-        "AND database_name = current_database()").fetchall()}
-    segment = "a.region || ' / ' || coalesce(a.locality, a.region) || ' / ' || a.birth_year"
-    queue = f"coalesce(p.queue_id, {segment})" if "queue_id" in columns else segment
-    sql = numbering.sql("order_comparison").replace("{queue}", queue).replace("{birth}", birth)
+    sql = numbering.sql("order_comparison").replace("{birth}", birth)
     con.execute(f"CREATE TABLE {target} AS {sql}")

@@ -47,8 +47,9 @@ def publication(meta: dict[str, str], lang: str) -> None:
 
 
 def applied(meta: dict[str, str]) -> pd.DataFrame:
-    """The rules this publication applied on its day (the snapshot's `audit_rules`)."""
-    return context.query(queries.rules_applied, dt.date.fromisoformat(meta["as_of"])) if meta.get("as_of") \
+    """The rules this publication applied on its day (the snapshot's `audit_rules`), read once
+    per snapshot: the page's three parts that show them each get their own copy."""
+    return context.cached(queries.rules_applied, dt.date.fromisoformat(meta["as_of"])) if meta.get("as_of") \
         else pd.DataFrame(columns=["region", "ruleset", "parameter", "value", "unit", "valid_from", "source"])
 
 

@@ -11,7 +11,8 @@
 --                         comes first by that order
 -- `{birth}` gives each application's birth date (read at publication; only the year is kept).
 WITH published AS (
-    SELECT {queue} AS queue, a.region, p.as_of, p.application_number, p.queue_number,
+    SELECT coalesce(p.queue_id, a.region || ' / ' || coalesce(a.locality, a.region) || ' / ' || a.birth_year) AS queue,
+           a.region, p.as_of, p.application_number, p.queue_number,
            a.registered_at, a.privilege, b.birth_date
     FROM positions AS p
     JOIN applications AS a USING (application_number)
