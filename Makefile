@@ -30,7 +30,7 @@ run: setup $(HOME_DIR)/published.json
 # A real city's published lists as a series (examples/vilnius/README.md); again: appends new days.
 VILNIUS ?= ../shared/data/vilnius
 vilnius: setup
-	$(BIN)/python examples/vilnius/publish.py $(VILNIUS) --series data/vilnius-series --home data/vilnius
+	$(BIN)/kezek update --source $(VILNIUS) --mapping examples/vilnius/mapping.toml --home data/vilnius
 	@echo "to see it: make run HOME_DIR=data/vilnius"
 
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).

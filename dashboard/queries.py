@@ -163,12 +163,18 @@ def groups_of(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> pd.DataFr
 
 
 # Format 1.1: the applications that chose a kindergarten first (`choices`), and its own
-# queue as the city published it (`positions` with queue_id = its id, on the latest day
-# that lists that queue). A snapshot without choices, or older than queue_id, has neither.
+# queue as the city published it (`positions` of that kindergarten — its kindergarten_id,
+# or a queue_id that is its id — on the latest day that lists it): the applications with a
+# place in it, in any of its queues (a city may keep one per group type and language). A
+# snapshot without choices, or older than queue_id, has neither.
 CHOSEN_FIRST = "SELECT count(*) FROM choices WHERE kindergarten_id = $id AND rank = 1"
 OWN_QUEUE = """
-SELECT count(*), max(as_of) FROM positions
-WHERE queue_id = $id AND as_of = (SELECT max(as_of) FROM positions WHERE queue_id = $id)
+WITH own AS (
+    SELECT as_of, application_number FROM positions
+    WHERE coalesce(kindergarten_id, queue_id) = $id AND queue_id IS NOT NULL
+)
+SELECT count(DISTINCT application_number), max(as_of) FROM own
+WHERE as_of = (SELECT max(as_of) FROM own)
 """
 
 
@@ -177,7 +183,7 @@ def own_queue(cur: duckdb.DuckDBPyConnection, kindergarten_id: str) -> dict:
     length of its own published queue on the day `as_of` (0 and None when the data have none)."""
     chosen = cur.execute(CHOSEN_FIRST, {"id": kindergarten_id}).fetchone()[0] if store.has_table(cur, "choices") else 0
     has_queues = cur.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'positions' "
-                             "AND column_name = 'queue_id'").fetchone()[0]
+                             "AND column_name = 'kindergarten_id'").fetchone()[0]
     length, as_of = cur.execute(OWN_QUEUE, {"id": kindergarten_id}).fetchone() if has_queues else (0, None)
     return {"chosen_first": chosen, "queue_length": length, "as_of": as_of}
 

@@ -128,17 +128,19 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
 
 # The kindergartens an application asked for (format 1.1), in its order of preference, each
 # with the application's place in that kindergarten's own queue as the city published it:
-# `positions` with queue_id = the kindergarten, on the latest day up to the lookup's. Kezek
-# computes no such place: the rules number the segment's queue only (Q3, Q4).
+# `positions` of that kindergarten (its kindergarten_id, or a queue_id that is the
+# kindergarten's id), on the latest day up to the lookup's. Kezek computes no such place:
+# the rules number the segment's queue only (Q3, Q4).
 CHOICES = """
 SELECT c.rank, c.kindergarten_id, k.name_kk, k.name_ru, p.queue_number, p.as_of
 FROM choices AS c
 LEFT JOIN kindergartens AS k USING (kindergarten_id)
 LEFT JOIN (
-    SELECT queue_id, queue_number, as_of FROM positions
+    SELECT coalesce(kindergarten_id, queue_id) AS kindergarten_id, queue_number, as_of FROM positions
     WHERE application_number = $n AND queue_id IS NOT NULL AND as_of <= $day
-    QUALIFY row_number() OVER (PARTITION BY queue_id ORDER BY as_of DESC) = 1
-) AS p ON p.queue_id = c.kindergarten_id
+    QUALIFY row_number() OVER (PARTITION BY coalesce(kindergarten_id, queue_id)
+                               ORDER BY as_of DESC, queue_number, queue_id) = 1
+) AS p ON p.kindergarten_id = c.kindergarten_id
 WHERE c.application_number = $n
 ORDER BY c.rank
 """

@@ -55,8 +55,11 @@ def canonical(table: Table, extra: tuple[Column, ...] = (), published: dict[str,
                if not c.personal and c.name not in WITHHELD]
     if table.name == "applications":
         columns.insert([c.name for c in columns].index("locality") + 1, BIRTH_YEAR)
+    # A reference that may name what the other table lacks (Table.unknown_kept) is no foreign
+    # key a validator could hold the file to.
+    keys = tuple(k for k in table.foreign_keys if k[0] not in table.unknown_kept)
     return Resource(table.name, (*columns, *extra), kw.pop("order", table.primary_key), table.primary_key,
-                    table.foreign_keys, **kw)
+                    keys, **kw)
 
 
 QUEUE = Resource(

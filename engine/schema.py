@@ -107,6 +107,11 @@ class Table:
     # Columns an institution may publish about itself that would be personal data
     # about an applicant (phones, addresses) are allowed only where listed here.
     institutional: tuple[str, ...] = ()
+    # References that may name what the referenced table lacks: kept as published and told
+    # as a warning. A city's list names the kindergartens a child chose, and a few of them
+    # (schools with pre-school groups) are missing from its own register of groups; refusing
+    # the whole publication, or dropping the choices, would hide what the city published.
+    unknown_kept: tuple[str, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -232,10 +237,16 @@ POSITIONS = Table(
         C("queue_id", "string", False, "The queue the number belongs to where a city keeps one queue per "
                                        "kindergarten (its kindergarten_id, or kindergarten × group; format 1.1); "
                                        "empty: the segment's queue."),
+        C("kindergarten_id", "string", False, "The kindergarten whose queue queue_id is, where the queue is finer "
+                                              "than a kindergarten (kindergarten × group type × language); empty: "
+                                              "queue_id is the kindergarten's id itself (format 1.1). One the "
+                                              "register lacks is kept as the city named it."),
     ),
     # One number per queue: an application may stand in several kindergartens' queues on one day.
     primary_key=("as_of", "application_number", "queue_id"),
-    foreign_keys=(("application_number", "applications", "application_number"),),
+    foreign_keys=(("application_number", "applications", "application_number"),
+                  ("kindergarten_id", "kindergartens", "kindergarten_id")),
+    unknown_kept=("kindergarten_id",),
 )
 
 CHOICES = Table(
@@ -245,7 +256,8 @@ CHOICES = Table(
     (
         C("application_number", "string", True, "Application."),
         C("rank", "int", True, "Order of preference: 1 = first choice.", minimum=1),
-        C("kindergarten_id", "string", True, "Kindergarten asked for."),
+        C("kindergarten_id", "string", True, "Kindergarten asked for; one the register lacks is kept as the "
+                                             "city named it (and the update warns)."),
         C("language", "string", False, "Language code of instruction asked for in that kindergarten."),
         C("group_type", "string", False, "Kind of group asked for in that kindergarten."),
     ),
@@ -254,6 +266,7 @@ CHOICES = Table(
         ("application_number", "applications", "application_number"),
         ("kindergarten_id", "kindergartens", "kindergarten_id"),
     ),
+    unknown_kept=("kindergarten_id",),
 )
 
 TABLES: dict[str, Table] = {

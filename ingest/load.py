@@ -95,6 +95,8 @@ class Ingest:
         self.files: list[LoadedFile] = []
         self.problems: list[Problem] = []
         self.unshown = 0  # problems counted but not kept (beyond the first ones of a query set)
+        self.warnings: list[str] = []  # published all the same, told with the update's report
+        self._last_read: tuple[Path, dict, str] | None = None  # a file several tables read (add_file)
         self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
         self.instants_read = False  # whether a zone-aware time was turned into the zone's wall clock
         # A series (ingest/series.py): the publication it may carry (its file and the sources
@@ -124,25 +126,47 @@ class Ingest:
         self.timezone, self.timezone_from = zone, self.timezone_from or named_in
 
     def add_file(self, path: Path, table: str, mapping: Mapping | None = None, label: str | None = None,
-                 snapshot_at: dt.datetime | None = None, dated_at: dt.datetime | None = None) -> LoadedFile:
+                 snapshot_at: dt.datetime | None = None, dated_at: dt.datetime | None = None,
+                 shared: bool = False) -> LoadedFile:
+        """Load one table from `path`. `shared`: the file feeds several tables, one after the
+        other (a city's list gives applications, choices and positions): it is read and hashed
+        once, kept until `forget_read`, and each table takes from it only what it needs."""
         raw = f"raw_{len(self.files)}"
         name = label or path.name
-        detected = read_file(self.con, path, raw, self.workdir)
-        loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha256_of(path), path=path, detected=detected,
-                            snapshot_at=snapshot_at, dated_at=dated_at)
         table_mapping = mapping.tables.get(table) if mapping else None
-        if table_mapping is not None and table_mapping.transforms:
-            raw, loaded.mapped = self._transformed(raw, loaded, mapping), True
+        transforms = table_mapping is not None and table_mapping.transforms
+        if shared:
+            source, detected, sha = self._read_once(path)
+            if not transforms:
+                self.con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {source}")
+        else:
+            source, detected, sha = raw, read_file(self.con, path, raw, self.workdir), sha256_of(path)
+        loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha, path=path, detected=dict(detected),
+                            snapshot_at=snapshot_at, dated_at=dated_at)
+        if transforms:
+            raw, loaded.mapped = self._transformed(source, loaded, mapping, drop=not shared), True
             if raw is None:
                 self.files.append(loaded)  # not staged: its problems are reported, nothing is published
                 return loaded
         self._stage(raw, loaded, mapping)
         return loaded
 
-    def _transformed(self, raw: str, loaded: LoadedFile, mapping: Mapping) -> str | None:
+    def _read_once(self, path: Path) -> tuple[str, dict, str]:
+        if self._last_read is None or self._last_read[0] != path:
+            self.forget_read()
+            detected = read_file(self.con, path, "_last_read", self.workdir)
+            self._last_read = (path, detected, sha256_of(path))
+        return "_last_read", *self._last_read[1:]
+
+    def forget_read(self) -> None:
+        """Drop the file kept for the tables it feeds (the sources call it when a folder is read)."""
+        self.con.execute("DROP TABLE IF EXISTS _last_read")
+        self._last_read = None
+
+    def _transformed(self, raw: str, loaded: LoadedFile, mapping: Mapping, drop: bool = True) -> str | None:
         """The rows a transforming mapping makes of the file (ingest/transform.py), as a table
         whose columns are canonical names (and the file's other columns, unless grouped); the
-        file's own table is dropped. None, with the problems named by mapping key, if it cannot."""
+        file's own table is dropped if `drop`. None, with the problems named by mapping key, if it cannot."""
         headers = [n for n, in self.con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index", {"t": raw}
         ).fetchall() if n != "_row"]
@@ -154,9 +178,11 @@ class Ingest:
                      if column in spec.column_names and publishes_personal_header(loaded.table, h, column)]
         made = None
         if not problems:
-            made, problems = transform.run(self.con.sql(f"SELECT * FROM {raw}").to_arrow_table(), steps,
-                                           self.timezone)
-        self.con.execute(f"DROP TABLE {raw}")
+            read = ", ".join([*(q(h) for h in headers if h in steps.reads), "_row"])
+            made, problems = transform.run(self.con.sql(f"SELECT {read} FROM {raw}").to_arrow_table(), steps,
+                                           self.timezone, loaded.snapshot_at or loaded.dated_at)
+        if drop:
+            self.con.execute(f"DROP TABLE {raw}")
         if made is None:
             self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})")
                               for key, message in problems]
@@ -403,7 +429,34 @@ class Ingest:
                 self.con.execute(f"DROP TABLE IF EXISTS {s}")
         self._collect(list(self._table_checks()))
         self._raise_if_problems()
+        self.warnings += self._unknown_references()
         return counts
+
+    # The references kept although the other table lacks what they name (Table.unknown_kept),
+    # one line per table and column: how many rows, which values (most frequent first).
+    UNKNOWN = """
+    SELECT x.{column} AS value, count(*) AS n, min(_file) AS file FROM {table} AS x
+    WHERE x.{column} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM {ref_table} AS r WHERE r.{ref_column} = x.{column})
+    GROUP BY x.{column}
+    ORDER BY n DESC, value
+    """
+
+    def _unknown_references(self) -> list[str]:
+        out = []
+        for name, spec in TABLES.items():
+            for column, ref_table, ref_column in spec.foreign_keys:
+                if column not in spec.unknown_kept:
+                    continue
+                found = self.con.execute(self.UNKNOWN.format(table=f"c_{name}", column=q(column),
+                                                             ref_table=f"c_{ref_table}", ref_column=q(ref_column))).fetchall()
+                if found:
+                    rows = sum(n for _, n, _ in found)
+                    shown = ", ".join(f"«{v}» ({n})" for v, n, _ in found[:5]) + (f" and {len(found) - 5} more"
+                                                                                 if len(found) > 5 else "")
+                    out.append(f"{found[0][2]}: {rows} row{'s' * (rows != 1)} of {name} name{'s' * (rows == 1)} "
+                               f"{len(found)} {column}{' values' * (len(found) != 1)} that {ref_table} does not "
+                               f"have — {shown}; published as named")
+        return out
 
     def _table_checks(self):
         for name, spec in TABLES.items():
@@ -425,6 +478,8 @@ class Ingest:
                     f"WINDOW w AS (PARTITION BY {key} ORDER BY _file, _row)) WHERE n > 1"
                 )
             for column, ref_table, ref_column in spec.foreign_keys:
+                if column in spec.unknown_kept:
+                    continue  # told as a warning (unknown_references)
                 yield (
                     f"SELECT _file, _row, {sql_str(column)}, {sql_str(f'{ref_table} has no ')} || {q(column)} "
                     f"FROM {t} AS x WHERE {q(column)} IS NOT NULL AND NOT EXISTS "

@@ -8,7 +8,8 @@ files = ["zayavki"]                      # file names (without extension) holdin
 [tables.applications.values.status]
 "Ожидает распределения" = "queued"       # label in the file = canonical value
 ```
-A dataset folder may carry it as `mapping.toml`; `kezek update --mapping FILE` names one.
+`[dataset]` gives what dataset.json would (title, publisher, region, timezone, licence,
+ruleset) to exports that come without one. A dataset folder may carry it as `mapping.toml`; `kezek update --mapping FILE` names one.
 
 A table's entry may also transform the file (format 1.1, docs/mapping.md): `constants`,
 `expressions` (SQL over the file's columns), `filter`, `group_by` or `distinct`, `repeat`
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
-from engine.schema import TABLES
+from engine.schema import DATASET_KEYS, TABLES
 from ingest.vocabulary import column_synonyms, header_key
 from ingest.privacy import is_personal
 from ingest.problems import BadInput, Problem
@@ -101,8 +102,20 @@ class TableMapping(BaseModel):
 
 class Mapping(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # What dataset.json says (title, publisher, region, timezone, licence, ruleset …), for
+    # exports that come without one: a city's daily files never carry it. A dataset.json
+    # beside the files wins, key by key.
+    dataset: dict[str, str] = {}
     tables: dict[str, TableMapping] = {}
     _path: str = PrivateAttr(default="mapping.toml")
+
+    @field_validator("dataset")
+    @classmethod
+    def _known_dataset_keys(cls, dataset: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(dataset) - set(DATASET_KEYS))
+        if unknown:
+            raise ValueError(f"unknown key {', '.join(map(repr, unknown))}; expected one of {', '.join(DATASET_KEYS)}")
+        return {k: v for k, v in dataset.items() if v.strip()}
 
     @field_validator("tables")
     @classmethod

@@ -90,7 +90,7 @@ def looks_personal_sql(column_sql: str, pattern: str = PERSONAL_VALUE) -> str:
 # The ids the register gives institutions, groups and bulletins, published as they are: an
 # ИИН (a sole proprietor's kindergarten keyed by its owner's ИИН) or an e-mail there is refused.
 IDENTIFIERS = {"kindergartens": ("kindergarten_id",), "groups": ("group_id",), "vacancies": ("bulletin_id",),
-               "positions": ("queue_id",)}
+               "positions": ("queue_id", "kindergarten_id"), "choices": ("kindergarten_id",)}
 
 
 def is_person_id_sql(column_sql: str) -> str:

@@ -90,8 +90,10 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     dated = snapshot_time(folder.name)
     if dated is not None and "exported_at" not in report.metadata:
         report.metadata["exported_at"] = f"{dated:%Y-%m-%d %H:%M}"
-    for table, path in _tables(folder, mapping, report):
-        ingest.add_file(path, table, mapping, dated_at=dated)
+    found = _tables(folder, mapping, report)
+    for table, path in found:
+        ingest.add_file(path, table, mapping, dated_at=dated, shared=_feeds_several(path, found))
+    ingest.forget_read()
     return report
 
 
@@ -122,9 +124,11 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
     for i, snapshot in enumerate(snapshots[ingest.carried:], start=ingest.carried):
         if fetch is not None:
             fetch(snapshot)
-        for table, path in _tables(snapshot.folder, mapping, report):
+        found = _tables(snapshot.folder, mapping, report)
+        for table, path in found:
             unfolded += ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}",
-                                        snapshot_at=snapshot.at).rows
+                                        snapshot_at=snapshot.at, shared=_feeds_several(path, found)).rows
+        ingest.forget_read()
         if unfolded > fold_rows and i + 1 < len(snapshots):
             _fold(ingest, snapshots[:i + 1])
             unfolded = 0
@@ -173,31 +177,45 @@ def _fold(ingest: Ingest, read: list[Snapshot]) -> None:
 
 def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: SourceReport) -> Mapping | None:
     """A dataset's (or a series') own mapping.toml, unless one was given, and dataset.json
-    into the report; its time zone set before any file is read (zone-aware times are read in it)."""
+    into the report — the mapping's `[dataset]` for what dataset.json does not say; its time
+    zone set before any file is read (zone-aware times are read in it)."""
     if mapping is None and (folder / "mapping.toml").is_file():
         mapping = load_mapping(folder / "mapping.toml")
     if (folder / "dataset.json").is_file():
         report.metadata = _dataset_json(folder / "dataset.json")
-        if "timezone" in report.metadata:
-            ingest.use_timezone(report.metadata["timezone"], "dataset.json")
-        if report.metadata.get("ruleset", "").lower().endswith(".toml"):
-            report.ruleset = _ruleset_file(folder, report.metadata["ruleset"])
-            report.metadata["ruleset_file"] = report.metadata["ruleset"]
-            report.metadata["ruleset"] = report.ruleset.name
+    ruleset_from = ("dataset.json", folder) if "ruleset" in report.metadata else None
+    given = mapping.dataset if mapping else {}
+    if given:
+        _refuse_personal(given, f"{mapping.path} [dataset]")
+        if "ruleset" in given and ruleset_from is None:
+            ruleset_from = (f"{mapping.path} [dataset]", Path(mapping.path).parent)
+        report.metadata = {**given, **report.metadata}
+    if "timezone" in report.metadata:
+        ingest.use_timezone(report.metadata["timezone"], "dataset.json" if "timezone" not in given else
+                            f"{mapping.path} [dataset]")
+    if ruleset_from and report.metadata["ruleset"].lower().endswith(".toml"):
+        report.ruleset = _ruleset_file(*ruleset_from, report.metadata["ruleset"])
+        report.metadata["ruleset_file"] = report.metadata["ruleset"]  # a file of the folder, not a table
+        report.metadata["ruleset"] = report.ruleset.name
     return mapping
 
 
-def _ruleset_file(folder: Path, name: str) -> Ruleset:
-    """The publisher's own ruleset, a TOML file of the dataset's folder that dataset.json
-    names (`"ruleset": "rules.toml"`), checked like the built-in ones."""
+def _ruleset_file(named_in: str, folder: Path, name: str) -> Ruleset:
+    """The publisher's own ruleset, a TOML file that dataset.json (in the dataset's folder) or
+    the mapping's `[dataset]` (beside the mapping file) names — `ruleset = "rules.toml"` —
+    checked like the built-in ones."""
     path = (folder / name).resolve()
     if folder.resolve() not in path.parents or not path.is_file():
-        raise BadInput([Problem("dataset.json", None, "ruleset", f"names the ruleset file {name!r}, which is not a "
-                                "file of the dataset's folder")])
+        raise BadInput([Problem(named_in, None, "ruleset", f"names the ruleset file {name!r}, which is not a "
+                                f"file of {'the dataset' if named_in == 'dataset.json' else 'the mapping'}'s folder")])
     try:
         return read_ruleset_file(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInput([Problem(name, None, None, f"not a ruleset Kezek can apply: {exc}")]) from None
+
+
+def _feeds_several(path: Path, found: list[tuple[str, Path]]) -> bool:
+    return sum(p == path for _, p in found) > 1
 
 
 def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> list[tuple[str, Path]]:
@@ -230,13 +248,18 @@ def _dataset_json(path: Path) -> dict:
         raise BadInput([Problem(path.name, None, None, "expected a JSON object")])
     known = tuple(DATASET_KEYS)
     metadata = {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
-    # Published beside every table and on every page: the publisher's own words, so a
-    # person in them is corrected at the source rather than withheld here.
+    _refuse_personal(metadata, path.name)
+    return metadata
+
+
+def _refuse_personal(metadata: dict, named_in: str) -> None:
+    """Published beside every table and on every page: the publisher's own words, so a
+    person in them is corrected at the source rather than withheld here."""
     personal = [k for k, v in metadata.items() if privacy.looks_personal(v)]
     if personal:
-        raise BadInput([Problem(path.name, None, k, f"looks like personal data (an ИИН, a phone or an e-mail): "
-                                f"{metadata[k]}; dataset.json is published, name no person in it") for k in personal])
-    return metadata
+        raise BadInput([Problem(named_in, None, k, f"looks like personal data (an ИИН, a phone or an e-mail): "
+                                f"{metadata[k]}; {named_in.split(' ')[-1] if named_in.endswith(']') else named_in} "
+                                "is published, name no person in it") for k in personal])
 
 
 def _unzip(path: Path, workdir: Path) -> Path:

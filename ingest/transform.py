@@ -13,6 +13,7 @@ rows (handed over as Arrow) and may not touch a file or the network
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ import numpy as np
 import pyarrow as pa
 
 from ingest.readers import quote_ident as q
-from ingest.vocabulary import header_key
+from ingest.vocabulary import column_synonyms, header_key
 
 # Scalar functions an expression may call (DuckDB's names, lower case; operators by symbol).
 SCALAR_FUNCTIONS = frozenset("""
@@ -42,6 +43,7 @@ SCALAR_FUNCTIONS = frozenset("""
     abs round round_even floor ceil ceiling trunc greatest least sign sqrt pow power ln log log10 log2 exp
     radians degrees sin cos tan asin acos atan atan2 pi isnan isinf isfinite even gcd lcm
     hash md5 sha1 sha256 if iif typeof
+    snapshot_time
     + - * / // % ** ^ || ~~ !~~ ~~* !~~* ~~~ ^@ & | << >> ~ @
     like_escape ilike_escape not_like_escape not_ilike_escape
 """.split())
@@ -57,6 +59,11 @@ NODES = frozenset({"CONSTANT", "COLUMN_REF", "FUNCTION", "OPERATOR", "COMPARISON
 REFUSED = {"SUBQUERY": "a subquery", "STAR": "*", "WINDOW": "a window function", "LAMBDA": "a lambda",
            "PARAMETER": "a parameter", "COLUMNS": "COLUMNS(…)", "POSITIONAL_REFERENCE": "a positional reference"}
 X, Y = "_kezek_x", "_kezek_y"  # the coordinates before conversion
+# `snapshot_time()`: the local time of the snapshot the file belongs to (a series' day, or a
+# folder named by its time read alone) — what a city's list of free places is "announced" at,
+# and the year its age ranges count from. Defined on the transformation's own connection.
+UNDATED = ("snapshot_time() is the time of a snapshot: a folder named by it (YYYY-MM-DD or "
+           "YYYY-MM-DDTHHMM) or a day of a series; this file has none")
 
 
 @cache
@@ -150,6 +157,7 @@ class Plan:
     parts: dict[str, str] = field(default_factory=dict)  # key → a query of that key alone (to name a failure)
     coordinates: str | None = None  # the reference system of X and Y
     key: str = ""  # the table's own key, tables.X
+    reads: set[str] = field(default_factory=set)  # the file's headers the SQL reads (and only those are handed over)
 
 
 def literal(value) -> str:
@@ -197,6 +205,7 @@ def plan(table_mapping, table: str, canonical: tuple[str, ...], headers: list[st
             checked = check(sub(text, value), aggregates)
             out.problems.extend((key, p) for p in checked.problems)
             headers_used = {header(c, key) for c in checked.columns} - {None}
+            out.reads.update(headers_used)
             if target is not None:
                 used.update(headers_used)
                 out.sources.setdefault(target, set()).update(headers_used)
@@ -238,10 +247,12 @@ def plan(table_mapping, table: str, canonical: tuple[str, ...], headers: list[st
             passthrough = [k for k in keys if k not in used]
         elif grouped:
             passthrough = []
-        else:  # every other column of the file, read as it would be without a transformation
+        else:  # the file's other columns that name a column of the table, read as without a transformation
             produced = {header_key(t) for t in given}
             filtered = check(sub(m.filter, value)).columns if m.filter else set()
-            passthrough = [h for h in headers if h not in used and h not in filtered and header_key(h) not in produced]
+            passthrough = [h for h in headers if h not in used and h not in filtered and header_key(h) not in produced
+                           and _names_column(h, canonical)]
+        out.reads.update(used, keys, passthrough)
         columns = [*map(q, passthrough), *(f"{sql} AS {q(target)}" for target, sql, _ in outputs),
                    "min(_row) AS _row" if grouped else "_row"]
         group = f" GROUP BY {', '.join(map(q, keys))}" if m.group_by else " GROUP BY ALL" if grouped else ""
@@ -261,15 +272,26 @@ def plan(table_mapping, table: str, canonical: tuple[str, ...], headers: list[st
     return out
 
 
-def run(arrow: pa.Table, steps: Plan, timezone: str) -> tuple[pa.Table | None, list[tuple[str, str]]]:
+def _names_column(header: str, canonical: tuple[str, ...]) -> bool:
+    """Whether a header is one of the table's columns (the format's name, or its Russian or
+    Kazakh name): the only columns of a transformed file worth reading further. The others —
+    in Vilnius's list, fifty columns about each choice — would be carried through every row the
+    transformation makes (five per child with `repeat`) only to be set aside."""
+    return header_key(header) in {header_key(c) for c in canonical} or column_synonyms().get(header_key(header)) in canonical
+
+
+def run(arrow: pa.Table, steps: Plan, timezone: str,
+        snapshot_at: dt.datetime | None = None) -> tuple[pa.Table | None, list[tuple[str, str]]]:
     """Run the plan's SQL over the file's rows on a connection that can reach no file and no
-    network; the rows made (coordinates converted), or the keys that failed and why."""
+    network; the rows made (coordinates converted), or the keys that failed and why.
+    `snapshot_at` is what `snapshot_time()` gives (an error where the file has no snapshot time)."""
     con = duckdb.connect(":memory:")
     try:
         con.execute("SET TimeZone = $zone", {"zone": timezone})
-        con.register("_arrow", arrow)
-        con.execute("CREATE TABLE file AS SELECT * FROM _arrow")
-        con.unregister("_arrow")
+        given = (f"TIMESTAMP '{snapshot_at:%Y-%m-%d %H:%M:%S}'" if snapshot_at is not None
+                 else f"CAST(error('{UNDATED}') AS TIMESTAMP)")
+        con.execute(f"CREATE MACRO snapshot_time() AS {given}")
+        con.register("file", arrow)  # a view of the Arrow table: nothing is copied
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")
         try:
@@ -298,11 +320,18 @@ def _first_line(exc: Exception) -> str:
     return re.sub(r"\s+", " ", str(exc).split("\n\nLINE")[0]).strip()
 
 
-def wgs84(made: pa.Table, crs: str) -> pa.Table:
-    """X and Y in `crs` → latitude and longitude in WGS 84, the whole columns at once."""
+@cache
+def _transformer(crs: str):
+    """One PROJ transformer per system: making one takes a quarter of a second, and a series
+    converts the same system every day."""
     from pyproj import Transformer
 
-    transformer = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+
+
+def wgs84(made: pa.Table, crs: str) -> pa.Table:
+    """X and Y in `crs` → latitude and longitude in WGS 84, the whole columns at once."""
+    transformer = _transformer(crs)
     x = made.column(X).to_numpy(zero_copy_only=False).astype("float64")
     y = made.column(Y).to_numpy(zero_copy_only=False).astype("float64")
     lon, lat = transformer.transform(x, y)

@@ -270,7 +270,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         report.timings["open data"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
-        _, report.warnings = publication.publish(home, snapshot, published_at)
+        _, published_warnings = publication.publish(home, snapshot, published_at)
+        report.warnings = [*ingest.warnings, *published_warnings]
         if downloads:  # only now: a failed run must not mark its files as seen
             try:
                 state.commit(downloads)
@@ -285,18 +286,21 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
 # What a publication of this version holds that an older one may lack: an unchanged source
 # is published again (from the copies kept of its files) until the current snapshot has them.
 COMPLETE = ("numbering_rules", "order_comparison")
+COMPLETE_COLUMNS = (("positions", "kindergarten_id"),)  # format 1.1: a kindergarten's finer queues
 
 
 def _complete(home: Path) -> bool:
     """Whether the current publication holds what this version publishes: the tables of
-    COMPLETE and its open-data files."""
+    COMPLETE, the columns of COMPLETE_COLUMNS and its open-data files."""
     try:
         current = store.current(home)
         con = store.open_snapshot(current.path)
     except (store.SnapshotUnavailable, duckdb.Error):
         return False
     try:
-        tables = all(store.has_table(con, name) for name in COMPLETE)
+        tables = all(store.has_table(con, name) for name in COMPLETE) and all(
+            con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = $c",
+                        {"t": t, "c": c}).fetchone()[0] for t, c in COMPLETE_COLUMNS)
     finally:
         con.close()
     return tables and publication.open_data_folder(home, current.snapshot).is_dir()

@@ -106,9 +106,6 @@ BROKEN = {
     "unknown application": (
         dict(choices=[*CHOICES, {"Номер заявления": "УО.2017.000404.1", "Приоритет": 1, "Желаемый детский сад": "K1"}]),
         "choices.csv, row 8, column application_number: applications has no УО.2017.000404.1"),
-    "unknown kindergarten": (
-        dict(choices=[*CHOICES, {"Номер заявления": A4, "Приоритет": 1, "Желаемый детский сад": "K404"}]),
-        "choices.csv, row 8, column kindergarten_id: kindergartens has no K404"),
     "duplicate rank": (
         dict(choices=[*CHOICES, {"Номер заявления": A2, "Приоритет": 1, "Желаемый детский сад": "K2"}]),
         f"choices.csv, row 8, column application_number, rank: duplicate {A2} / 1 (first at choices.csv row 5)"),
@@ -137,6 +134,38 @@ def test_bad_choices_and_queue_numbers_are_named_by_file_row_and_column(tmp_path
     assert not (tmp_path / "home" / "published.json").exists()
 
 
+MISSING = "Maironio progimnazija"  # a school Vilnius's list names but its register of groups lacks
+
+
+def test_a_kindergarten_the_register_lacks_is_kept_where_chosen_and_told_as_a_warning(tmp_path):
+    """A city's list may name a chosen kindergarten its own register lacks (Vilnius: five
+    schools with pre-school groups). The choice and the place published in its queue are
+    facts the city published: kept as named, and the clerk is told which and how many. And a
+    queue finer than a kindergarten (kindergarten × group type × language) is found through
+    its kindergarten_id."""
+    data = tables(
+        choices=[*CHOICES, {"Номер заявления": A4, "Приоритет": 1, "Желаемый детский сад": MISSING},
+                 {"Номер заявления": A4, "Приоритет": 2, "Желаемый детский сад": "K2"}],
+        positions=[*SEGMENT, *OWN_QUEUES,
+                   {"as_of": "2017-04-09", "application_number": A4, "queue_number": 4,
+                    "queue_id": f"{MISSING} · lt · 2 iki 3", "kindergarten_id": MISSING},
+                   {"as_of": "2017-04-09", "application_number": A4, "queue_number": 6,
+                    "queue_id": "K2 · kk · 2 iki 3", "kindergarten_id": "K2"}])
+    home = tmp_path / "home"
+    done = run_kezek("update", "--source", str(write(tmp_path / "ds", data)), home=home)
+    assert done.returncode == 0, done.stderr
+    assert (f"warning: choices.csv: 1 row of choices names 1 kindergarten_id that kindergartens does not have — "
+            f"«{MISSING}» (1); published as named") in done.stderr
+    assert f"1 row of positions names 1 kindergarten_id that kindergartens does not have — «{MISSING}» (1)" in done.stderr
+    con = store.open_snapshot(store.current(home).path)
+    try:
+        doc = lookup(con, A4)
+    finally:
+        con.close()
+    assert [(c["rank"], c["kindergarten_id"], c["name_ru"], c["queue_number"]) for c in doc["choices"]] == [
+        (1, MISSING, None, 4), (2, "K2", "Детский сад №2 «Акбота»", 6)]
+
+
 def test_a_snapshot_of_a_series_without_choices_keeps_the_last_ones(tmp_path):
     """A table missing from a snapshot keeps its value (open-data-format.md 1.1, Series)."""
     series = tmp_path / "series"
@@ -162,7 +191,8 @@ def test_choices_and_queue_ids_are_exported_as_csv_and_described_in_the_package(
     run_kezek("export", "--out", str(tmp_path / "out"), "--format", "csv,parquet", home=published, check=True)
     with open(tmp_path / "out" / "csv" / "positions.csv", encoding="utf-8", newline="") as fh:
         positions = list(csv.DictReader(fh))
-    assert list(positions[0]) == ["as_of", "application_number", "queue_number", "privileged_queue_number", "queue_id"]
+    assert list(positions[0]) == ["as_of", "application_number", "queue_number", "privileged_queue_number", "queue_id",
+                                  "kindergarten_id"]
     assert sorted((r["as_of"], r["application_number"], r["queue_number"], r["queue_id"]) for r in positions
                   if r["queue_id"]) == sorted((r["as_of"], r["application_number"], str(r["queue_number"]), r["queue_id"])
                                               for r in OWN_QUEUES)
@@ -174,13 +204,14 @@ def test_choices_and_queue_ids_are_exported_as_csv_and_described_in_the_package(
         assert db.execute(f"SELECT count(*) FROM '{tmp_path / 'out' / 'parquet' / 'choices.parquet'}'").fetchone() == (6,)
     package = json.loads((tmp_path / "out" / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in package["resources"]}
-    assert [f["name"] for f in resources["positions"]["schema"]["fields"]][-1] == "queue_id"
+    assert [f["name"] for f in resources["positions"]["schema"]["fields"]][-2:] == ["queue_id", "kindergarten_id"]
     schema = resources["choices"]["schema"]
     assert [f["name"] for f in schema["fields"]] == ["application_number", "rank", "kindergarten_id", "language",
                                                      "group_type"]
     assert schema["primaryKey"] == ["application_number", "rank"]
+    # a chosen kindergarten may be one the register lacks (kept, told as a warning): no foreign key
     assert {fk["fields"] if isinstance(fk["fields"], str) else fk["fields"][0] for fk in schema["foreignKeys"]} == {
-        "application_number", "kindergarten_id"}
+        "application_number"}
     done = validate(tmp_path / "out")  # the reference validator: keys, references, types
     report = json.loads(done.stdout)
     assert report["valid"], [e for task in report["tasks"] for e in task["errors"]][:5]

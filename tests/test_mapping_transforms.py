@@ -289,6 +289,83 @@ def test_the_vilnius_expressions_pass_the_check():
     assert transform.check("sum(CAPACITY)").problems == ["aggregate function sum needs group_by"]
 
 
+# -- what dataset.json would say, and the snapshot's time -------------------------------------
+
+DATASET = """
+[dataset]
+title = "Vilnius: kindergarten waiting list"
+timezone = "Europe/Vilnius"
+ruleset = "vilnius-rules.toml"
+"""
+
+
+def meta(home: Path) -> dict:
+    con = store.open_snapshot(store.current(home).path)
+    try:
+        return dict(con.execute("SELECT key, value FROM meta").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_mapping_says_what_dataset_json_would_and_a_dataset_json_beside_the_files_wins(tmp_path, home):
+    """A city's daily files come without dataset.json: the mapping's [dataset] gives the title,
+    the time zone of its times and a ruleset file of its own folder; a dataset.json beside the
+    files, where there is one, wins key by key."""
+    own = (ROOT / "engine" / "rulesets" / "kz-2024.toml").read_text(encoding="utf-8")
+    folder = vilnius_like(tmp_path / "ds", DATASET + APPLICATIONS_MAPPING + GROUPS_MAPPING)
+    mapping = tmp_path / "elsewhere" / "vilnius.toml"  # the mapping and its ruleset outside the data
+    mapping.parent.mkdir()
+    (folder / "mapping.toml").rename(mapping)
+    (mapping.parent / "vilnius-rules.toml").write_text(own.replace('name = "kz-2024"', 'name = "vilnius-own"'),
+                                                      encoding="utf-8")
+    done = run_kezek("update", "--source", str(folder), "--mapping", str(mapping), home=home)
+    assert done.returncode == 0, done.stderr
+    got = meta(home)
+    assert (got["title"], got["timezone"]) == ("Vilnius: kindergarten waiting list", "Europe/Vilnius")
+    assert got["ruleset"] == "vilnius-own" and "rules_unknown" not in got  # the publisher's own covers all of it
+    # registered_at "2025-05-08 16:38:21" is the city's clock, kept as the city wrote it
+    assert [str(r["registered_at"]) for r in published(home, "applications", "application_number")][0] == \
+        "2025-05-08 16:38:21"
+    (folder / "dataset.json").write_text(json.dumps({"title": "From dataset.json"}), encoding="utf-8")
+    done = run_kezek("update", "--source", str(folder), "--mapping", str(mapping), home=home)
+    assert done.returncode == 0, done.stderr
+    assert (meta(home)["title"], meta(home)["timezone"]) == ("From dataset.json", "Europe/Vilnius")
+
+
+def test_an_unknown_key_of_dataset_in_a_mapping_is_refused(tmp_path, home):
+    folder = vilnius_like(tmp_path / "ds", '[dataset]\ntitel = "typo"\n' + APPLICATIONS_MAPPING + GROUPS_MAPPING)
+    done = update(home, folder)
+    assert done.returncode == 2
+    assert "dataset: Value error, unknown key 'titel'; expected one of title, publisher" in done.stderr, done.stderr
+
+
+def test_snapshot_time_is_the_time_of_the_dated_folder_and_an_error_elsewhere(tmp_path, home):
+    vacancies = GROUPS_MAPPING + """
+[tables.vacancies]
+files = ["darzeliai_grupes"]
+filter = "TRY_CAST(FREE_SPACE AS INTEGER) > 0"
+[tables.vacancies.expressions]
+bulletin_id = "'GID ' || GID"
+kindergarten_id = "DARZ_ID"
+announced_at = "snapshot_time()"
+birth_year = "year(snapshot_time()) - 4"
+language = "CASE LAN_LABEL WHEN 'Lietuvių' THEN 'lt' WHEN 'Rusų' THEN 'ru' END"
+seats = "TRY_CAST(FREE_SPACE AS INTEGER)"
+"""
+    dated = vilnius_like(tmp_path / "2026-03-21T0210", APPLICATIONS_MAPPING + vacancies)
+    (dated / "vacancies.csv").unlink()  # the groups file gives them
+    update_ok(home, dated)
+    assert [(r["bulletin_id"], str(r["announced_at"]), r["birth_year"], r["seats"])
+            for r in published(home, "vacancies", "bulletin_id")] == [
+        ("GID 109", "2026-03-21 02:10:00", 2022, 2), ("GID 280", "2026-03-21 02:10:00", 2022, 4)]
+    undated = vilnius_like(tmp_path / "export", APPLICATIONS_MAPPING + vacancies)
+    (undated / "vacancies.csv").unlink()
+    done = update(tmp_path / "other-home", undated)
+    assert done.returncode == 2
+    assert ("tables.vacancies.expressions.announced_at: Invalid Input Error: snapshot_time() is the time of a "
+            "snapshot: a folder named by it") in done.stderr, done.stderr
+
+
 # -- safety: nothing but the expression runs ------------------------------------------------
 
 UNSAFE = {

@@ -44,7 +44,9 @@ stepped AS (                                                      -- each place 
     FROM long
 )
 SELECT region, queue, as_of, order_name, count(*) AS applications,
-       round(corr(published_rank, order_rank), 4) AS rank_correlation,
+       -- undefined (empty, not NaN) for a queue of one, where there is no order to compare
+       round(CASE WHEN NOT isnan(corr(published_rank, order_rank)) THEN corr(published_rank, order_rank) END, 4)
+           AS rank_correlation,
        round(avg(CASE WHEN rank_ahead IS NOT NULL THEN CAST(rank_ahead < order_rank AS INTEGER) END), 4)
            AS consecutive_in_order
 FROM stepped

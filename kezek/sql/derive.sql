@@ -43,7 +43,8 @@ ORDER BY a.application_number;
 
 CREATE TABLE snap.positions AS
 SELECT as_of, application_number, queue_number, privileged_queue_number,
-       queue_id                                                    -- format 1.1: a kindergarten's queue
+       queue_id,                                                   -- format 1.1: a kindergarten's queue
+       kindergarten_id                                             -- the kindergarten of a finer queue
 FROM c_positions
 ORDER BY as_of, application_number, queue_id;
 
