@@ -377,6 +377,11 @@ def write_table(results: dict) -> None:
     TABLE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def _identity(result: dict) -> str:
+    """What a result measured (a preset, a series, a command), to replace it when measured again."""
+    return str(next((result[k] for k in ("series", "preset", "what") if k in result), json.dumps(result)))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--presets", default="astana-2017,almaty,national")
@@ -411,7 +416,11 @@ def main() -> None:
                 "series": (args.series, lambda s: bench_series(s, args.series_runs))}
     for key, (presets, measure) in sections.items():
         if presets:
-            results[key] = [r for r in (measure(p) for p in presets.split(",")) if r is not None]
+            measured = [r for r in (measure(p) for p in presets.split(",")) if r is not None]
+            # what was not measured again keeps its figures (`--series vilnius` keeps national's)
+            again = {_identity(r): r for r in measured}
+            kept = [again.pop(_identity(r), r) for r in results.get(key, [])]  # in place, in their order
+            results[key] = kept + list(again.values())
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     write_table(results)
     print(f"wrote {RESULTS.relative_to(ROOT)} and {TABLE.relative_to(ROOT)}")

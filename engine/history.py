@@ -28,6 +28,7 @@ and that every number equals `kezek lookup --as-of` for that day.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import duckdb
 
@@ -37,7 +38,9 @@ from engine.lookup import find, snapshot_as_of
 
 def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None = None,
             last: dt.date | None = None, *, every_day: bool = False) -> dict | None:
-    """The history document of interfaces.md for a number typed any way, or None if unknown.
+    """The history document of interfaces.md for a number typed any way, or None if unknown;
+    with `places`, the city's own places in kindergartens' queues (format 1.1), and
+    `rules_unknown` where no ruleset covers the region (no `days`: nothing is numbered there).
 
     Days run from `first` (default: the day of registration) to `last` (default: the
     snapshot's day); the document lists the days on which the number changed or the
@@ -61,8 +64,14 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     first = max(first or entered, entered)
     if since is not None:
         first = max(first, since)
+    head = {"application_number": application_number, "observed_since": since and since.isoformat()}
+    places = published_places(con, application_number, first, last)
+    if region in rules_unknown(con):
+        # No ruleset covers the region: Kezek numbers no one there, and a number rebuilt by
+        # other rules would be an invention. What was observed are the city's own places.
+        return {**head, "rules_unknown": True, "days": [], "places": places}
     if first > last:
-        return {"application_number": application_number, "observed_since": since and since.isoformat(), "days": []}
+        return {**head, "rules_unknown": False, "days": [], "places": places}
     rows = con.execute(numbering.with_spans("history"), {
         "number": application_number, "region": region, "locality": locality, "birth_year": birth_year,
         "registered_at": registered_at, "first": first, "last": last,
@@ -75,7 +84,35 @@ def history(con: duckdb.DuckDBPyConnection, number: str, first: dt.date | None =
     ]
     if since is not None and days and days[0]["date"] == since.isoformat():
         days[0].update(change=0, causes={})  # the first day observed: where the history starts, not a move
-    return {"application_number": application_number, "observed_since": since and since.isoformat(), "days": days}
+    return {**head, "rules_unknown": False, "days": days, "places": places}
+
+
+# The places a city published for the application in each chosen kindergarten's queue
+# (positions with a queue_id, format 1.1), every day it published one: observed, never
+# computed. `change` against the day before it was published in that queue (NULL the first time).
+PLACES = """
+SELECT as_of, coalesce(kindergarten_id, queue_id) AS kindergarten_id, queue_id, queue_number,
+       queue_number - lag(queue_number) OVER (PARTITION BY queue_id ORDER BY as_of) AS change
+FROM positions
+WHERE application_number = $n AND queue_id IS NOT NULL AND as_of <= $last
+QUALIFY as_of >= $first
+ORDER BY as_of, kindergarten_id, queue_id
+"""
+
+
+def published_places(con: duckdb.DuckDBPyConnection, number: str, first: dt.date, last: dt.date) -> list[dict]:
+    if not con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'positions' "
+                       "AND column_name = 'kindergarten_id'").fetchone()[0]:
+        return []  # published before format 1.1's kindergarten queues
+    rows = con.execute(PLACES, {"n": number, "first": first, "last": last}).fetchall()
+    return [{"date": d.isoformat(), "kindergarten_id": k, "queue_id": q, "queue_number": n, "change": c}
+            for d, k, q, n, c in rows]
+
+
+def rules_unknown(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The regions no ruleset covers (meta `rules_unknown`)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'rules_unknown'").fetchone()
+    return json.loads(row[0]) if row else []
 
 
 def entered_at(con: duckdb.DuckDBPyConnection, number: str, registered_at: dt.datetime) -> dt.datetime:

@@ -159,6 +159,8 @@ def choices(con: duckdb.DuckDBPyConnection, application_number: str, day: dt.dat
 
 def _with_choices(con, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict:
     doc["choices"] = choices(con, doc["application_number"], day, snapshot)
+    # No ruleset covers the region (engine/ruleset.py): Kezek numbers no one there.
+    doc["rules_unknown"] = doc["region"] in snapshot.rules_unknown
     return doc
 
 

@@ -214,10 +214,17 @@ def _history(args, con) -> int:
         return EXIT_OK
     if doc.get("observed_since"):
         print(f"observed from {doc['observed_since']}, the first snapshot of the series; nothing before it")
+    if doc.get("rules_unknown"):
+        print("the queue rules of this region are not known: no number is computed; the places the city published:")
     for day in doc["days"]:
         causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())
         number = "—" if day["queue_number"] is None else day["queue_number"]
         print(f"{day['date']}  {number}  ({day['change']:+d}{': ' + causes if causes else ''})")
+    if doc.get("rules_unknown"):  # every place a city published, the days it changed
+        for place in doc["places"]:
+            if place["change"] is None or place["change"]:
+                change = "first published" if place["change"] is None else f"{place['change']:+d}"
+                print(f"{place['date']}  {place['queue_number']}  in {place['queue_id']}  ({change})")
     return EXIT_OK
 
 

@@ -41,6 +41,7 @@ def test_lookup_json_document(published):
         "locality": "Астана", "birth_year": 2016, "registered_at": "2018-07-31T17:29:09",
         "privilege": "none", "status": "queued", "in_queue": True, "queue_number": 2,
         "privileged_queue_number": 0, "segment_size": 2, "choices": [],  # format 1.1: none in this dataset
+        "rules_unknown": False,  # Astana's rules are known
     }
 
 

@@ -214,7 +214,8 @@ def test_cli_prints_the_api_document(demo):
     api = TestClient(Starlette(routes=server.routes(home)))
     response = api.get(f"/api/v1/applications/{number}/history")
     assert response.status_code == 200 and response.json() == doc == history(con, number)
-    assert set(doc) == {"application_number", "observed_since", "days"} and doc["days"]
+    assert set(doc) == {"application_number", "observed_since", "rules_unknown", "days", "places"} and doc["days"]
+    assert (doc["rules_unknown"], doc["places"]) == (False, [])  # the rules of Astana are known; no own queues
     assert doc["observed_since"] is None  # a status log, not a series: nothing limits the history
     first, last = doc["days"][0]["date"], doc["days"][-1]["date"]
     narrowed = api.get(f"/api/v1/applications/{number}/history", params={"from": last, "to": last}).json()

@@ -135,3 +135,63 @@ def test_no_rule_is_applied_and_every_answer_says_the_rules_are_unknown(publishe
     assert compared == rows(con, "SELECT count(DISTINCT queue_id) FROM positions")[0][0] > 0
     api = TestClient(Starlette(routes=server.routes(home)))
     assert api.get(f"{PREFIX}/kindergartens").headers["X-Kezek-Rules-Unknown"] == "Vilnius"
+
+
+# -- the series: a child's history is the places the city published, not numbers by rules ----
+
+@pytest.fixture(scope="module")
+def series(tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("vilnius-series")
+    shutil.copytree(DAY.parent, root / "series", ignore=shutil.ignore_patterns("README.md"))
+    home = root / "home"
+    run_kezek("update", "--source", str(root / "series"), "--mapping", str(MAPPING), home=home, check=True)
+    return home
+
+
+def places_by_day() -> dict[str, dict[str, dict[str, int]]]:
+    """child → day → kindergarten → place, read off each day's file with Python's csv module."""
+    out: dict = {}
+    for folder in sorted(p for p in DAY.parent.iterdir() if p.is_dir()):
+        with open(folder / "laukianciuju_eileje_ataskaita.csv", encoding="utf-8", newline="") as fh:
+            for r in csv.DictReader(fh, delimiter=";"):
+                for rank in range(1, 6):
+                    place = (r.get(f"{rank} darželio vieta eilėje") or "").strip()
+                    if place:
+                        out.setdefault(r[CHILD], {}).setdefault(folder.name[:10], {})[
+                            r[f"{rank} pasirinktas darželis"].strip()] = int(place)
+    return out
+
+
+def test_a_childs_history_is_the_places_the_city_published_day_by_day(series):
+    from engine.history import history
+
+    expected = places_by_day()
+    child = max(sorted(expected), key=lambda c: len({tuple(d.items()) for d in expected[c].values()}))  # places moved
+    con = store.open_snapshot(store.current(series).path)
+    try:
+        doc = history(con, child)
+    finally:
+        con.close()
+    assert doc["rules_unknown"] is True and doc["days"] == []  # no number by rules Kezek does not know
+    got: dict = {}
+    for p in doc["places"]:
+        got.setdefault(p["date"], {})[p["kindergarten_id"]] = p["queue_number"]
+    assert got == expected[child]
+    assert len({tuple(sorted(d.items())) for d in got.values()}) > 1  # the places moved within the excerpt
+    text = run_kezek("lookup", child, "--history", home=series, check=True).stdout
+    assert "the queue rules of this region are not known: no number is computed" in text
+
+
+@pytest.mark.parametrize("lang", ["ru", "kk", "en"])
+def test_the_lookup_page_shows_the_citys_places_and_no_number_by_rules(series, monkeypatch, lang):
+    import i18n
+    from test_dashboard import visit
+
+    child = sorted(places_by_day())[0]
+    at = visit(series, monkeypatch, page="lookup", lang=lang, app=child)
+    text = " ".join(str(e.value) for e in [*at.markdown, *at.caption, *at.info, *at.warning, *at.subheader])
+    assert i18n.t("history.places_title", lang) in text
+    assert i18n.t("lookup.rules_unknown_number", lang, region="Vilnius") in text
+    assert i18n.t("history.title", lang) not in text  # no "how the number moved": nothing was numbered

@@ -203,6 +203,9 @@ class Lookup(Document):
     ahead: Ahead | None = Field(None, description="Who stands ahead, by privilege class; null when not in the queue.")
     choices: list[Choice] = Field(description="The kindergartens the application asked for, first choice first; "
                                               "empty when the data publish no choices.")
+    rules_unknown: bool = Field(False, description="No ruleset covers the application's region: Kezek numbers no "
+                                                   "one there (queue_number is null); the places in `choices` are "
+                                                   "the city's own.")
 
 
 class HistoryDay(Document):
@@ -218,6 +221,16 @@ class HistoryDay(Document):
                     "and general applications; `own_privilege` the change on a day one's own privilege changed.")
 
 
+class PublishedPlace(Document):
+    """A place a city published for the application in one kindergarten's queue on one day."""
+
+    date: Date
+    kindergarten_id: str
+    queue_id: str = Field(description="The queue (a kindergarten's, or kindergarten × group type × language).")
+    queue_number: int = Field(ge=1, description="The place as published.")
+    change: int | None = Field(description="Against the day before it was published in that queue; null the first time.")
+
+
 class History(Document):
     """One application's numbers day by day (`kezek lookup NUMBER --history --json`)."""
 
@@ -226,7 +239,13 @@ class History(Document):
                                                            "of its first snapshot, where the history starts; "
                                                            "nothing before it was observed. Null for a status log.")
     days: list[HistoryDay] = Field(description="The days on which the number changed or the application "
-                                                "entered or left the queue, oldest first.")
+                                                "entered or left the queue, oldest first; empty where the "
+                                                "rules are unknown.")
+    rules_unknown: bool = Field(False, description="No ruleset covers the application's region: no number is "
+                                                   "computed (no `days`); `places` is what was observed.")
+    places: list[PublishedPlace] = Field([], description="The places the city published for the application in "
+                                                         "each kindergarten's own queue (format 1.1), every day it "
+                                                         "published one, oldest first: observed, never computed.")
 
 
 class Forecast(Document):

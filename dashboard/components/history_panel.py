@@ -58,6 +58,9 @@ def show(doc: dict, lang: str) -> None:
     import datetime as dt
 
     found = context.query(history, doc["application_number"], None, dt.date.fromisoformat(doc["as_of"]))
+    if found.get("rules_unknown"):  # nothing numbered by rules: the city's own places instead
+        places(found["places"], doc, lang)
+        return
     st.subheader(t("history.title", lang))
     numbered = [d for d in found["days"] if d["queue_number"] is not None]
     if len(numbered) < 1:
@@ -95,3 +98,39 @@ def show(doc: dict, lang: str) -> None:
     every[causes] = every[causes].fillna(0).astype(int)  # 0: that cause did not move the number that day
     context.download(every.astype({"queue_number": "Int64", "privileged_queue_number": "Int64"}),
                      "queue_number_history.csv", lang)
+
+
+def places(rows: list[dict], doc: dict, lang: str) -> None:
+    """The places the city published for the application in each chosen kindergarten's queue,
+    day by day (observed, never computed): a line per queue, and the days a place changed."""
+    st.subheader(t("history.places_title", lang))
+    if not rows:
+        st.caption(t("history.places_none", lang))
+        return
+    names = {c["kindergarten_id"]: next((n for n in ((c["name_kk"], c["name_ru"]) if lang == "kk" else
+                                                     (c["name_ru"], c["name_kk"])) if n), c["kindergarten_id"])
+             for c in doc.get("choices", [])}
+    table = pd.DataFrame(rows)
+    table["kindergarten"] = [names.get(k, k) for k in table["kindergarten_id"]]
+    fig = px.line(table, x="date", y="queue_number", color="queue_id", line_shape="hv", markers=True,
+                  hover_name="kindergarten",
+                  labels={"date": t("column.date", lang), "queue_number": t("column.published_place", lang),
+                          "queue_id": t("column.kindergarten_queue", lang)})
+    fig.update_xaxes(tickformat=date_pattern(lang))
+    fig.update_yaxes(tickformat=",d")
+    fig.update_layout(legend={"orientation": "h", "y": -0.3})
+    context.style_figure(fig, lang, height=320)
+    context.chart(fig, alt=t("history.places_alt", lang))
+    moved = table[table["change"].notna() & (table["change"] != 0)].iloc[::-1]  # newest first
+    if moved.empty:
+        st.caption(t("history.places_unchanged", lang))
+    else:
+        st.dataframe(pd.DataFrame({"date": [date(d, lang) for d in moved["date"]], "kindergarten": moved["kindergarten"],
+                                   "queue_number": moved["queue_number"], "change": moved["change"].astype(int)}),
+                     hide_index=True, column_config={
+                         "date": t("column.date", lang), "kindergarten": t("column.kindergarten", lang),
+                         "queue_number": st.column_config.NumberColumn(t("column.published_place", lang), format="%d"),
+                         "change": st.column_config.NumberColumn(t("column.change", lang), format="%+d")})
+    st.caption(t("history.places_note", lang))
+    context.download(table[["date", "kindergarten_id", "queue_id", "queue_number", "change"]]
+                     .astype({"change": "Int64"}), "published_places_history.csv", lang)

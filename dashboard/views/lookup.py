@@ -43,6 +43,8 @@ def show(doc: dict, lang: str) -> None:
             help=t("lookup.privileged_help", lang),
         )
         right.metric(t("lookup.segment_size", lang), number(doc["segment_size"], lang))
+    elif doc.get("rules_unknown") and doc["in_queue"]:  # waiting, but no number by rules Kezek does not know
+        st.info(t("lookup.rules_unknown_number", lang, region=context.md(doc["region"])), icon=":material/help:")
     else:
         st.warning(t("lookup.not_in_queue", lang, status=status))
     rows = [

@@ -93,15 +93,18 @@ def generate(folder: Path) -> None:
             writer.writerows(rows)
 
 
-def examples(home: Path) -> dict[str, dict[str, str]]:
-    """The query parameters that make each page show something: an application in the
-    middle of the largest queue, the kindergarten with the most bulletins."""
+def examples(home: Path, app: str | None = None) -> dict[str, dict[str, str]]:
+    """The query parameters that make each page show something: `app`, else an application in
+    the middle of the largest queue (where rules number it), else one with the most places a
+    city published in chosen kindergartens' queues; the kindergarten with the most bulletins."""
     from engine.store import current
 
     with duckdb.connect(str(current(home).path), read_only=True) as con:
-        number = con.execute(
+        number = app or (con.execute(
             "SELECT application_number FROM queue "
-            "ORDER BY segment_size DESC, abs(queue_number - 1234), application_number LIMIT 1").fetchone()[0]
+            "ORDER BY segment_size DESC, abs(queue_number - 1234), application_number LIMIT 1").fetchone() or con.execute(
+            "SELECT application_number FROM positions WHERE queue_id IS NOT NULL "
+            "GROUP BY ALL ORDER BY count(*) DESC, application_number LIMIT 1").fetchone())[0]
         kg = con.execute(
             "SELECT kindergarten_id FROM vacancies GROUP BY ALL "
             "ORDER BY count(*) DESC, kindergarten_id LIMIT 1").fetchone()[0]
@@ -172,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", type=Path, help="a home with a published snapshot (default: publish the demo)")
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--langs", default=",".join(LANGS))
+    parser.add_argument("--app", help="the application the lookup and queue pages show")
+    parser.add_argument("--sizes", default=",".join(SIZES), help="desktop, phone or both")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
 
@@ -180,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
         if home is None:
             home = Path(tmp) / "home"
             publish(home)
-        extra = examples(home)
+        extra = examples(home, args.app)
         proc, base = serve(home)
         try:
             from playwright.sync_api import sync_playwright
@@ -188,7 +193,8 @@ def main(argv: list[str] | None = None) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-                for kind, (width, height) in SIZES.items():
+                for kind in args.sizes.split(","):
+                    width, height = SIZES[kind]
                     context = browser.new_context(viewport={"width": width, "height": height},
                                                   device_scale_factor=1, locale="kk-KZ")
                     page = context.new_page()
