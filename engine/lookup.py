@@ -7,7 +7,7 @@ import datetime as dt
 import duckdb
 
 from engine import numbering, store
-from engine.application_number import normalise
+from engine.application_number import compact, normalise
 from engine.schema import NUMBERED_STATUSES
 
 
@@ -34,7 +34,31 @@ def within_the_data(day: dt.date | None, as_of: dt.date) -> None:
         raise AfterTheData(day, as_of)
 
 
-# The row kept at publication (sql/lookups.sql) for a number typed any way.
+def key(number: str, version: int) -> str:
+    """What a typed number is looked up by in a snapshot whose keys are of `version` (meta
+    `number_key`): one published before keys forgave separators and leading zeros holds
+    compact forms, and is found by them until the next update replaces it."""
+    return normalise(number) if version >= 2 else compact(number)
+
+
+def key_version(con: duckdb.DuckDBPyConnection) -> int:
+    row = con.execute("SELECT value FROM meta WHERE key = 'number_key'").fetchone()
+    return int(row[0]) if row else 1
+
+
+def the_one(rows: list[tuple], number: str) -> tuple | None:
+    """The row of `number` among the rows (application_number first) that share its key.
+    Two published numbers that differ only in separators or leading zeros share one: then
+    the number must be typed as published (up to case, spaces and look-alikes), and a key
+    typed otherwise finds none of them, never another family's application."""
+    if len(rows) == 1:
+        return rows[0]
+    typed = compact(number)
+    return next((row for row in rows if compact(row[0]) == typed), None)
+
+
+# The rows kept at publication (sql/lookups.sql) for a number typed any way: one, unless
+# published numbers share its key (`the_one`).
 PUBLISHED = """
 SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
        queue_number, privileged_queue_number, segment_size, ahead_extraordinary, ahead_first, ahead_none
@@ -42,12 +66,14 @@ FROM lookups WHERE number_key = $key
 """
 
 
-def find(con: duckdb.DuckDBPyConnection, number: str) -> dict | None:
+def find(con: duckdb.DuckDBPyConnection, number: str, snapshot: store.Snapshot | None = None) -> dict | None:
     """The application a number typed any way names, as published (its `lookups` row, the
     one place every reader finds an application): application_number, region, locality,
     birth_year, registered_at, and at the snapshot's date its status, privilege and
-    queue_number (None when it holds no number, Q2); None when unknown."""
-    row = con.execute(PUBLISHED, {"key": normalise(number)}).fetchone()
+    queue_number (None when it holds no number, Q2); None when unknown, or when its key is
+    shared and it is not typed as published (`the_one`)."""
+    version = snapshot.number_key if snapshot is not None else key_version(con)
+    row = the_one(con.execute(PUBLISHED, {"key": key(number, version)}).fetchall(), number)
     return None if row is None else dict(zip(
         ("application_number", "region", "locality", "birth_year", "registered_at", "status", "privilege",
          "queue_number"), row))
@@ -90,9 +116,9 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     day = as_of or snapshot.as_of
     within_the_data(day, snapshot.as_of)
     if day == snapshot.as_of and "lookups" in snapshot.tables:  # kept at publication (kezek/pipeline.py)
-        key = normalise(number)
-        row = (snapshot.lookups.row(key) if snapshot.lookups is not None  # held in memory by a server
-               else con.execute(PUBLISHED, {"key": key}).fetchone())
+        typed = key(number, snapshot.number_key)
+        row = the_one(snapshot.lookups.rows_of(typed) if snapshot.lookups is not None  # held in memory by a server
+                      else con.execute(PUBLISHED, {"key": typed}).fetchall(), number)
         if row is None or row[4] >= numbering.end_of_day(day):
             return None
         doc = _document(day, *row[:10])
@@ -100,7 +126,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
             doc["ahead"] = None if doc["queue_number"] is None else dict(
                 zip(("extraordinary", "first", "none"), row[10:]))
         return _with_choices(con, doc, day, snapshot)
-    found = find(con, number)
+    found = find(con, number, snapshot)
     if found is None:
         return None
     application_number, region, locality, birth_year = (

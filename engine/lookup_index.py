@@ -61,13 +61,17 @@ class LookupIndex:
             sorted_keys, table = sorted_keys[order], table.take(pa.array(order))
         return cls(sorted_keys, table)
 
-    def row(self, key: str) -> tuple | None:
-        """The row for a normalised number (`application_number.normalise`), or None."""
+    def rows_of(self, key: str) -> list[tuple]:
+        """The rows for a key (engine/lookup.py, `key`): one, none, or those of the published
+        numbers that share it (engine/lookup.py, `the_one`)."""
         wanted = key.encode("utf-8")
-        i = int(np.searchsorted(self.keys, wanted))
-        if i >= self.rows or self.keys[i] != wanted:
-            return None
-        return tuple(column[i].as_py() for column in self.columns)
+        first, end = (int(np.searchsorted(self.keys, wanted, side=side)) for side in ("left", "right"))
+        return [tuple(column[i].as_py() for column in self.columns) for i in range(first, end)]
+
+    def row(self, key: str) -> tuple | None:
+        """The one row for a key, or None (none, or several: numbers that share it)."""
+        found = self.rows_of(key)
+        return found[0] if len(found) == 1 else None
 
     @property
     def nbytes(self) -> int:

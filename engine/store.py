@@ -95,11 +95,16 @@ class Snapshot:
     tables: frozenset[str]
     lookups: object | None = field(default=None, compare=False, repr=False)
     rules_unknown: tuple[str, ...] = ()  # regions no ruleset covers (engine/ruleset.py)
+    # How its numbers are keyed (engine/application_number.py, KEY_VERSION; 1: published before
+    # keys forgave separators and leading zeros) and written (engine/number_pattern.py).
+    number_key: int = 1
+    number_pattern: str | None = None
 
 
 def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> Snapshot:
     """The snapshot `con` reads; with `hold_lookups`, its `lookups` loaded into memory."""
-    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of', 'rules_unknown')").fetchall())
+    meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of', 'rules_unknown', "
+                           "'number_key', 'number_pattern')").fetchall())
     tables = frozenset(n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
     lookups = None
     if hold_lookups and "lookups" in tables:
@@ -107,7 +112,8 @@ def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> S
 
         lookups = LookupIndex.load(con)
     return Snapshot(meta["snapshot"], dt.date.fromisoformat(meta["as_of"]), tables, lookups,
-                    tuple(json.loads(meta.get("rules_unknown") or "[]")))
+                    tuple(json.loads(meta.get("rules_unknown") or "[]")),
+                    int(meta.get("number_key") or 1), meta.get("number_pattern"))
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

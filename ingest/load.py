@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
-from engine.application_number import MAX_LENGTH, WELL_FORMED, normalise_sql
+from engine.application_number import MAX_LENGTH, WELL_FORMED, compact_sql
 from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest import transform
@@ -494,8 +494,8 @@ class Ingest:
         yield (
             f"SELECT _file, _row, 'application_number', 'not an application number: ' || left(application_number, 40) "
             f"|| ' (letters, digits, . / _ -, at most {MAX_LENGTH})' FROM c_applications "
-            f"WHERE NOT regexp_full_match({normalise_sql('application_number')}, '{WELL_FORMED}') "
-            f"OR length({normalise_sql('application_number')}) > {MAX_LENGTH}"
+            f"WHERE NOT regexp_full_match({compact_sql('application_number')}, '{WELL_FORMED}') "
+            f"OR length({compact_sql('application_number')}) > {MAX_LENGTH}"
         )
         # An ИИН is no application number: published, it would name the child (or parent).
         yield (

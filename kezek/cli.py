@@ -30,7 +30,8 @@ def parser() -> argparse.ArgumentParser:
     _home_arg(p)
 
     p = sub.add_parser("lookup", help="one application's state and queue numbers")
-    p.add_argument("number", help="application number, typed any way (case, spaces, Latin look-alikes)")
+    p.add_argument("number", help="application number, typed any way (case, Latin look-alikes, spaces, dashes, "
+                   "dots or none between its parts, leading zeros or none)")
     p.add_argument("--as-of", type=dt.date.fromisoformat, metavar="DATE", help="end of this day (YYYY-MM-DD), not after the snapshot's date (exit 2); default: latest")
     p.add_argument("--history", action="store_true",
                    help="the queue number on each day it changed, with the causes of each change")
@@ -41,6 +42,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--forecast", action="store_true",
                    help="when the number is likely reached: 10/50/90 %% dates and what they rest on (latest snapshot)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--lang", choices=("kk", "ru", "en"), default="en",
+                   help="language of the hint when the number is not found (default en)")
     _home_arg(p)
 
     p = sub.add_parser("audit", help="the audit findings: offers and referrals that broke the queue rules")
@@ -181,11 +184,19 @@ def _lookup(args, home: Path) -> int:
         return _forecast(args, con)
     doc = lookup(con, args.number, args.as_of) if is_well_formed(args.number) else None
     if doc is None:
-        when = f" on {args.as_of}" if args.as_of else ""
-        print(f"kezek lookup: application {args.number!r} not found{when}", file=sys.stderr)
-        return EXIT_NOT_FOUND
+        return _not_found(args, con, f" on {args.as_of}" if args.as_of else "")
     _print_document(doc, args.json)
     return EXIT_OK
+
+
+def _not_found(args, con, when: str = "") -> int:
+    """Not found, and how the publication's numbers are written, in `--lang` (never an example)."""
+    from dashboard import number_hint
+    from engine.store import describe
+
+    hint = number_hint.hint(describe(con).number_pattern, args.lang)
+    print(f"kezek lookup: application {args.number!r} not found{when}. {hint}", file=sys.stderr)
+    return EXIT_NOT_FOUND
 
 
 def _print_document(doc: dict, as_json: bool) -> None:
@@ -207,8 +218,7 @@ def _history(args, con) -> int:
         print(f"kezek lookup: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     if doc is None:
-        print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
-        return EXIT_NOT_FOUND
+        return _not_found(args, con)
     if args.json:
         _print_document(doc, as_json=True)
         return EXIT_OK
@@ -235,8 +245,7 @@ def _forecast(args, con) -> int:
 
     found = find(con, args.number) if is_well_formed(args.number) else None
     if found is None:
-        print(f"kezek lookup: application {args.number!r} not found", file=sys.stderr)
-        return EXIT_NOT_FOUND
+        return _not_found(args, con)
     doc = forecast(con, found["application_number"])
     _print_document(doc, args.json)
     return EXIT_OK

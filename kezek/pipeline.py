@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from engine import audit, forecast, numbering, order_comparison, segment_movement
-from engine.application_number import normalise_sql
+from engine import audit, forecast, number_pattern, numbering, order_comparison, segment_movement
+from engine.application_number import KEY_VERSION, compact_sql, normalise_sql
 from engine.ruleset import rulesets, unknown_regions
 from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine import store
@@ -195,6 +195,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         building = publication.building_path(home, snapshot)
         con.execute("ATTACH $path AS snap", {"path": str(building)})
         con.execute(_derive_sql())
+        shared = _numbers_sharing_a_key(con)
         if report.rows.get("choices"):  # a lookup reads one application's choices and places
             con.execute("CREATE INDEX choices_application_number ON snap.choices (application_number)")
             con.execute("CREATE INDEX positions_application_number ON snap.positions (application_number)")
@@ -226,6 +227,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         )
         # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
         con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
+        pattern = number_pattern.derive(con, "snap.applications")  # said when a number is not found
         # Point indexes: a lookup reads a few rows instead of scanning the country.
         for table, column in (("applications", "number_key"), ("queue", "application_number"),
                               ("lookups", "number_key")):
@@ -244,6 +246,8 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             **{k: v for k, v in metadata.items() if k != "timezone"},
             "sources": json.dumps(shown, ensure_ascii=False),
             **({"rules_unknown": json.dumps(unknown, ensure_ascii=False)} if unknown else {}),
+            "number_key": str(KEY_VERSION),  # how `number_key` was computed (engine/application_number.py)
+            **({"number_pattern": pattern} if pattern else {}),
         }
         con.execute("CREATE TABLE snap.meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
         con.executemany("INSERT INTO snap.meta VALUES (?, ?)", sorted(meta.items()))
@@ -271,7 +275,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
 
         clock = time.perf_counter()
         _, published_warnings = publication.publish(home, snapshot, published_at)
-        report.warnings = [*ingest.warnings, *published_warnings]
+        report.warnings = [*ingest.warnings, *shared, *published_warnings]
         if downloads:  # only now: a failed run must not mark its files as seen
             try:
                 state.commit(downloads)
@@ -287,11 +291,13 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
 # is published again (from the copies kept of its files) until the current snapshot has them.
 COMPLETE = ("numbering_rules", "order_comparison")
 COMPLETE_COLUMNS = (("positions", "kindergarten_id"),)  # format 1.1: a kindergarten's finer queues
+COMPLETE_META = (("number_key", str(KEY_VERSION)),)  # older keys did not forgive separators or leading zeros
 
 
 def _complete(home: Path) -> bool:
     """Whether the current publication holds what this version publishes: the tables of
-    COMPLETE, the columns of COMPLETE_COLUMNS and its open-data files."""
+    COMPLETE, the columns of COMPLETE_COLUMNS, the meta values of COMPLETE_META and its
+    open-data files."""
     try:
         current = store.current(home)
         con = store.open_snapshot(current.path)
@@ -300,7 +306,9 @@ def _complete(home: Path) -> bool:
     try:
         tables = all(store.has_table(con, name) for name in COMPLETE) and all(
             con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = $t AND column_name = $c",
-                        {"t": t, "c": c}).fetchone()[0] for t, c in COMPLETE_COLUMNS)
+                        {"t": t, "c": c}).fetchone()[0] for t, c in COMPLETE_COLUMNS) and all(
+            con.execute("SELECT count(*) FROM meta WHERE key = $k AND value = $v", {"k": k, "v": v}).fetchone()[0]
+            for k, v in COMPLETE_META)
     finally:
         con.close()
     return tables and publication.open_data_folder(home, current.snapshot).is_dir()
@@ -386,10 +394,18 @@ def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt
 
 
 def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:
-    """Two numbers that differ only in case, spaces or look-alike letters can't be looked up apart."""
+    """Refuse two numbers that differ only in case, spaces or look-alike letters: they can't
+    be looked up apart, however they are typed (their compact forms are equal).
+
+    Two numbers that differ only in other separators or in leading zeros
+    (`УО.2018.000016.1`, `УО.2018.16.1`) are published: refusing a real export for that
+    would be harsh. They share a key, and a key that several numbers share finds none of
+    them (engine/lookup.py): no family is ever shown another's data. Each is found when
+    typed as published, and the not-found answer says so (`_numbers_sharing_a_key` tells
+    the operator)."""
     rows = con.execute(
         f"""SELECT _file, _row, application_number, first_value(application_number) OVER w
-            FROM (SELECT *, {normalise_sql('application_number')} AS k FROM c_applications)
+            FROM (SELECT *, {compact_sql('application_number')} AS k FROM c_applications)
             WINDOW w AS (PARTITION BY k ORDER BY _file, _row)
             QUALIFY row_number() OVER w > 1
             ORDER BY _file, _row LIMIT 21"""
@@ -399,6 +415,23 @@ def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:
             Problem(f, r, "application_number", f"{n!r} cannot be told apart from {first!r} (case, spaces or look-alike letters)")
             for f, r, n, first in rows
         ])
+
+
+def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
+    """A warning when published numbers share a forgiving key: each is found only when typed
+    as published (separators and leading zeros as there)."""
+    groups = con.execute(  # the keys derive.sql stored: computed once per number
+        f"""SELECT list(application_number ORDER BY application_number), count(*) OVER ()
+            FROM snap.applications GROUP BY number_key
+            HAVING count(*) > 1 ORDER BY min(application_number) LIMIT {shown}"""
+    ).fetchall()
+    if not groups:
+        return []
+    count = groups[0][1]
+    listed = "; ".join(" and ".join(numbers) for numbers, _ in groups)
+    more = f" (and {count - shown} more)" if count > shown else ""
+    return [f"{count} group{'s' if count != 1 else ''} of application numbers differ only in separators or leading zeros: "
+            f"{listed}{more}; each is found only when typed as published"]
 
 
 def _sources_table(con: duckdb.DuckDBPyConnection, ingest: Ingest, source_reports: list[SourceReport]) -> None:

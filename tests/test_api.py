@@ -158,6 +158,14 @@ def url(path: str, **params) -> str:
     return f"{PREFIX}{path}" + (f"?{query}" if query else "")
 
 
+def number_not_found(response) -> None:
+    """A 404 for an application number says how the numbers are written, never an example."""
+    assert (response.status_code, response.json()) == (404, {
+        "error": "not_found", "pattern": "УО.YYYY.NNNNNN.N",
+        "detail": "Numbers here are written like УО.YYYY.NNNNNN.N, where N is a digit. Please compare yours "
+                  "with the application log on the portal and type it as written there."})
+
+
 def ok(api: TestClient, path: str, **params):
     response = api.get(url(path, **params))
     assert response.status_code == 200, response.text
@@ -173,7 +181,7 @@ def test_lookup_document_is_the_engines(api, con, number, as_of):
     expected = lookup(con, number, day)
     response = api.get(url(f"/applications/{number}", as_of=as_of))
     if expected is None:
-        assert (response.status_code, response.json()) == (404, {"error": "not_found"})
+        number_not_found(response)
         return
     assert response.status_code == 200, response.text
     doc = response.json()
@@ -226,11 +234,10 @@ def test_number_typed_any_way(api, typed):
     ("/applications/УО.2099.000001.1", None),          # unknown
     (f"/applications/{G[8]}", "2018-03-07"),             # registered on 2018-03-08
     (f"/applications/{G[8]}0", None),                    # one digit more
-    ("/applications/УО.2018.000013.1--", None),          # well formed, but no such number
+    ("/applications/УО.2018.000013.1-1", None),          # well formed, but no such number
 ])
 def test_not_found(api, path, as_of):
-    response = api.get(url(path, as_of=as_of))
-    assert (response.status_code, response.json()) == (404, {"error": "not_found"})
+    number_not_found(api.get(url(path, as_of=as_of)))
 
 
 @pytest.mark.parametrize("number", ["1' OR '1'='1", "УО.2018.000013.1;DROP TABLE queue", "x" * 65, "%", "УО 2018 * 13"])
@@ -402,12 +409,15 @@ def test_queue_page_holding_a_number(api):
 
 @pytest.mark.parametrize("params", [
     {"number": X},                                     # enrolled: holds no number
-    {"number": "УО.2099.000001.1"},                    # unknown
     {"number": G[8], "birth_year": 2015},              # not in that segment
 ])
 def test_queue_number_not_found(api, params):
     response = api.get(url("/queue", **params))
     assert (response.status_code, response.json()) == (404, {"error": "not_found"})
+
+
+def test_queue_of_an_unknown_number_says_how_numbers_are_written(api):
+    number_not_found(api.get(url("/queue", number="УО.2099.000001.1")))
 
 
 @pytest.mark.parametrize("params, parameter", [

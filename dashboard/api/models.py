@@ -149,8 +149,13 @@ class Error(Document):
     """Every error answer: `{"error": "not_found"}`, `{"error": "bad_request", …}`, …"""
 
     error: Literal["bad_request", "not_found", "method_not_allowed", "unavailable", "internal"]
-    detail: str | None = Field(None, description="What was wrong, in English (bad_request).")
+    detail: str | None = Field(None, description=(
+        "What was wrong, in English (bad_request); for an application number not found, how to "
+        "type it, in the language of Accept-Language (kk, ru, en; default en)."))
     parameter: str | None = Field(None, description="The parameter that was wrong (bad_request).")
+    pattern: str | None = Field(None, description=(
+        "How the publication's application numbers are written, e.g. `УО.YYYY.NNNNNN.N` (N: a "
+        "digit); absent when they do not share one shape (not_found of an application number)."))
 
 
 # --- applications ------------------------------------------------------------------------

@@ -31,13 +31,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import context
+from dashboard import context, number_hint
 from engine import settings
 from dashboard.api import answers, models, openapi
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
 from engine.lookup import AfterTheData, lookup, within_the_data
 from engine.store import Snapshot, SnapshotUnavailable
+from i18n import negotiate
 
 log = logging.getLogger("kezek.api")
 
@@ -53,7 +54,12 @@ class BadRequest(Exception):
 
 
 class NotFound(Exception):
-    pass
+    """Nothing of that id or number. `number`: what was not found is an application number,
+    and the answer says how the snapshot's numbers are written (dashboard/number_hint.py)."""
+
+    def __init__(self, number: bool = False):
+        super().__init__()
+        self.number = number
 
 
 @dataclass(frozen=True)
@@ -98,7 +104,7 @@ def _in_order(p: models.Parameters) -> None:
 def application(cur, p: models.ApplicationParameters, number: str, *, snapshot: Snapshot) -> dict:
     doc = lookup(cur, number, p.as_of, snapshot=snapshot, with_ahead=True)
     if doc is None:
-        raise NotFound
+        raise NotFound(number=True)
     return doc
 
 
@@ -108,7 +114,7 @@ def application_history(cur, p: models.HistoryParameters, number: str) -> dict:
     _in_order(p)
     doc = history(cur, number, p.from_, p.to)
     if doc is None:
-        raise NotFound
+        raise NotFound(number=True)
     return doc
 
 
@@ -118,7 +124,7 @@ def application_forecast(cur, p: models.ForecastParameters, number: str) -> dict
 
     found = find(cur, number)
     if found is None:
-        raise NotFound
+        raise NotFound(number=True)
     return forecast(cur, found["application_number"])
 
 
@@ -160,8 +166,10 @@ def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
     if p.number is not None:
         from engine.lookup import find
 
-        found = find(cur, p.number)
-        if found is None or found["queue_number"] is None:  # unknown, or holds no number (Q2)
+        found = find(cur, p.number, snapshot)
+        if found is None:
+            raise NotFound(number=True)
+        if found["queue_number"] is None:  # holds no number (Q2)
             raise NotFound
         place = (found["region"], found["locality"], found["birth_year"])
         region, locality, birth_year, queue_number = *place, found["queue_number"]
@@ -427,8 +435,14 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[
             body = operation.adapter.dump_python(operation.adapter.validate_python(data), mode="json")
         except BadRequest as exc:
             return error("bad_request", 400, headers, detail=exc.detail, parameter=exc.parameter)
-        except NotFound:
-            return error("not_found", 404, headers)
+        except NotFound as exc:
+            if not exc.number:
+                return error("not_found", 404, headers)
+            # How the numbers are written, in the language the reader asks for (English by default)
+            lang = negotiate(request.headers.get("accept-language")) or "en"
+            return error("not_found", 404, headers | {"Vary": "Accept-Language", "Content-Language": lang},
+                         detail=number_hint.hint(snapshot.number_pattern, lang),
+                         pattern=number_hint.pattern(snapshot.number_pattern, lang))
         except (duckdb.IOException, duckdb.SerializationException) as exc:
             # A damaged block found only by this query (the reader's check reads the first
             # rows): the publication is unavailable, not the server broken. The route's

@@ -6,7 +6,7 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import context, labels, queries
+from dashboard import context, labels, number_hint, queries
 from dashboard.components import forecast_panel, history_panel
 from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
@@ -127,7 +127,8 @@ def main() -> None:
     finally:
         cur.close()
     if doc is None:
-        st.info(t("lookup.not_found", lang, as_of=date(snapshot.as_of, lang)))
+        st.info(t("lookup.not_found", lang, as_of=date(snapshot.as_of, lang),
+                  hint=number_hint.hint(snapshot.number_pattern, lang, number_hint.code)))
         return
     show(doc, lang)
 

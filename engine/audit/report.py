@@ -64,7 +64,7 @@ WHERE ($type IS NULL OR f.type = $type)
   AND ($district IS NULL OR k.district = $district)
   AND ($kindergarten_id IS NULL OR k.kindergarten_id = $kindergarten_id)
   AND ($month IS NULL OR strftime(f."at", '%Y-%m') = $month)
-  AND ($number_key IS NULL OR a.number_key = $number_key)
+  AND (NOT $by_number OR a.application_number = $number)
   AND ($finding_id IS NULL OR f.finding_id = $finding_id)
 """
 
@@ -72,12 +72,15 @@ FILTERS = ("type", "rule", "region", "district", "kindergarten_id", "month", "ap
 # `finding_id` narrows to one finding (the API's /findings/{finding_id}); not a public filter.
 
 
-def _params(filters: dict) -> dict:
-    from engine.application_number import normalise
+def _params(cur: duckdb.DuckDBPyConnection, filters: dict) -> dict:
+    from engine.lookup import find
 
     chosen = {name: (filters.get(name) or None) for name in (*FILTERS, "finding_id")}
-    number = chosen.pop("application_number")
-    return chosen | {"number_key": normalise(number) if number else None}
+    typed = chosen.pop("application_number")
+    # The application a number typed any way names, as a lookup finds it (engine/lookup.py):
+    # a number found nowhere (NULL) matches no finding.
+    found = find(cur, typed) if typed else None
+    return chosen | {"by_number": bool(typed), "number": found and found["application_number"]}
 
 
 def has_audit(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -86,7 +89,7 @@ def has_audit(cur: duckdb.DuckDBPyConnection) -> bool:
 
 def located(cur: duckdb.DuckDBPyConnection, limit: int | None = None, offset: int = 0, **filters) -> tuple[int, list[dict]]:
     """(total, findings) matching the filters, in finding_id order (time, then type)."""
-    params = _params(filters)
+    params = _params(cur, filters)
     total = cur.execute(f"SELECT count(*) FROM ({LOCATED})", params).fetchone()[0]
     page = " LIMIT $limit OFFSET $offset" if limit is not None else ""
     extra = {"limit": limit, "offset": offset} if limit is not None else {}
@@ -111,7 +114,7 @@ def counts(cur: duckdb.DuckDBPyConnection, by: str, **filters) -> list[tuple[str
     if by not in ("type", "rule", "region", "district", "kindergarten_id", "month"):
         raise ValueError(f"cannot count findings by {by!r}")
     return cur.execute(f"SELECT {by}, count(*) FROM ({LOCATED}) GROUP BY ALL ORDER BY {by} NULLS LAST",
-                       _params(filters)).fetchall()
+                       _params(cur, filters)).fetchall()
 
 
 # The referrals out of queue order by design (A9), with where they happened.
@@ -157,7 +160,7 @@ def choices(cur: duckdb.DuckDBPyConnection, region: str | None = None) -> dict[s
                UNION SELECT region, district, strftime("at", '%Y-%m') FROM ({LEGITIMATE})"""
 
     def places(within: str | None) -> list[tuple]:
-        return cur.execute(both, _params({"region": within}) | _where(within, None, None)).fetchall()
+        return cur.execute(both, _params(cur, {"region": within}) | _where(within, None, None)).fetchall()
 
     every = places(None)
     narrowed = places(region) if region else every
