@@ -36,6 +36,8 @@ from dashboard import atom, context, labels, queries
 from dashboard.api import models
 from dashboard.api.routes import (BadRequest, NotFound, api_limiter, error, json_response, not_modified, parse,
                                   query_parameters, snapshot_headers)
+from engine.application_number import normalise
+from engine.history import history
 from engine.lookup import find
 from engine.schema import EVENT_STATUS
 from engine.store import Snapshot, SnapshotUnavailable
@@ -99,8 +101,6 @@ LIMIT $limit
 
 def application_feed(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, site: str, number_key: str,
                      lang: str) -> bytes:
-    from engine.history import history
-
     found = find(cur, number_key)
     if found is None:
         raise NotFound
@@ -125,6 +125,8 @@ def application_feed(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, site: s
 
 def number_entries(app: str, days: list[dict], page: str, zone: dt.tzinfo, lang: str) -> list[atom.Entry]:
     """An entry per day the number changed, entered or left the queue, newest first."""
+    # The Lookup page's own sentence; its module draws with pandas and plotly, loaded here
+    # only when a feed is first rendered.
     from dashboard.components.history_panel import explain
 
     start = max(0, len(days) - ENTRIES)
@@ -217,8 +219,8 @@ def bulletins_feed(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, site: str
         )
         for bulletin_id, kindergarten_id, name, announced_at, year, language, seats, where in rows
     ]
-    chosen = {"region": region, "district": district, "birth_year": birth_year}
-    asked = {k: v for k, v in chosen.items() if v is not None}
+    asked = {k: v for k, v in (("region", region), ("district", district), ("birth_year", birth_year)) if v is not None}
+    page = {k: v for k, v in asked.items() if k != "birth_year"}  # the Vacancies page has no year filter
     where = [region, *([district] if district else []),
              *([t("feed.born", lang, year=birth_year)] if birth_year is not None else [])]
     return atom.document(
@@ -227,7 +229,7 @@ def bulletins_feed(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, site: str
         subtitle=t("feed.bulletins_subtitle", lang),
         updated=entries[0].updated if entries else moment(snapshot.as_of, zone),
         self_url=f"{site}feeds/bulletins?{urllib.parse.urlencode({**asked, 'lang': lang})}",
-        html_url=f"{site}vacancies?{urllib.parse.urlencode({k: v for k, v in asked.items() if k != 'birth_year'} | {'lang': lang})}",
+        html_url=f"{site}vacancies?{urllib.parse.urlencode({**page, 'lang': lang})}",
         author_url=site, entries=entries)
 
 
@@ -243,8 +245,6 @@ def language(request: Request, asked: str | None) -> tuple[str, bool]:
 def application_arguments(request: Request) -> tuple[tuple, bool]:
     params = query_parameters(request, FeedParameters)
     number_key = parse(models.NumberPath, dict(request.path_params)).number
-    from engine.application_number import normalise
-
     lang, negotiated = language(request, params.lang)
     return (normalise(number_key), lang), negotiated
 
