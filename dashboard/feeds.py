@@ -9,10 +9,10 @@
 In Kazakh, Russian or English (`?lang=`, else Accept-Language, else Kazakh). Entry ids are
 made from the data alone (atom.tag), so a reader shows no entry twice across publications.
 
-A feed reader asks again every few minutes, and an application's history costs about a
-tenth of a second on the national data: each answer is rendered once per snapshot,
-language and site, kept in a bounded LRU (atom.LRU) and, when asked again, sent from the
-event loop without a thread or a query.
+A feed reader asks again every few minutes, and an application's history costs a tenth of
+a second or more on the national data: each answer is rendered once per snapshot, language
+and site (in threads of its own, never those of the API's lookups), kept in a bounded LRU
+(atom.LRU) and, when asked again, sent from the event loop without a thread or a query.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import anyio
 import anyio.to_thread
 import duckdb
 from starlette.requests import Request
@@ -34,7 +35,7 @@ from starlette.routing import BaseRoute, Route
 import i18n
 from dashboard import atom, context, labels, queries
 from dashboard.api import models
-from dashboard.api.routes import (BadRequest, NotFound, api_limiter, error, json_response, not_modified, parse,
+from dashboard.api.routes import (BadRequest, NotFound, api_threads, error, json_response, not_modified, parse,
                                   query_parameters, snapshot_headers)
 from engine.application_number import normalise
 from engine.history import history
@@ -48,6 +49,18 @@ log = logging.getLogger("kezek.feeds")
 ENTRIES = 50  # a reader keeps what it has seen; the newest changes are the news
 CACHE_BYTES = 64 << 20  # about 2 000 rendered feeds of 50 entries, plain and gzipped
 _rendered = atom.LRU(CACHE_BYTES)
+
+# Feeds rendered at once: half the API's threads, in a limiter of their own. A first render
+# costs a tenth of a second or more (the history); after a publication every polled feed is
+# rendered anew, and in the API's own limiter they would keep parents' lookups waiting.
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def feed_limiter() -> anyio.CapacityLimiter:
+    global _limiter
+    if _limiter is None:  # made in the event loop that uses it
+        _limiter = anyio.CapacityLimiter(max(1, api_threads() // 2))
+    return _limiter
 
 
 class FeedParameters(models.Parameters):
@@ -283,7 +296,7 @@ def endpoint(home: Path, name: str, arguments: Callable[[Request], tuple[tuple, 
             return unavailable()
         if publication is not None and (hit := _rendered.get((name, publication.snapshot, site, *args))):
             return send(request, hit, negotiated)
-        return await anyio.to_thread.run_sync(compute, request, args, negotiated, site, limiter=api_limiter())
+        return await anyio.to_thread.run_sync(compute, request, args, negotiated, site, limiter=feed_limiter())
 
     def compute(request: Request, args: tuple, negotiated: bool, site: str) -> Response:
         try:

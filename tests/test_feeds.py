@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gzip
+import json
 import re
 import shutil
 import urllib.parse
+import urllib.error
+import urllib.request
 import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -27,7 +31,7 @@ with warnings.catch_warnings():  # Starlette would rather have httpx2; httpx is 
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
     from starlette.testclient import TestClient
 
-from conftest import application, kindergarten, vacancy, write_dataset
+from conftest import application, kindergarten, serve, vacancy, write_dataset
 from dashboard import server
 from engine.history import history
 from engine.store import current, open_snapshot
@@ -222,6 +226,30 @@ def test_unknown_and_malformed_requests_are_answered_as_the_api_does(client, pat
     assert response.json().get("parameter") == parameter
     if parameter == "lang":
         assert all(lang in response.json()["detail"] for lang in ("'kk'", "'ru'", "'en'"))
+
+
+@pytest.fixture
+def served(home):
+    yield from serve(home)
+
+
+def test_kezek_serve_answers_the_feeds_itself_not_the_dashboards_pages(served):
+    """Through the real server: /n/ and /feeds/ go to Kezek's own routes (server.OWN_PATHS),
+    gzipped for a reader that asks, and the links are those of the address asked."""
+    base = served  # http://127.0.0.1:PORT
+    request = urllib.request.Request(f"{base}/n/{urllib.parse.quote(STOP_LISTED)}/feed?lang=ru",
+                                     headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        assert answer.headers["Content-Type"] == "application/atom+xml; charset=utf-8"
+        assert answer.headers["Content-Encoding"] == "gzip"
+        feed = feedparser.parse(gzip.decompress(answer.read()))
+    assert not feed.bozo and feed.entries[0].title == "Номер 197 (+2)"
+    assert link(feed.feed, "self") == f"{base}/n/{urllib.parse.quote(STOP_LISTED)}/feed?lang=ru"
+    with urllib.request.urlopen(f"{base}/feeds/bulletins?region={urllib.parse.quote('Астана')}", timeout=30) as answer:
+        assert not feedparser.parse(answer.read()).bozo
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(f"{base}/feeds/bulletins?region=Vilnius", timeout=30)
+    assert refused.value.code == 400 and json.loads(refused.value.read())["allowed"] == ["Астана"]
 
 
 # --- across publications ----------------------------------------------------------------------
