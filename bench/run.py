@@ -7,6 +7,7 @@ and the spread.
   and the same from the preset written as Parquet files (`--files`);
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
+- Atom feed answers per second, first rendered and asked again (bench/feeds.py);
 - one application's two-year history (engine/history.py), in process, per preset;
 - one application's forecast (engine/forecast.py), in process, and the publication's backtest;
 - queue numbering alone against a bare `row_number()` over the same rows (bench/numbering.py);
@@ -19,7 +20,8 @@ and the spread.
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
 [--forecasts almaty,national] [--numbering national] [--exports almaty,national]
-[--sessions national] [--scale-out national] [--series vilnius,national] [--series-runs 3]`.
+[--sessions national] [--scale-out national] [--series vilnius,national] [--series-runs 3]
+[--feeds national]`.
 """
 
 from __future__ import annotations
@@ -232,6 +234,13 @@ def bench_lookup(preset: str) -> dict:
     return {"preset": preset, **figures}
 
 
+def bench_feeds(preset: str) -> dict:
+    import feeds
+    import pages
+
+    return {"preset": preset, **feeds.measure(pages.published_home(preset))}
+
+
 def bench_series(name: str, runs: int) -> dict | None:
     import series
 
@@ -324,6 +333,16 @@ def write_table(results: dict) -> None:
                          f"{l['p95_ms']} ms", f"{l['p99_ms']} ms", f"{l['max_ms']} ms",
                          l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
                         for r in results["lookups"] for l in r.get("load", [])])
+    if results.get("feeds"):
+        lines += table(["Atom feeds (bench/feeds.py: `GET /n/{number}/feed?lang=ru` of random known numbers over",
+                        "32 keep-alive connections; first each feed once, rendered from the application's",
+                        "history, then the same feeds asked again in turn, as readers polling them would, sent",
+                        "from the feeds' cache until the next publication):"],
+                       ["preset", "feeds", "size", "asked", "answers", "answers/s", "median", "p99", "errors"],
+                       [[r["preset"], r["feeds"], f"{r['feed_kb_median']} KB", asked, l["requests"],
+                         l["requests_per_s"], f"{l['median_ms']} ms", f"{l['p99_ms']} ms",
+                         l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
+                        for r in results["feeds"] for asked, l in (("first", r["cold"]), ("again", r["hot"]))])
     if results.get("numbering"):
         lines += table(["Queue numbering alone (engine/sql/numbering.sql: Q2–Q4 with the 1 : 3 merge) against",
                         "a bare `row_number()` per segment over the same rows, each materialised, alternately",
@@ -398,6 +417,7 @@ def main() -> None:
     ap.add_argument("--scale-out", default="national", help="presets served behind nginx ('' for none)")
     ap.add_argument("--series", default="vilnius,national", help="series published and appended to ('' for none)")
     ap.add_argument("--series-runs", type=int, default=3)
+    ap.add_argument("--feeds", default="national", help="presets whose feeds are served under load ('' for none)")
     args = ap.parse_args()
     # A section not asked for keeps its figures from the last run (`--presets '' --pages ''
     # --lookups '' --histories national` times only that).
@@ -413,7 +433,8 @@ def main() -> None:
                 "exports": (args.exports, lambda p: bench_export(p, args.runs)),
                 "sessions": (args.sessions, bench_sessions),
                 "scale_out": (args.scale_out, bench_scale_out),
-                "series": (args.series, lambda s: bench_series(s, args.series_runs))}
+                "series": (args.series, lambda s: bench_series(s, args.series_runs)),
+                "feeds": (args.feeds, bench_feeds)}
     for key, (presets, measure) in sections.items():
         if presets:
             measured = [r for r in (measure(p) for p in presets.split(",")) if r is not None]

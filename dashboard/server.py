@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context, open_data_routes
+from dashboard import api, context, feeds, open_data_routes
 from engine import settings
 from engine.store import SnapshotUnavailable
 
@@ -90,13 +90,14 @@ def routes(home: str | Path) -> list[BaseRoute]:
     async def healthz(request: Request) -> JSONResponse:
         return await health(home)
 
-    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data_routes.routes(home)]
+    return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data_routes.routes(home),
+            *feeds.routes(home)]
 
 
 # Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,
 # past the dashboard's middleware (its sessions, cookies and path checks are for pages):
 # on allocation days the API answers tens of thousands of lookups.
-OWN_PATHS = ("/api/", "/healthz", "/open-data/")
+OWN_PATHS = ("/api/", "/healthz", "/open-data/", "/n/", "/feeds/")
 
 
 def build_app(home: str | Path, extra_routes: Sequence[BaseRoute] = ()):
