@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 from pathlib import Path
@@ -42,6 +43,9 @@ def measure(home: Path, count: int = POOL, requests: int = 30_000, seed: int = 3
     known = [r[0] for r in con.execute("SELECT application_number FROM applications ORDER BY application_number").fetchall()]
     con.close()
     pool = random.Random(seed).sample(known, min(count, len(known)))
+    # The machine's load when the run began and ended (1-minute average): other work on the
+    # same two cores moves every figure, and the API's beside them shows by how much.
+    load_before = os.getloadavg()[0]
     with serving(home) as (port, _):
         # Every number once, none counted twice: no warm-up, which would make some pages first.
         first = load.run_load(port, pool, CONNECTIONS, len(pool), warmup=0, path=PAGE)
@@ -51,6 +55,7 @@ def measure(home: Path, count: int = POOL, requests: int = 30_000, seed: int = 3
         api = load.run_load(port, pool, CONNECTIONS, requests)
         print(f"API lookup: {api['requests_per_s']} answers/s, p99 {api['p99_ms']} ms", flush=True)
     return {"applications": len(known), "pool": len(pool), "first": first, "again": again, "api": api,
+            "load_average": [round(load_before, 1), round(os.getloadavg()[0], 1)],
             "ratio": round(again["requests_per_s"] / api["requests_per_s"], 2)}
 
 

@@ -350,7 +350,10 @@ def write_table(results: dict) -> None:
                            load_row(r, f"`/n/{{number}}`, first visits ({r['pool']} numbers)", r["first"]),
                            load_row(r, "`/n/{number}`, repeat visits", r["again"]),
                            load_row(r, "`/api/v1/applications/{number}`", r["api"]))])
-        lines += [""] + [f"Light page to API ({r['preset']}): {r['ratio']} ×." for r in results["light_pages"]]
+        lines += [""] + [f"Light page to API ({r['preset']}): {r['ratio']} ×"
+                         + (f"; the machine's load average was {r['load_average'][0]} when the run began and "
+                            f"{r['load_average'][1]} when it ended." if r.get("load_average") else ".")
+                         for r in results["light_pages"]]
     if results.get("numbering"):
         lines += table(["Queue numbering alone (engine/sql/numbering.sql: Q2–Q4 with the 1 : 3 merge) against",
                         "a bare `row_number()` per segment over the same rows, each materialised, alternately",

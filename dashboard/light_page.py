@@ -144,7 +144,7 @@ def text(value: object) -> str:
 
 def page_url(application_number: str, lang: str) -> str:
     """The page's address as people read and share it: the number as it is written (an IRI;
-    browsers encode its Cyrillic letters), not as a row of %D0%A3."""
+    browsers encode its Cyrillic letters), not percent-encoded."""
     return f"/n/{path_segment(application_number)}?lang={lang}"
 
 

@@ -278,3 +278,20 @@ def test_where_the_rules_are_unknown_the_page_says_so_and_shows_the_citys_places
         assert plain(t("lookup.choice_place", lang, rank=c["rank"], kindergarten=name,
                        place=i18n.number(c["queue_number"], lang), as_of=i18n.date(c["as_of"], lang))) in text
     assert t("lookup.queue_number", lang) not in text  # no number by rules Kezek does not know
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_recent_data_say_their_age_without_a_warning(tmp_path, lang):
+    """The page made on the data's own day, the day after, and three days after (old by then)."""
+    home = tmp_path / "home"
+    update([str(small(tmp_path / "a", with_early=False))], home)
+    reader = store.Reader(home)
+    cur, snapshot = reader.open()
+    found = light_page.read_facts(cur, snapshot, ONE)
+    cur.close()
+    on = {days: visible(light_page.render(found, lang, snapshot.as_of + dt.timedelta(days=days),
+                                          "https://kezek.example").decode()) for days in (0, 1, 3)}
+    assert t("light.fresh", lang) in on[0]
+    assert i18n.tn("light.age", 1, lang) in on[1] and i18n.tn("light.stale", 1, lang) not in on[1]
+    assert i18n.tn("light.stale", 3, lang) in on[3]
+    assert f"https://kezek.example/n/{ONE}?lang={lang}" in on[0]  # the share link
