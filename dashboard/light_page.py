@@ -10,12 +10,14 @@ visit until the next publication is answered from memory on the event loop, with
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import html
 import re
 import threading
 import urllib.parse
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -336,15 +338,36 @@ def headers_for(snapshot: Snapshot | None, lang: str, day: dt.date | None) -> di
     it was read on (the age of the data), and Accept-Language may choose its language."""
     if snapshot is None:
         return {"Cache-Control": "no-store", "Content-Language": lang}
-    headers = snapshot_headers(snapshot) | {"Vary": "Accept-Language", "Content-Language": lang}
+    headers = snapshot_headers(snapshot) | {"Vary": "Accept-Language, Accept-Encoding", "Content-Language": lang}
     headers["ETag"] = f'W/"{snapshot.snapshot}.{lang}.{day.isoformat() if day else ""}"'
     return headers
 
 
-def answer(request: Request, body: bytes, status: int, headers: dict[str, str]) -> Response:
-    if status == 200 and not_modified(request, headers["ETag"]):
-        return Response(status_code=304, headers=headers)
-    return Response(body, status_code=status, headers=headers, media_type=MEDIA_TYPE)
+@dataclass(frozen=True)
+class Page:
+    """A page made, kept until the next publication or the publisher's next day. Kept
+    compressed too: browsers ask for gzip, and compressing on every visit would cost the
+    event loop more than the rest of a repeat visit (the middleware leaves it as it is)."""
+
+    body: bytes
+    gzipped: bytes
+    headers: dict[str, str]
+    day: dt.date
+    timezone: str | None
+
+    @classmethod
+    def made(cls, body: bytes, headers: dict[str, str], day: dt.date, timezone: str | None) -> Page:
+        return cls(body, gzip.compress(body, 6, mtime=0), headers, day, timezone)
+
+    def current(self) -> bool:
+        return self.day == today(self.timezone)
+
+    def send(self, request: Request) -> Response:
+        if not_modified(request, self.headers["ETag"]):
+            return Response(status_code=304, headers=self.headers)
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(self.gzipped, headers=self.headers | {"Content-Encoding": "gzip"}, media_type=MEDIA_TYPE)
+        return Response(self.body, headers=self.headers, media_type=MEDIA_TYPE)
 
 
 def unavailable(lang: str) -> Response:
@@ -369,8 +392,8 @@ class Endpoint:
             return unavailable(lang)
         if publication is not None:
             made = pages.get((publication.snapshot, key, lang, base_url(request)))
-            if made is not None and made[2] == today(made[3]):
-                return answer(request, made[0], 200, made[1])
+            if made is not None and made.current():
+                return made.send(request)
         return await anyio.to_thread.run_sync(self.make, request, typed, key, lang, limiter=limiter())
 
     def make(self, request: Request, typed: str, key: str, lang: str) -> Response:
@@ -380,7 +403,7 @@ class Endpoint:
             return unavailable(lang)
         try:
             if not is_well_formed(typed):
-                return answer(request, trouble(lang, typed, 400, None), 400, headers_for(snapshot, lang, None))
+                return Response(trouble(lang, typed, 400, None), 400, headers_for(snapshot, lang, None), MEDIA_TYPE)
             found = facts.get((snapshot.snapshot, key))
             if found is None:
                 found = read_facts(cur, snapshot, key) or {"doc": None}
@@ -388,14 +411,15 @@ class Endpoint:
         finally:
             cur.close()
         if found["doc"] is None:
-            return answer(request, trouble(lang, typed, 404, snapshot.as_of), 404, headers_for(snapshot, lang, None))
+            return Response(trouble(lang, typed, 404, snapshot.as_of), 404, headers_for(snapshot, lang, None), MEDIA_TYPE)
         day = today(found["timezone"])
         headers = headers_for(snapshot, lang, day)
         body = render(found, lang, day, base_url(request))
         # The share link names the host asked for, so the host is part of the key; the day is
         # kept to make the page again when the publisher's day turns (the age of the data).
-        pages.put((snapshot.snapshot, key, lang, base_url(request)), (body, headers, day, found["timezone"]))
-        return answer(request, body, 200, headers)
+        page = Page.made(body, headers, day, found["timezone"])
+        pages.put((snapshot.snapshot, key, lang, base_url(request)), page)
+        return page.send(request)
 
 
 def routes(home: str | Path) -> list[BaseRoute]:

@@ -295,3 +295,13 @@ def test_recent_data_say_their_age_without_a_warning(tmp_path, lang):
     assert i18n.tn("light.age", 1, lang) in on[1] and i18n.tn("light.stale", 1, lang) not in on[1]
     assert i18n.tn("light.stale", 3, lang) in on[3]
     assert f"https://kezek.example/n/{ONE}?lang={lang}" in on[0]  # the share link
+
+
+def test_a_browser_asking_for_gzip_gets_the_same_page_compressed(astana):
+    api, number, _, _ = astana
+    plain_page = api.get(page_path(number, lang="kk"), headers={"Accept-Encoding": "identity"})
+    packed = api.get(page_path(number, lang="kk"), headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "content-encoding" not in plain_page.headers
+    assert packed.content == plain_page.content  # httpx unpacks it: the same page
+    assert int(packed.headers["content-length"]) < len(plain_page.content) / 2
