@@ -79,7 +79,8 @@ async def _load(host: str, port: int, paths: list[str], connections: int, reques
 def run_load(port: int, numbers: list[str], connections: int, requests: int, host: str = "127.0.0.1",
              warmup: int = 200, seed: int = 2, path: str = PATH) -> dict:
     """One bounded load run: `requests` answers over `connections` connections, after a
-    warm-up of `warmup` requests that is not counted; `path` the address of a number."""
+    warm-up of `warmup` requests that is not counted; `path` is the address asked for, with
+    `{}` for the number (default: the API's lookup)."""
     chosen = list(numbers)
     random.Random(seed).shuffle(chosen)
     paths = [path.format(urllib.parse.quote(n, safe="")) for n in chosen]

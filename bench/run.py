@@ -8,6 +8,8 @@ and the spread.
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
 - Atom feed answers per second, first rendered and asked again (bench/feeds.py);
+- the light page `/n/{number}` under load, first and repeat visits, beside the API's lookup in
+  the same run (bench/light_page.py);
 - one application's two-year history (engine/history.py), in process, per preset;
 - one application's forecast (engine/forecast.py), in process, and the publication's backtest;
 - queue numbering alone against a bare `row_number()` over the same rows (bench/numbering.py);
@@ -19,7 +21,7 @@ and the spread.
 
 Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
-[--forecasts almaty,national] [--numbering national] [--exports almaty,national]
+[--forecasts almaty,national] [--light-pages national] [--numbering national] [--exports almaty,national]
 [--sessions national] [--scale-out national] [--series vilnius,national] [--series-runs 3]
 [--feeds national]`.
 """
@@ -241,6 +243,13 @@ def bench_feeds(preset: str) -> dict:
     return {"preset": preset, **feeds.measure(pages.published_home(preset))}
 
 
+def bench_light_pages(preset: str) -> dict:
+    import light_page
+    import pages
+
+    return {"preset": preset, **light_page.measure(pages.published_home(preset))}
+
+
 def bench_series(name: str, runs: int) -> dict | None:
     import series
 
@@ -343,6 +352,27 @@ def write_table(results: dict) -> None:
                          l["requests_per_s"], f"{l['median_ms']} ms", f"{l['p99_ms']} ms",
                          l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
                         for r in results["feeds"] for asked, l in (("first", r["cold"]), ("again", r["hot"]))])
+    if results.get("light_pages"):
+        def load_row(r: dict, what: str, l: dict) -> list[object]:
+            return [r["preset"], what, l["connections"], l["requests"], l["requests_per_s"], f"{l['median_ms']} ms",
+                    f"{l['p99_ms']} ms", f"{l['max_ms']} ms",
+                    l["errors"] + sum(v for k, v in l["statuses"].items() if k != "200")]
+
+        lines += table(["The light page `/n/{number}` (HTML, Russian) and the API's lookup in the same run",
+                        "(bench/light_page.py: bench/load.py at 32 keep-alive connections, over one pool of",
+                        "random known numbers). First visits ask for every number of the pool once: each page",
+                        "is made from the snapshot (lookup, last changes, forecast). Repeat visits are spread",
+                        "over the same pool, every page already made: a page is made once per snapshot and",
+                        "kept in memory. The ratio is repeat pages per second to API answers per second:"],
+                       ["preset", "what", "connections", "answers", "answers/s", "median", "p99", "max", "errors"],
+                       [row for r in results["light_pages"] for row in (
+                           load_row(r, f"`/n/{{number}}`, first visits ({r['pool']} numbers)", r["first"]),
+                           load_row(r, "`/n/{number}`, repeat visits", r["again"]),
+                           load_row(r, "`/api/v1/applications/{number}`", r["api"]))])
+        lines += [""] + [f"Light page to API ({r['preset']}): {r['ratio']} ×"
+                         + (f"; the machine's load average was {r['load_average'][0]} when the run began and "
+                            f"{r['load_average'][1]} when it ended." if r.get("load_average") else ".")
+                         for r in results["light_pages"]]
     if results.get("numbering"):
         lines += table(["Queue numbering alone (engine/sql/numbering.sql: Q2–Q4 with the 1 : 3 merge) against",
                         "a bare `row_number()` per segment over the same rows, each materialised, alternately",
@@ -411,6 +441,7 @@ def main() -> None:
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
     ap.add_argument("--histories", default="almaty,national", help="presets whose histories are timed ('' for none)")
     ap.add_argument("--forecasts", default="almaty,national", help="presets whose forecasts are timed ('' for none)")
+    ap.add_argument("--light-pages", default="national", help="presets whose light pages are loaded ('' for none)")
     ap.add_argument("--numbering", default="national", help="presets whose numbering is timed ('' for none)")
     ap.add_argument("--exports", default="almaty,national", help="presets whose export is timed ('' for none)")
     ap.add_argument("--sessions", default="national", help="presets served to 100 sessions ('' for none)")
@@ -429,6 +460,7 @@ def main() -> None:
                 "lookups": (args.lookups, bench_lookup),
                 "histories": (args.histories, bench_history),
                 "forecasts": (args.forecasts, bench_forecast),
+                "light_pages": (args.light_pages, bench_light_pages),
                 "numbering": (args.numbering, bench_numbering),
                 "exports": (args.exports, lambda p: bench_export(p, args.runs)),
                 "sessions": (args.sessions, bench_sessions),

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.routing import BaseRoute, Route
 
-from dashboard import api, context, feeds, open_data_routes
+from dashboard import api, context, feeds, light_page, open_data_routes
 from engine import settings
 from engine.store import SnapshotUnavailable
 
@@ -85,13 +85,13 @@ async def health(home: str | Path | None = None) -> JSONResponse:
 
 
 def routes(home: str | Path) -> list[BaseRoute]:
-    """Kezek's own routes, served beside the pages: /healthz, the HTTP API (/api/v1) and the
-    open-data files of the published snapshots (/open-data)."""
+    """Kezek's own routes, served beside the pages: /healthz, the HTTP API (/api/v1), the
+    open-data files of the published snapshots (/open-data) and the light pages (/n/)."""
     async def healthz(request: Request) -> JSONResponse:
         return await health(home)
 
     return [Route("/healthz", healthz, methods=["GET"]), *api.routes(home), *open_data_routes.routes(home),
-            *feeds.routes(home)]
+            *feeds.routes(home), *light_page.routes(home)]
 
 
 # Kezek's own paths. Their requests go straight to a small Starlette app of Kezek's routes,

@@ -248,3 +248,23 @@ def test_lookup_shows_the_forecast_range(almaty_server, page, lang):
         assert i18n.date(expected[key], lang) in body
     assert i18n.t("forecast.assumptions", lang) in body
     assert i18n.tn("forecast.waiting", expected["waiting_ahead"], lang) in body
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_light_page_shows_the_number_with_javascript_off(server, browser, lang):
+    """/n/{number} on a phone whose browser runs no JavaScript: the number and what it means
+    are on the page as served, in the language asked for; its language links work too."""
+    from i18n import t
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False)
+    tab = context.new_page()
+    tab.goto(f"{server}/n/uo.2018.000024.1?lang={lang}")  # typed as a parent might
+    body = tab.inner_text("body")
+    assert KNOWN in body
+    assert t("lookup.position", lang, queue_number="5", segment_size="6", birth_year=2016, place="Астана") in body
+    assert tab.evaluate("document.documentElement.scrollWidth") <= 390  # nothing wider than the phone
+    other = "ru" if lang == "kk" else "kk"
+    tab.get_by_role("link", name={"kk": "Қазақша", "ru": "Русский"}[other]).click()
+    assert t("lookup.position", other, queue_number="5", segment_size="6", birth_year=2016,
+             place="Астана") in tab.inner_text("body")
+    context.close()

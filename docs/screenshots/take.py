@@ -1,6 +1,10 @@
 """Screenshots of every dashboard page, in Kazakh and Russian, on a desktop and a phone.
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots] [--home DIR]
+    .venv/bin/python docs/screenshots/take.py --pages '' --light   # only the light pages
+
+With `--light`, also the light page of the lookup's application (`/n/{number}`) on a phone
+whose browser runs no JavaScript: `n-<lang>-phone.png`.
 
 Publishes the Astana 2017 demo (`kezek update --source demo:astana-2017`) into a temporary
 home (or a small generated dataset if that fails), serves it with `kezek serve` on a free
@@ -169,6 +173,24 @@ def save_small(png: bytes, path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
+def light(browser, base: str, number: str, langs: list[str], out: Path) -> None:
+    """The light page as a phone without JavaScript shows it: the whole page, from the top."""
+    width, height = SIZES["phone"]
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
+                                  java_script_enabled=False)
+    page = context.new_page()
+    for lang in langs:
+        page.goto(f"{base}/n/{urllib.request.quote(number)}?lang={lang}")
+        page.wait_for_selector("h1", timeout=60_000)
+        path = out / f"n-{lang}-phone.png"
+        full = page.evaluate("() => document.documentElement.scrollHeight")
+        page.set_viewport_size({"width": width, "height": min(max(height, int(full)), MAX_HEIGHT["phone"])})
+        save_small(page.screenshot(), path)
+        page.set_viewport_size({"width": width, "height": height})
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
+    context.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
@@ -177,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--langs", default=",".join(LANGS))
     parser.add_argument("--app", help="the application the lookup and queue pages show")
     parser.add_argument("--sizes", default=",".join(SIZES), help="desktop, phone or both")
+    parser.add_argument("--light", action="store_true", help="also /n/{number} on a phone, JavaScript off")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
 
@@ -198,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
                     context = browser.new_context(viewport={"width": width, "height": height},
                                                   device_scale_factor=1, locale="kk-KZ")
                     page = context.new_page()
-                    for name in args.pages.split(","):
+                    for name in filter(None, args.pages.split(",")):
                         for lang in args.langs.split(","):
                             params = {"lang": lang, **extra.get(name, {})}
                             query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
@@ -209,6 +232,8 @@ def main(argv: list[str] | None = None) -> int:
                             print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
                                   f"{path.stat().st_size // 1024} KB")
                     context.close()
+                if args.light:
+                    light(browser, base, extra["lookup"]["app"], args.langs.split(","), args.out)
                 browser.close()
         finally:
             proc.terminate()
