@@ -9,6 +9,7 @@ import duckdb
 from engine import numbering, store
 from engine.application_number import compact, normalise
 from engine.schema import NUMBERED_STATUSES
+from engine.status_detail import status_detail
 
 
 def snapshot_as_of(con: duckdb.DuckDBPyConnection) -> dt.date:
@@ -125,7 +126,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
         if with_ahead:
             doc["ahead"] = None if doc["queue_number"] is None else dict(
                 zip(("extraordinary", "first", "none"), row[10:]))
-        return _with_choices(con, doc, day, snapshot)
+        return _completed(con, doc, day, snapshot)
     found = find(con, number, snapshot)
     if found is None:
         return None
@@ -149,7 +150,7 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
                 | {"queue_number": doc["queue_number"]},
             ).fetchone()
             doc["ahead"] = dict(zip(("extraordinary", "first", "none"), counts))
-    return _with_choices(con, doc, day, snapshot)
+    return _completed(con, doc, day, snapshot)
 
 
 # The kindergartens an application asked for (format 1.1), in its order of preference, each
@@ -183,10 +184,12 @@ def choices(con: duckdb.DuckDBPyConnection, application_number: str, day: dt.dat
     return [dict(zip(CHOICE_FIELDS, (*r[:5], r[5] and r[5].isoformat()))) for r in rows]
 
 
-def _with_choices(con, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict:
+def _completed(con, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict:
     doc["choices"] = choices(con, doc["application_number"], day, snapshot)
     # No ruleset covers the region (engine/ruleset.py): Kezek numbers no one there.
     doc["rules_unknown"] = doc["region"] in snapshot.rules_unknown
+    # What the status means: since when, where, and until when under the rules in force.
+    doc["status_detail"] = status_detail(con, doc, day, snapshot)
     return doc
 
 

@@ -43,7 +43,7 @@ def parser() -> argparse.ArgumentParser:
                    help="when the number is likely reached: 10/50/90 %% dates and what they rest on (latest snapshot)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.add_argument("--lang", choices=("kk", "ru", "en"), default="en",
-                   help="language of the hint when the number is not found (default en)")
+                   help="language of the causes and summary with --history, and of the hint when the number is not found (default en)")
     _home_arg(p)
 
     p = sub.add_parser("audit", help="the audit findings: offers and referrals that broke the queue rules")
@@ -205,10 +205,15 @@ def _print_document(doc: dict, as_json: bool) -> None:
         print(json.dumps(doc, ensure_ascii=False))
     else:
         for key, value in doc.items():
-            print(f"{key}: {'' if value is None else value}")
+            if isinstance(value, dict):  # status_detail: a line per field, not a Python dict
+                for inner, item in value.items():
+                    print(f"{key}.{inner}: {'' if item is None else item}")
+            else:
+                print(f"{key}: {'' if value is None else value}")
 
 
 def _history(args, con) -> int:
+    from dashboard.components.causes import causes_words, summary
     from engine.application_number import is_well_formed
     from engine.history import history
 
@@ -226,8 +231,11 @@ def _history(args, con) -> int:
         print(f"observed from {doc['observed_since']}, the first snapshot of the series; nothing before it")
     if doc.get("rules_unknown"):
         print("the queue rules of this region are not known: no number is computed; the places the city published:")
-    for day in doc["days"]:
-        causes = ", ".join(f"{k} {v:+d}" for k, v in day["causes"].items())
+    said = summary(doc, args.lang)
+    if said:  # the whole history in one sentence, as on the Lookup page
+        print(said)
+    for day in doc["days"]:  # each change with its causes in the page's words
+        causes = causes_words(day["causes"], args.lang)
         number = "—" if day["queue_number"] is None else day["queue_number"]
         print(f"{day['date']}  {number}  ({day['change']:+d}{': ' + causes if causes else ''})")
     if doc.get("rules_unknown"):  # every place a city published, the days it changed

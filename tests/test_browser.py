@@ -213,7 +213,7 @@ def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
 @pytest.mark.parametrize("lang", ["kk", "ru", "en"])
 def test_lookup_shows_why_the_number_moved(server, page, lang):
     import i18n
-    from dashboard.components import history_panel as history
+    from dashboard.components import causes as history
 
     page.goto(f"{server}/lookup?app=УО.2018.000032.1&lang={lang}")
     page.get_by_role("heading", name=i18n.t("history.title", lang)).wait_for(timeout=WAIT)

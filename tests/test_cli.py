@@ -42,6 +42,7 @@ def test_lookup_json_document(published):
         "privilege": "none", "status": "queued", "in_queue": True, "queue_number": 2,
         "privileged_queue_number": 0, "segment_size": 2, "choices": [],  # format 1.1: none in this dataset
         "rules_unknown": False,  # Astana's rules are known
+        "status_detail": None,  # queued: its number says what the status means
     }
 
 

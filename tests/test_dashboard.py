@@ -255,7 +255,10 @@ def test_lookup_unknown_or_malformed_number_is_kindly_not_found(published, monke
 def test_lookup_of_an_enrolled_child_says_there_is_no_number(published, monkeypatch):
     at = visit(published, monkeypatch, page="lookup", lang="ru", app="УО.2018.000014.1")
     assert not at.metric
-    assert [w.value for w in at.warning] == ["У этого заявления сейчас нет номера в очереди. Статус: Зачислен."]
+    # where and since when, in plain words (dashboard/components/status_panel.py)
+    said = [s.value for s in at.success]
+    assert len(said) == 1 and said[0].startswith("Статус: Зачислен, с 30.07.2018 10:00.")
+    assert "Ваш ребёнок зачислен: Детский сад №36 «Балапан». Заявление вышло из очереди (правило A8)." in said[0]
     # nobody is "ahead" of a child who has no place; how its number moved until then is shown
     assert [h.value for h in at.subheader] == [i18n.t("history.title", "ru")]
 
@@ -287,8 +290,15 @@ def test_lookup_says_who_is_ahead_and_the_rule_that_puts_them_there(published, m
 
 
 def test_lookup_of_the_first_in_line_says_nobody_is_ahead(published, monkeypatch):
-    at = visit(published, monkeypatch, page="lookup", lang="en", app="УО.2018.000010.1")
+    at = visit(published, monkeypatch, page="lookup", lang="en", app="УО.2017.000001.1")  # first of those born in 2015
     assert "Nobody is ahead of your child: first place in this queue." in [m.value for m in at.markdown]
+
+
+def test_lookup_of_a_notified_child_says_what_the_offer_means_not_who_is_ahead(published, monkeypatch):
+    """УО.2018.000010.1 is first in its queue but notified (B8, 23.07): it waits for no offer."""
+    at = visit(published, monkeypatch, page="lookup", lang="en", app="УО.2018.000010.1")
+    assert not at.metric and "Nobody is ahead of your child: first place in this queue." not in texts(at)
+    assert [s.value for s in at.success][0].startswith("Status: Notified of a place, since 2018-07-23")
 
 
 def test_an_old_link_to_the_root_with_a_number_still_opens_the_lookup(published, monkeypatch):

@@ -379,7 +379,7 @@ MOVED = "УО.2018.000032.1"  # Қосшы, born 2016: number 3, then 2 on 01.08
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_lookup_explains_why_the_number_changed(published, monkeypatch, downloads, lang):
-    from dashboard.components import history_panel as history
+    from dashboard.components import causes as history
 
     at = visit(published, monkeypatch, page="lookup", lang=lang, app=MOVED)
     assert i18n.t("history.title", lang) in [h.value for h in at.subheader]

@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from conftest import SLOW, application, kindergarten, run_kezek, vacancy, write_dataset
 from dashboard import server
+from dashboard.components.causes import summary
 from engine import store
 from engine.history import history
 from engine.lookup import lookup
@@ -221,6 +222,9 @@ def test_cli_prints_the_api_document(demo):
     narrowed = api.get(f"/api/v1/applications/{number}/history", params={"from": last, "to": last}).json()
     assert [d["date"] for d in narrowed["days"]] in ([last], [])
     lines = run_kezek("lookup", number, "--history", home=home).stdout.splitlines()
+    said = summary(doc, "en")  # the whole history in one sentence first, as on the Lookup page
+    if said:
+        assert lines.pop(0) == said
     assert len(lines) == len(doc["days"]) and lines[0].startswith(first)
 
 

@@ -132,6 +132,7 @@ Codes = Annotated[list[str], BeforeValidator(_codes)]
 
 Privilege = Literal[schema.PRIVILEGE]
 Status = Literal[schema.STATUS]
+EventName = Literal[schema.EVENT]
 Ownership = Literal[schema.OWNERSHIP]
 # The bounds before the validator: after it, pydantic would describe them as `ge`/`le`,
 # which JSON Schema does not know, instead of `minimum`/`maximum`.
@@ -184,6 +185,39 @@ class Choice(Document):
     as_of: Date | None = Field(description="The day that place was published; null with it.")
 
 
+class StatusDetail(Document):
+    """What the status means for the application: since when it holds and where (observed in
+    its events), and until when under the ruleset in force (computed by rules)."""
+
+    since: LocalDateTime | None = Field(description="Observed: when the application entered its status (the "
+                                                    "first event of the run that keeps it there, else the "
+                                                    "register's status_at); null when unknown.")
+    event: EventName | None = Field(description="Observed: the event that put it there; null without events.")
+    kindergarten_id: str | None = Field(description="The kindergarten of the referral or enrolment, or of the "
+                                                    "bulletin a notification is for; null otherwise.")
+    name_kk: str | None = Field(description="That kindergarten's name in Kazakh, as published.")
+    name_ru: str | None = Field(description="That kindergarten's name in Russian, as published.")
+    until: LocalDateTime | None = Field(
+        description="Computed by rules: when the period of the status ends (exclusive; 00:00 is the end of the day "
+                    "before) — notified: the window to answer (A2); referred: the referral's validity, with its "
+                    "extension (A4); stop_list: the end of the stop-list, no offers until then (E3); inactive: the "
+                    "last moment it may be restored (A2). Counted from the event that opened the status, the day of "
+                    "the event not counted, in Kazakhstan's working days where the unit says so. Null for other "
+                    "statuses, where the ruleset has no such rule, and where the region's rules are unknown.")
+    rule: str | None = Field(description="The rule id the status rests on (E3 for stop_list, A8 for enrolled …).")
+    ruleset: str | None = Field(description="The ruleset whose parameter gave `until`.")
+    parameter: str | None = Field(description="That parameter (choice_window, referral_valid, extension_max, "
+                                              "stop_list_duration, inactive_restorable).")
+    value: int | None = Field(description="Its value in force.")
+    unit: str | None = Field(description="Its unit (working_day, calendar_day, hour_of_day).")
+    on_window_missed: str | None = Field(description="notified: what follows when the window passes unanswered "
+                                                     "(stay_in_queue, stop_list, inactive); null otherwise.")
+    annulments: Count = Field(description="Referrals of the application annulled so far (A4).")
+    max_annulments: int | None = Field(description="After this many annulments the application is removed (A4); "
+                                                   "given with a status that has a deadline, null otherwise and "
+                                                   "where the rules are unknown.")
+
+
 class Lookup(Document):
     """The `kezek lookup --json` document (interfaces.md), plus `ahead`."""
 
@@ -211,6 +245,9 @@ class Lookup(Document):
     rules_unknown: bool = Field(False, description="No ruleset covers the application's region: Kezek numbers no "
                                                    "one there (queue_number is null); the places in `choices` are "
                                                    "the city's own.")
+    status_detail: StatusDetail | None = Field(None, description="What the status means: since when, where, "
+                                                                 "until when by the rules in force; null for a "
+                                                                 "queued application (its number says it).")
 
 
 class HistoryDay(Document):

@@ -12,7 +12,9 @@ from engine.forecast import MODEL, WAITING, forecast
 
 
 def show(doc: dict, lang: str) -> None:
-    if not doc["in_queue"] or doc["queue_number"] is None:
+    # No forecast for an application that gets no offers (E3: the stop-list) or has no number:
+    # a date would read as a promise the rules do not make.
+    if not doc["in_queue"] or doc["queue_number"] is None or doc["status"] == "stop_list":
         return
     st.subheader(t("forecast.title", lang))
     if doc["status"] not in WAITING:  # notified or referred: a place is already on offer

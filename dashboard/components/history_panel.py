@@ -9,41 +9,11 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import context
-from i18n import N_, date, date_pattern, number, t, tn
+from dashboard.components.causes import causes_words, summary
+from i18n import date, date_pattern, number, t
 from engine.history import history
 
 DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained
-CAUSES = {  # what moved the number, in words; the engine's cause keys (events and two more)
-    "registered": N_("cause.registered"),
-    "reactivated": N_("cause.reactivated"),
-    "privilege_changed": N_("cause.privilege_changed"),
-    "enrolled": N_("cause.enrolled"),
-    "withdrawn": N_("cause.withdrawn"),
-    "removed": N_("cause.removed"),
-    "aged_out": N_("cause.aged_out"),
-    "deactivated": N_("cause.deactivated"),
-    "register_status": N_("cause.register_status"),
-    "left": N_("cause.left"),  # a series: gone from the published list, reason not published
-    "returned": N_("cause.returned"),
-    "registration_changed": N_("cause.registration_changed"),
-    "own_registration": N_("cause.own_registration"),
-    "interleaving": N_("cause.interleaving"),
-    "own_privilege": N_("cause.own_privilege"),
-}
-
-
-def cause_words(cause: str, n: int, lang: str) -> str:
-    """'3 fewer ahead of you: children enrolled in a kindergarten' and the like."""
-    label = t(CAUSES[cause], lang) if cause in CAUSES else t("cause.other", lang, event=cause)
-    if cause in ("own_privilege", "own_registration"):
-        return t("history.own", lang, change=f"{n:+d}", cause=label)
-    key = N_("history.fewer") if n < 0 else N_("history.more")
-    return tn(key, abs(n), lang, cause=label)
-
-
-def causes_words(causes: dict[str, int], lang: str) -> str:
-    """Every cause of a day's change, those that lowered the number first."""
-    return "; ".join(cause_words(c, n, lang) for c, n in sorted(causes.items(), key=lambda x: x[1]))
 
 
 def explain(day: dict, lang: str) -> str:
@@ -66,6 +36,9 @@ def show(doc: dict, lang: str) -> None:
     if len(numbered) < 1:
         st.caption(t("history.none", lang))
         return
+    said = summary(found, lang)
+    if said:  # the whole history in one sentence, before the day by day
+        st.markdown(said)
     chart = pd.DataFrame({"day": [d["date"] for d in numbered] + [doc["as_of"]],
                           "queue_number": [d["queue_number"] for d in numbered] + [numbered[-1]["queue_number"]]})
     fig = px.line(chart, x="day", y="queue_number", line_shape="hv", markers=True,

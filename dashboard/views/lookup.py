@@ -7,7 +7,7 @@ import datetime as dt
 import streamlit as st
 
 from dashboard import context, labels, number_hint, queries
-from dashboard.components import forecast_panel, history_panel
+from dashboard.components import forecast_panel, history_panel, status_panel
 from i18n import date, number, t, tn
 from engine.application_number import MAX_LENGTH, is_well_formed
 from engine.lookup import lookup
@@ -23,7 +23,8 @@ def place(doc: dict) -> str:
 
 def show(doc: dict, lang: str) -> None:
     status = labels.status(doc["status"], lang)
-    if doc["in_queue"] and doc["queue_number"] is not None:
+    waiting = doc["status"] == "queued" and doc["queue_number"] is not None
+    if waiting:  # only a child waiting for an offer is told its number as its answer
         st.metric(t("lookup.queue_number", lang), number(doc["queue_number"], lang))
         st.success(
             t(
@@ -43,10 +44,10 @@ def show(doc: dict, lang: str) -> None:
             help=t("lookup.privileged_help", lang),
         )
         right.metric(t("lookup.segment_size", lang), number(doc["segment_size"], lang))
-    elif doc.get("rules_unknown") and doc["in_queue"]:  # waiting, but no number by rules Kezek does not know
+    elif doc.get("rules_unknown") and doc["status"] == "queued":  # waiting, but no number by rules Kezek does not know
         st.info(t("lookup.rules_unknown_number", lang, region=context.md(doc["region"])), icon=":material/help:")
-    else:
-        st.warning(t("lookup.not_in_queue", lang, status=status))
+    else:  # every other status in plain words: since when, where, until when, what to do
+        status_panel.show(doc, lang)
     rows = [
         (t("lookup.application_number", lang), doc["application_number"]),
         (t("lookup.status", lang), status),
@@ -56,7 +57,7 @@ def show(doc: dict, lang: str) -> None:
                                      place=place(doc))),
     ]
     st.markdown("\n".join(f"- **{label}:** {context.md(value)}" for label, value in rows))
-    if doc["in_queue"] and doc["queue_number"] is not None:
+    if waiting:
         who_is_ahead(doc, lang)
     st.caption(t("lookup.as_of", lang, as_of=date(doc["as_of"], lang)) + " " + t("lookup.moves", lang))
     chosen(doc, lang)
