@@ -13,6 +13,7 @@ import pytest
 
 import i18n
 from dashboard import staleness
+from dashboard.context import md
 from test_api import client_for
 from test_dashboard import published, visit  # noqa: F401 (fixture)
 
@@ -92,3 +93,14 @@ def test_every_api_answer_says_when_the_data_were_published_and_last_updated(hom
         answer = api.get(path)
         assert answer.headers["X-Kezek-Published-At"] == published_at(home)
         assert answer.headers["X-Kezek-Updated-At"] == "2099-01-01T00:00:00+00:00"
+
+
+def test_the_overview_names_a_run_that_found_the_sources_unchanged(home, monkeypatch):
+    with open(home / "update.log", "a", encoding="utf-8") as fh:  # an hour after the publication
+        later = dt.datetime.fromisoformat(published_at(home)) + dt.timedelta(hours=1)
+        fh.write(f"{later.isoformat()} exit=0 0.4s sources=x source unchanged since the last publication\n")
+    at = visit(home, monkeypatch, lang="ru")
+    local = later.astimezone(dt.timezone(dt.timedelta(hours=5)))  # the dataset's Asia/Almaty
+    shown = md(f"{i18n.date(local, 'ru', with_time=True)} (UTC+5)")
+    line = f"- {i18n.t('overview.last_update', 'ru')}: **{shown}**"
+    assert line in "\n".join(m.value for m in at.markdown)

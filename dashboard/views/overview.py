@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import context, queries, staleness
 from engine.application_number import MAX_LENGTH
 from i18n import date, number, t
 
@@ -112,9 +112,12 @@ def freshness(meta: dict[str, str], lang: str) -> None:
     def when(value) -> str:
         return date(value, lang, with_time=True) if value is not None else "—"
 
+    since = staleness.last_update(context.reader().home, meta.get("published_at"))
     rows = [
         (t("overview.as_of", lang), date(meta["as_of"], lang)),
         (t("overview.published", lang), context.published(meta, lang)),
+        (t("overview.last_update", lang), context.moment(since.isoformat(), meta.get("timezone"), lang)
+         if since else "—"),  # later than the publication when a run found the sources unchanged
         (t("overview.last_application", lang), when(newest["last_application"])),
         (t("overview.last_event", lang), when(newest["last_event"])),
         (t("overview.last_bulletin", lang), when(newest["last_bulletin"])),
