@@ -35,11 +35,20 @@ EXACT = {
     "Show/hide columns": N_("chrome.grid_columns"),
     "Copy to clipboard": N_("chrome.copy"),
     "Running...": N_("chrome.running"),
+    # the main menu (⋮): the colour theme, printing, recording the screen
+    "Theme": N_("chrome.theme"),
+    "System": N_("chrome.theme_system"),
+    "Light": N_("chrome.theme_light"),
+    "Dark": N_("chrome.theme_dark"),
+    "Print": N_("chrome.print"),
+    "Record screen": N_("chrome.record"),
+    "Copy version to clipboard": N_("chrome.copy_version"),
+    "Copied": N_("chrome.copied"),
 }
 # A data grid's check-box cells, as its table for screen readers writes them.
 CELLS = {"true": N_("chrome.yes"), "false": N_("chrome.no")}
 # Labels Streamlit builds around one of ours: "Help for Region" → the catalog's words.
-PREFIXED = {"Help for ": N_("chrome.help_for")}
+PREFIXED = {"Help for ": N_("chrome.help_for"), "Made with ": N_("chrome.made_with")}
 
 SCRIPT = """<script>
 (() => {

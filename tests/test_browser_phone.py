@@ -22,7 +22,7 @@ PAGES = {"overview": "", "lookup": f"app={KNOWN}", "queue": f"number={KNOWN}", "
          "kindergartens": "", "vacancies": "", "audit": "", "open-data": "", "about": ""}
 # Words that are the same in every language: names, formats, units, the switch's "English".
 ALLOWED = {"Kezek", "CSV", "Parquet", "JSON", "API", "ZIP", "UTC", "UTF", "SHA", "English", "Data", "Package",
-           "Frictionless", "GET", "XLSX", "JSONL", "ETag", "OpenAPI", "hive"}
+           "Frictionless", "GET", "XLSX", "JSONL", "ETag", "OpenAPI", "hive", "Streamlit"}
 # The open-data format's own names, which the Open data page lists as they are in the files:
 # its tables and the Frictionless types of their fields.
 FORMAT = {"kindergartens", "groups", "vacancies", "applications", "events", "positions", "queue", "findings",
@@ -101,6 +101,18 @@ def test_no_english_on_any_page_in_kazakh_and_russian(server, phone, name, lang)
     assert "1 more" not in body and "Press Enter" not in body
     # How old the data are, in words, on every page ("обновлено 2 минуты назад")
     assert re.search({"kk": r"жаңартылды", "ru": r"обновлено"}[lang], body)
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_no_english_in_the_menu(server, phone, lang):  # noqa: F811
+    phone.goto(f"{server}/vacancies?lang={lang}")
+    settle(phone)
+    phone.get_by_role("button", name=i18n.t("chrome.menu", lang)).click()
+    menu = phone.locator('[data-testid="stMainMenuPopover"]').first
+    menu.wait_for(timeout=WAIT)
+    phone.wait_for_timeout(500)  # the translating script runs as the menu appears
+    assert i18n.t("chrome.print", lang) in menu.inner_text()
+    assert english(phone.evaluate(READ), {"Kezek test", "CC-BY-4.0"}) == set()
 
 
 @pytest.mark.parametrize("lang", ["kk", "ru"])
