@@ -10,6 +10,7 @@ parent who sees "updated 3 days ago" on allocation day knows to check the portal
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from i18n import t, tn
 LOG = "update.log"  # kezek.runlog.LOG; not imported, so that pages need not import the update's modules
 TAIL = 64 * 1024  # the last runs' lines; a year of nightly runs is about 60 KB
 
+log = logging.getLogger(__name__)
 _seen: dict[Path, tuple[tuple[int, int], dt.datetime | None]] = {}
 _lock = threading.Lock()
 
@@ -67,7 +69,13 @@ def last_update(home: Path, published_at: str | None) -> dt.datetime | None:
 
 
 def limit() -> dt.timedelta:
-    return dt.timedelta(days=settings.number("KEZEK_STALE_AFTER_DAYS"))
+    """KEZEK_STALE_AFTER_DAYS. A value that cannot be meant is logged and the default used:
+    a warning's threshold is no reason to stop serving every page."""
+    try:
+        return dt.timedelta(days=settings.number("KEZEK_STALE_AFTER_DAYS"))
+    except (settings.BadSetting, OverflowError) as exc:
+        log.warning("%s (docs/settings.md); using %s", exc, settings.SETTINGS["KEZEK_STALE_AFTER_DAYS"].default)
+        return dt.timedelta(days=float(settings.SETTINGS["KEZEK_STALE_AFTER_DAYS"].default))
 
 
 def is_stale(since: dt.datetime, now: dt.datetime | None = None) -> bool:

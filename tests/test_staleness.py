@@ -104,3 +104,11 @@ def test_the_overview_names_a_run_that_found_the_sources_unchanged(home, monkeyp
     shown = md(f"{i18n.date(local, 'ru', with_time=True)} (UTC+5)")
     line = f"- {i18n.t('overview.last_update', 'ru')}: **{shown}**"
     assert line in "\n".join(m.value for m in at.markdown)
+
+
+def test_a_limit_that_cannot_be_meant_is_logged_and_the_default_used(monkeypatch, caplog):
+    since = dt.datetime(2018, 8, 1, 6, tzinfo=UTC)
+    monkeypatch.setenv("KEZEK_STALE_AFTER_DAYS", "two")
+    assert not staleness.is_stale(since, now=since + dt.timedelta(days=1))
+    assert staleness.is_stale(since, now=since + dt.timedelta(days=3))
+    assert "KEZEK_STALE_AFTER_DAYS must be a number above 0, not 'two'" in caplog.text
