@@ -7,21 +7,32 @@ included, speaks it.
 
 from __future__ import annotations
 
+from html import escape
+
 import streamlit as st
 
 import i18n
-from dashboard import context, queries
+from dashboard import chrome, context, queries
 from i18n import t
 from dashboard.components import no_snapshot
 from engine.store import SnapshotUnavailable
 
 
 # Streamlit's headings are sized for desktops; on a phone a page title would take the
-# whole first screen and push the answer out of sight.
+# whole first screen and push the answer out of sight. The list of pages, at the top of a
+# desktop's page, goes to the bottom of a phone's: what a parent came for (the number box)
+# comes first, and a link at the top says where the pages are.
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
   h1 { font-size: 1.75rem !important; padding-top: 0.5rem !important; }
+  [data-testid="stMainBlockContainer"] { padding-top: 3.5rem !important; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-kezek-pages) { order: 1; }
+  [data-testid="stLayoutWrapper"]:has(> .st-key-kezek-footer), .st-key-kezek-footer { order: 2; }
 }
+@media (min-width: 641px) {
+  .st-key-kezek-to-pages { display: none; }
+}
+.st-key-kezek-pages a[data-testid="stPageLink-NavLink"] { padding: 0.1rem 0.5rem; }
 </style>"""
 
 
@@ -29,8 +40,9 @@ WIDE = {"kindergartens", "audit"}
 
 
 def footer(about: dict[str, str], lang: str) -> None:
-    st.divider()
-    st.caption(
+    box = st.container(key="kezek-footer")
+    box.divider()
+    box.caption(
         t(
             "footer.source",
             lang,
@@ -67,14 +79,32 @@ def pages(lang: str) -> list:
     ]
 
 
+def navigation(listed: list, lang: str) -> None:
+    """Every page by its name, as links that keep the language. Streamlit's own navigation
+    hides pages behind "1 more" on a desktop and behind an unlabelled icon on a phone."""
+    # HTML rather than Markdown: the page's own texts stay the page's first Markdown elements.
+    st.container(key="kezek-to-pages").html(f'<a href="#{PAGES_ANCHOR}">{escape(t("nav.to_pages", lang))}</a>')
+    box = st.container(key="kezek-pages", gap=None)
+    box.html(f'<strong id="{PAGES_ANCHOR}">{escape(t("nav.pages", lang))}</strong>')
+    links = box.container(horizontal=True, gap="small")
+    for page in listed:
+        links.page_link(page, label=page.title, icon=page.icon, query_params={"lang": lang})
+
+
+PAGES_ANCHOR = "kezek-pages"
+
+
 def main() -> None:
     lang = context.language()
-    page = st.navigation(pages(lang), position="top")
+    listed = pages(lang)
+    page = st.navigation(listed, position="hidden")
     # The register's table needs the width of a desktop; the other pages read better narrow.
     st.set_page_config(page_title=t("app.title", lang), page_icon="🧸",
                        layout="wide" if page.url_path in WIDE else "centered")
     st.html(PHONE_CSS)
+    chrome.translate(lang)
     lang = context.language_switch(lang)
+    navigation(listed, lang)
     try:
         about = context.query(queries.meta)
         page.run()

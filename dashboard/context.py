@@ -16,6 +16,7 @@ from typing import TypeVar
 import streamlit as st
 
 import i18n
+from dashboard import staleness
 from dashboard.url_values import whole_number
 from engine.store import Reader, resolve_home
 
@@ -234,21 +235,35 @@ def published(about: dict[str, str], lang: str) -> str:
     """When the snapshot was published, in the publisher's local time: '02.08.2018 06:08 (UTC+5)'."""
     if not about.get("published_at"):
         return "—"
-    when = local_time(about["published_at"], about.get("timezone"))
-    return f"{i18n.date(when, lang, with_time=True)} ({utc_offset(when)})"
+    return moment(about["published_at"], about.get("timezone"), lang)
+
+
+def moment(when: str, zone: str | None, lang: str) -> str:
+    """An ISO date-time in the publisher's local time: '02.08.2018 06:08 (UTC+5)'."""
+    local = local_time(when, zone)
+    return f"{i18n.date(local, lang, with_time=True)} ({utc_offset(local)})"
+
+
+def freshness(meta: dict[str, str], lang: str) -> None:
+    """How long ago the data were last updated, and a warning when that is longer than
+    KEZEK_STALE_AFTER_DAYS: on allocation day a parent must know the number may be old."""
+    since = staleness.last_update(reader().home, meta.get("published_at"))
+    caption = i18n.t("page.as_of", lang, as_of=i18n.date(meta["as_of"], lang) if meta.get("as_of") else "—",
+                     published=published(meta, lang))
+    st.caption(caption + (f" · {staleness.age(since, lang)}" if since else ""))
+    if since and staleness.is_stale(since):
+        st.warning(i18n.t("freshness.stale", lang, when=moment(since.isoformat(), meta.get("timezone"), lang)),
+                   icon=":material/update:")
 
 
 def header(title: str, intro: str, lang: str) -> dict[str, str]:
     """The top of every page: its title, what it shows in plain words, and how fresh the
-    data are (the day they describe and when they were published). Returns `about()`."""
+    data are (the day they describe, when they were published, how long ago the last update
+    was — with a warning when that is too long ago). Returns `about()`."""
     meta = about()
     st.title(title)
     st.write(intro)
-    st.caption(i18n.t(
-        "page.as_of", lang,
-        as_of=i18n.date(meta["as_of"], lang) if meta.get("as_of") else "—",
-        published=published(meta, lang),
-    ))
+    freshness(meta, lang)
     if meta.get("observed_since"):  # a series: observed from its first snapshot, not before
         st.caption(i18n.t("page.observed_since", lang, since=i18n.date(meta["observed_since"][:10], lang)))
     if meta.get("rules_unknown"):  # no ruleset covers these regions: nothing there is judged by rules

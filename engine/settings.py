@@ -56,6 +56,9 @@ SETTINGS = {s.name: s for s in (
             "Requests of the JSON API served at once (default: twice the cores)."),
     Setting("KEZEK_HEADER_TIMEOUT", "number", 10, "kezek serve",
             "Seconds a client has to send a request's headers before the connection is closed."),
+    Setting("KEZEK_STALE_AFTER_DAYS", "number", 2, "kezek serve",
+            "Days after the last successful `kezek update` (one that published, or found the sources "
+            "unchanged) after which every page warns that the data may be out of date."),
     Setting("KEZEK_SLOW", "flag", "", "the test suite (`make test-slow` sets it)",
             "Any value: also the slow tests (the national preset, long property runs)."),
 )}

@@ -34,6 +34,10 @@ HEADERS = {
     "X-Kezek-Rules-Unknown": ("XKezekRulesUnknown", "Present when the data hold regions whose rules Kezek does "
                               "not know (no ruleset covers them): those regions, percent-encoded UTF-8, separated "
                               "by commas. There nothing is numbered or judged by rules; numbers are as published."),
+    "X-Kezek-Published-At": ("XKezekPublishedAt", "When the snapshot was published (ISO 8601 with offset)."),
+    "X-Kezek-Updated-At": ("XKezekUpdatedAt", "The last successful update, in UTC (ISO 8601): the publication, or a "
+                           "later run that found every source unchanged. How old the data are, as a moment: an "
+                           "answer a cache kept stays true."),
     "ETag": ("ETag", "Weak validator: the snapshot id. Send it back in If-None-Match to get 304 "
                      "until the next publication."),
     "Cache-Control": ("CacheControl", "`public, max-age=60`."),

@@ -13,6 +13,7 @@ also serves the dashboard's WebSockets.
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import logging
 import os
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import context, number_hint
+from dashboard import context, number_hint, staleness
 from engine import settings
 from dashboard.api import answers, models, openapi
 from engine.audit import FINDING_TYPES
@@ -344,12 +345,31 @@ def error(kind: str, status: int, headers: dict | None = None, **extra) -> JSONR
     return json_response(body, status, headers)
 
 
-def snapshot_headers(snapshot: Snapshot) -> dict[str, str]:
+def snapshot_headers(snapshot: Snapshot, home: Path | None = None) -> dict[str, str]:
     # A weak validator: the body may leave gzipped or not, byte-identical only per encoding.
     headers = {"X-Kezek-Snapshot": snapshot.snapshot, "ETag": f'W/"{snapshot.snapshot}"',
                "Cache-Control": CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+    if home is not None:
+        headers.update(freshness_headers(snapshot, home))
     if snapshot.rules_unknown:  # every answer says where the rules are not known (percent-encoded UTF-8)
         headers["X-Kezek-Rules-Unknown"] = ", ".join(urllib.parse.quote(r) for r in snapshot.rules_unknown)
+    return headers
+
+
+def freshness_headers(snapshot: Snapshot, home: Path) -> dict[str, str]:
+    """How old the data are (docs/interfaces.md): when this snapshot was published and when
+    the last successful update ran. Moments, not an age: an answer a proxy kept for a minute
+    still tells the truth. Lock-free: the reader judged the pointer when it opened the cursor."""
+    try:
+        publication = context.reader(home).judged()
+    except SnapshotUnavailable:
+        return {}
+    if publication is None or publication.snapshot != snapshot.snapshot:  # switched meanwhile
+        return {}
+    since = staleness.last_update(home, publication.published_at)
+    headers = {"X-Kezek-Published-At": publication.published_at}
+    if since is not None:
+        headers["X-Kezek-Updated-At"] = since.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
     return headers
 
 
@@ -426,7 +446,7 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[
             return error("internal", 500, {"Cache-Control": "no-store"})
         headers: dict[str, str] = {"Cache-Control": "no-store"}
         try:
-            headers = snapshot_headers(snapshot)
+            headers = snapshot_headers(snapshot, home)
             params = query_parameters(request, operation.parameters)
             within_the_snapshot(params, snapshot)
             path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()

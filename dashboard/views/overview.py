@@ -9,16 +9,31 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import context, queries, staleness
+from engine.application_number import MAX_LENGTH
 from i18n import date, number, t
 
 REGION = "overview:region"  # widget key; the URL parameter is ?region=
+NUMBER = "overview:app"  # the number box's widget key
 
 
 def legacy_lookup_link() -> None:
     """Links to `/?app=NUMBER` (the lookup was the landing page once) still open the lookup."""
     if st.query_params.get("app"):
         st.switch_page("views/lookup.py", query_params=st.query_params.to_dict())
+
+
+def number_box(lang: str) -> None:
+    """The number box, first: most visitors come to find their child's place, and on a phone
+    the statistics below would hide the way to it. Checking opens the lookup (`/lookup?app=…`)."""
+    with st.form("overview:lookup", enter_to_submit=True):
+        st.subheader(t("lookup.title", lang), anchor=False)
+        st.text_input(t("lookup.number_label", lang), key=NUMBER, max_chars=MAX_LENGTH,
+                      placeholder=t("lookup.number_placeholder", lang), autocomplete="off")
+        checked = st.form_submit_button(t("lookup.submit", lang), type="primary")
+    typed = (st.session_state.get(NUMBER) or "").strip()
+    if checked and typed:
+        st.switch_page("views/lookup.py", query_params={"app": typed, "lang": lang})
 
 
 def region_filter(lang: str) -> str:
@@ -97,9 +112,12 @@ def freshness(meta: dict[str, str], lang: str) -> None:
     def when(value) -> str:
         return date(value, lang, with_time=True) if value is not None else "—"
 
+    since = staleness.last_update(context.reader().home, meta.get("published_at"))
     rows = [
         (t("overview.as_of", lang), date(meta["as_of"], lang)),
         (t("overview.published", lang), context.published(meta, lang)),
+        (t("overview.last_update", lang), context.moment(since.isoformat(), meta.get("timezone"), lang)
+         if since else "—"),  # later than the publication when a run found the sources unchanged
         (t("overview.last_application", lang), when(newest["last_application"])),
         (t("overview.last_event", lang), when(newest["last_event"])),
         (t("overview.last_bulletin", lang), when(newest["last_bulletin"])),
@@ -110,6 +128,7 @@ def freshness(meta: dict[str, str], lang: str) -> None:
 def main() -> None:
     legacy_lookup_link()
     lang = context.language()
+    number_box(lang)
     meta = context.header(t("overview.title", lang), t("overview.intro", lang), lang)
     region = region_filter(lang)
     day = dt.date.fromisoformat(meta["as_of"])

@@ -9,7 +9,8 @@ whose browser runs no JavaScript: `n-<lang>-phone.png`.
 Publishes the Astana 2017 demo (`kezek update --source demo:astana-2017`) into a temporary
 home (or a small generated dataset if that fails), serves it with `kezek serve` on a free
 loopback port, and drives Debian's Chromium with Playwright. Files are named
-`<page>-<lang>-<desktop|phone>.png` and stored as palette PNGs to stay small.
+`<page>-<lang>-<desktop|phone>.png` and stored as palette PNGs to stay small; `landing` is
+the first screen a phone shows at `/` (what a parent sees before scrolling), phone only.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ KEZEK = [sys.executable, "-m", "kezek"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-PAGES = ("overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "audit", "open-data", "about")
+PAGES = ("landing", "overview", "lookup", "queue", "movement", "kindergartens", "vacancies", "audit", "open-data", "about")
 LANGS = ("kk", "ru")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MAX_HEIGHT = {"desktop": 3200, "phone": 5200}  # a long page is cut here: the top is what matters
@@ -222,13 +223,18 @@ def main(argv: list[str] | None = None) -> int:
                                                   device_scale_factor=1, locale="kk-KZ")
                     page = context.new_page()
                     for name in filter(None, args.pages.split(",")):
+                        if name == "landing" and kind != "phone":
+                            continue
                         for lang in args.langs.split(","):
                             params = {"lang": lang, **extra.get(name, {})}
                             query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in params.items())
-                            page.goto(f"{base}/{'' if name == 'overview' else name}?{query}")
+                            page.goto(f"{base}/{'' if name in ('overview', 'landing') else name}?{query}")
                             settle(page)
                             path = args.out / f"{name}-{lang}-{kind}.png"
-                            shoot(page, path, kind)
+                            if name == "landing":  # the first screen only, as the phone shows it
+                                save_small(page.screenshot(), path)
+                            else:
+                                shoot(page, path, kind)
                             print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: "
                                   f"{path.stat().st_size // 1024} KB")
                     context.close()
