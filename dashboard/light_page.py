@@ -30,6 +30,7 @@ from starlette.routing import BaseRoute, Route
 
 import i18n
 from dashboard import context, labels, queries
+from dashboard.components import status_panel
 from dashboard.api.routes import api_threads, not_modified, snapshot_headers
 from engine.application_number import is_well_formed, normalise
 from engine.forecast import WAITING, forecast
@@ -186,17 +187,21 @@ def render(found: dict, lang: str, day: dt.date, base: str) -> bytes:
     numbered = doc["in_queue"] and doc["queue_number"] is not None
     body = [f"<h1>{text(t('light.title', lang, number=number_))}</h1>"]
 
-    # The answer first: the number, or why there is none.
-    if numbered:
+    # The answer first: the number of a child waiting, or what the status means (a child
+    # stop-listed, notified or referred keeps a number but waits for no offer: rule E3).
+    if numbered and doc["status"] == "queued":
         body += [f'<p class="note">{text(t("lookup.queue_number", lang))}</p>',
                  f'<p class="big">{number(doc["queue_number"], lang)}</p>',
                  '<p class="box">' + text(t("lookup.position", lang, queue_number=number(doc["queue_number"], lang),
                                              segment_size=number(doc["segment_size"], lang),
                                              birth_year=doc["birth_year"], place=place(doc))) + "</p>"]
-    elif doc.get("rules_unknown") and doc["in_queue"]:
+    elif doc.get("rules_unknown") and doc["status"] == "queued":  # waiting, but no number by unknown rules
         body.append('<p class="box warn">' + text(t("lookup.rules_unknown_number", lang, region=doc["region"])) + "</p>")
-    else:
-        body.append('<p class="box warn">' + text(t("lookup.not_in_queue", lang, status=status)) + "</p>")
+    else:  # every other status in plain words, as on the dashboard (since when, where, by when)
+        said, note = status_panel.sentences(doc, lang, escape=str)
+        good = doc["status"] in ("referred", "enrolled", "notified")
+        body.append(f'<div class="box{"" if good else " warn"}">' + "".join(f"<p>{text(line)}</p>" for line in said)
+                    + "</div>" + (f'<p class="note">{text(note)}</p>' if note else ""))
 
     # How old the data are: the day they describe, and a warning when that is long ago.
     age = (day - as_of).days

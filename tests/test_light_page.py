@@ -147,7 +147,9 @@ def test_an_application_without_a_number_says_why(astana, lang):
     api, _, enrolled, _ = astana
     text = visible(api.get(page_path(enrolled, lang=lang)).text)
     assert enrolled in text
-    assert t("lookup.not_in_queue", lang, status=labels.status("enrolled", lang)) in text
+    # in plain words, as on the dashboard: enrolled, and where (the kindergarten's name follows)
+    assert labels.status("enrolled", lang) in text
+    assert t("lookup.meaning_enrolled", lang, kindergarten="\x00").split("\x00")[0] in text
     assert t("lookup.queue_number", lang) not in text
 
 

@@ -323,3 +323,21 @@ def test_the_api_answers_the_same_status_detail(home, con):
         answer = api.get(f"/api/v1/applications/{n}")
         assert answer.status_code == 200
         assert answer.json()["status_detail"] == lookup(con, n)["status_detail"], n
+
+
+@pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.parametrize("n", list(STATUS))
+def test_every_status_in_plain_words_on_the_light_page(home, n, lang):
+    """/n/{number}, the page a parent opens on a phone without JavaScript, says what the
+    dashboard says: the same facts, and no "your child is number N" but for a child waiting."""
+    from test_light_page import client_for, page_path, visible
+
+    response = client_for(home).get(page_path(n, lang=lang))
+    assert response.status_code == 200, response.text
+    text = visible(response.text)
+    assert labels.status(STATUS[n], lang) in text
+    for words in MUST[n](lang):
+        assert words in text, (n, lang, words)
+    assert ('<p class="big">' in response.text) == (n == QUEUED), (n, lang)  # the big number: a child waiting
+    if STATUS[n] == "stop_list":
+        assert NO_OFFERS[lang] in text

@@ -39,11 +39,11 @@ PERIOD = {"working_day": N_("lookup.period_working_day"), "calendar_day": N_("lo
 HOLDING = ("notified", "referred", "stop_list")
 
 
-def kindergarten(detail: dict, lang: str) -> str:
+def kindergarten(detail: dict, lang: str, escape=context.md) -> str:
     """The kindergarten's name in the visitor's language where published, else the other one."""
     names = (detail["name_kk"], detail["name_ru"]) if lang == "kk" else (detail["name_ru"], detail["name_kk"])
     name = next((n for n in names if n), detail["kindergarten_id"])
-    return context.md(name) if name else t("lookup.kindergarten_unknown", lang)
+    return escape(name) if name else t("lookup.kindergarten_unknown", lang)
 
 
 def deadline(until: str, lang: str) -> str:
@@ -60,16 +60,17 @@ def period(detail: dict, lang: str) -> str:
     return tn(PERIOD[detail["unit"]], detail["value"], lang) if detail["unit"] in PERIOD else str(detail["value"])
 
 
-def sentences(doc: dict, lang: str) -> tuple[list[str], str | None]:
+def sentences(doc: dict, lang: str, escape=context.md) -> tuple[list[str], str | None]:
     """The plain words for the status of `doc`: the sentences of the message, and the note
-    on how its deadline was found (None without one)."""
+    on how its deadline was found (None without one). `escape` makes data safe where the
+    words go: Markdown on the dashboard, plain text (escaped later as HTML) on the light page."""
     status, detail = doc["status"], doc.get("status_detail") or {}
     label = labels.status(status, lang)
     since = detail.get("since")
     out = [t("lookup.status_since", lang, status=label, since=date(since, lang, with_time=True)) if since
            else t("lookup.status_now", lang, status=label)]
     if status in MEANING:
-        out.append(t(MEANING[status], lang, kindergarten=kindergarten(detail, lang) if detail else ""))
+        out.append(t(MEANING[status], lang, kindergarten=kindergarten(detail, lang, escape) if detail else ""))
     if status in HOLDING and doc["queue_number"] is not None:
         out.append(t("lookup.number_kept", lang, queue_number=number(doc["queue_number"], lang)))
     if status == "stop_list":
@@ -87,7 +88,7 @@ def sentences(doc: dict, lang: str) -> tuple[list[str], str | None]:
             note = t("lookup.deadline_computed", lang, ruleset=detail["ruleset"], period=period(detail, lang),
                      rule=detail["rule"])
         elif doc.get("rules_unknown"):
-            out.append(t("lookup.deadline_rules_unknown", lang, region=context.md(doc["region"])))
+            out.append(t("lookup.deadline_rules_unknown", lang, region=escape(doc["region"])))
         else:  # the ruleset in force has no such rule (e.g. no restoring of an inactive application)
             out.append(t("lookup.no_deadline", lang))
     if status == "notified" and detail.get("on_window_missed") in THEN:
