@@ -11,8 +11,8 @@ made from the data alone (atom.tag), so a reader shows no entry twice across pub
 
 A feed reader asks again every few minutes, and an application's history costs a tenth of
 a second or more on the national data: each answer is rendered once per snapshot, language
-and site (in threads of its own, never those of the API's lookups), kept in a bounded LRU
-(atom.LRU) and, when asked again, sent from the event loop without a thread or a query.
+and site (in the threads of routes.render_limiter, shared with the light page, never those
+of the API's lookups), kept in a bounded LRU (atom.LRU) and, when asked again, sent from the event loop without a thread or a query.
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from starlette.routing import BaseRoute, Route
 import i18n
 from dashboard import atom, context, labels, queries
 from dashboard.api import models
-from dashboard.api.routes import (BadRequest, NotFound, api_threads, error, json_response, not_modified, parse,
-                                  query_parameters, snapshot_headers)
+from dashboard.api.routes import (BadRequest, NotFound, error, json_response, not_modified, parse,
+                                  query_parameters, render_limiter, snapshot_headers)
 from engine.application_number import normalise
 from engine.history import history
 from engine.lookup import find
@@ -49,19 +49,6 @@ log = logging.getLogger("kezek.feeds")
 ENTRIES = 50  # a reader keeps what it has seen; the newest changes are the news
 CACHE_BYTES = 64 << 20  # about 2 000 rendered feeds of 50 entries, plain and gzipped
 _rendered = atom.LRU(CACHE_BYTES)
-
-# Feeds rendered at once: half the API's threads, in a limiter of their own. A first render
-# costs a tenth of a second or more (the history); after a publication every polled feed is
-# rendered anew, and in the API's own limiter they would keep parents' lookups waiting.
-_limiter: anyio.CapacityLimiter | None = None
-
-
-def feed_limiter() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:  # made in the event loop that uses it
-        _limiter = anyio.CapacityLimiter(max(1, api_threads() // 2))
-    return _limiter
-
 
 class FeedParameters(models.Parameters):
     lang: Literal[i18n.LANGUAGES] | None = None
@@ -296,7 +283,7 @@ def endpoint(home: Path, name: str, arguments: Callable[[Request], tuple[tuple, 
             return unavailable()
         if publication is not None and (hit := _rendered.get((name, publication.snapshot, site, *args))):
             return send(request, hit, negotiated)
-        return await anyio.to_thread.run_sync(compute, request, args, negotiated, site, limiter=feed_limiter())
+        return await anyio.to_thread.run_sync(compute, request, args, negotiated, site, limiter=render_limiter())
 
     def compute(request: Request, args: tuple, negotiated: bool, site: str) -> Response:
         try:

@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 import i18n
 from dashboard import context, labels, queries
 from dashboard.components import status_panel
-from dashboard.api.routes import api_threads, not_modified, snapshot_headers
+from dashboard.api.routes import not_modified, render_limiter, snapshot_headers
 from engine.application_number import is_well_formed, normalise
 from engine.forecast import WAITING, forecast
 from engine.history import history
@@ -319,20 +319,6 @@ def trouble(lang: str, typed: str, status: int, as_of: dt.date | None) -> bytes:
 
 # --- the HTTP side -----------------------------------------------------------------------------
 
-# Pages made at once. A first visit costs tenths of a second (history and forecast): in the
-# API's own threads, a crowd of first visits would make every API answer wait behind them.
-# Half of the API's count (2 on two cores) keeps both cores busy; visits beyond it wait
-# their turn without holding a thread, and repeat visits never wait here at all.
-_limiter: anyio.CapacityLimiter | None = None
-
-
-def limiter() -> anyio.CapacityLimiter:
-    global _limiter
-    if _limiter is None:  # made in the event loop that uses it
-        _limiter = anyio.CapacityLimiter(max(1, api_threads() // 2))
-    return _limiter
-
-
 def base_url(request: Request) -> str:
     """Scheme and host of the address asked for (behind a proxy, as uvicorn's proxy_headers set it)."""
     return f"{request.url.scheme}://{request.url.netloc}"
@@ -399,7 +385,7 @@ class Endpoint:
             made = pages.get((publication.snapshot, key, lang, base_url(request)))
             if made is not None and made.current():
                 return made.send(request)
-        return await anyio.to_thread.run_sync(self.make, request, typed, key, lang, limiter=limiter())
+        return await anyio.to_thread.run_sync(self.make, request, typed, key, lang, limiter=render_limiter())
 
     def make(self, request: Request, typed: str, key: str, lang: str) -> Response:
         try:

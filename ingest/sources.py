@@ -258,8 +258,7 @@ def _refuse_personal(metadata: dict, named_in: str) -> None:
     personal = [k for k, v in metadata.items() if privacy.looks_personal(v)]
     if personal:
         raise BadInput([Problem(named_in, None, k, f"looks like personal data (an ИИН, a phone or an e-mail): "
-                                f"{metadata[k]}; {named_in.split(' ')[-1] if named_in.endswith(']') else named_in} "
-                                "is published, name no person in it") for k in personal])
+                                f"{metadata[k]}; {named_in} is published, name no person in it") for k in personal])
 
 
 def _unzip(path: Path, workdir: Path) -> Path:

@@ -432,6 +432,21 @@ def api_limiter() -> anyio.CapacityLimiter:
     return _api_limiter
 
 
+# First renders of the parents' pages and feeds (/n/{number}, its feed): each computes an
+# application's history and forecast, tenths of a second. One limiter for both, half the
+# API's count, so that a crowd of first visits after a publication keeps both cores busy
+# without making every API answer wait behind them; repeat visits are served from their
+# caches and never wait here.
+_render_limiter: anyio.CapacityLimiter | None = None
+
+
+def render_limiter() -> anyio.CapacityLimiter:
+    global _render_limiter
+    if _render_limiter is None:  # made in the event loop that uses it
+        _render_limiter = anyio.CapacityLimiter(max(1, api_threads() // 2))
+    return _render_limiter
+
+
 def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[Response]]:
     async def handle_async(request: Request) -> Response:
         return await anyio.to_thread.run_sync(handle, request, limiter=api_limiter())
