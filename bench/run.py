@@ -361,9 +361,10 @@ def write_table(results: dict) -> None:
         lines += table(["The light page `/n/{number}` (HTML, Russian) and the API's lookup in the same run",
                         "(bench/light_page.py: bench/load.py at 32 keep-alive connections, over one pool of",
                         "random known numbers). First visits ask for every number of the pool once: each page",
-                        "is made from the snapshot (lookup, last changes, forecast). Repeat visits are spread",
-                        "over the same pool, every page already made: a page is made once per snapshot and",
-                        "kept in memory. The ratio is repeat pages per second to API answers per second:"],
+                        "is made from the lookups held in memory, its last changes and forecast asked for in the",
+                        "background (dashboard/background.py). Repeat visits are spread over the same pool,",
+                        "every page already made: a page is made once per snapshot and kept in memory. The",
+                        "ratio is repeat pages per second to API answers per second:"],
                        ["preset", "what", "connections", "answers", "answers/s", "median", "p99", "max", "errors"],
                        [row for r in results["light_pages"] for row in (
                            load_row(r, f"`/n/{{number}}`, first visits ({r['pool']} numbers)", r["first"]),
@@ -372,6 +373,14 @@ def write_table(results: dict) -> None:
         lines += [""] + [f"Light page to API ({r['preset']}): {r['ratio']} ×"
                          + (f"; the machine's load average was {r['load_average'][0]} when the run began and "
                             f"{r['load_average'][1]} when it ended." if r.get("load_average") else ".")
+                         + (f" The last changes and forecasts of the {r['pool']} pages were made in the background "
+                            f"for {r['completed']['complete']} of them {r['completed']['seconds']} s after the first "
+                            f"visits ({round(r['completed']['complete'] / max(r['completed']['seconds'], 0.1), 1)} pages "
+                            f"a second)." if r.get("completed") else "")
+                         + (f" The dashboard's Lookup page, rendered whole by Streamlit in the same run: "
+                            f"{r['streamlit']['median_s']} s a page (median of {r['streamlit']['runs']}; "
+                            f"{round(1 / r['streamlit']['median_s'], 1)} pages a second on one core)."
+                            if r.get("streamlit", {}).get("median_s") else "")
                          for r in results["light_pages"]]
     if results.get("numbering"):
         lines += table(["Queue numbering alone (engine/sql/numbering.sql: Q2–Q4 with the 1 : 3 merge) against",

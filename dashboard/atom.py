@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import hashlib
-import threading
 import urllib.parse
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from dataclasses import dataclass
+
+from dashboard import lru
 
 ATOM = "http://www.w3.org/2005/Atom"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -105,34 +105,7 @@ class Rendered:
         return len(self.body) + len(self.gzipped) + 256
 
 
-class LRU:
+def LRU(budget: int) -> lru.LRU:
     """Rendered answers by key, least recently used dropped first once their bytes pass
-    `budget`. Keys hold the snapshot id: a new publication is simply a miss, and the old
-    snapshot's answers age out."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-        self._items: OrderedDict[tuple, Rendered] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()  # filled from the request threads, read on the event loop
-
-    def get(self, key: tuple) -> Rendered | None:
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-            return found
-
-    def put(self, key: tuple, value: Rendered) -> None:
-        with self._lock:
-            old = self._items.pop(key, None)
-            if old is not None:
-                self._bytes -= old.size
-            self._items[key] = value
-            self._bytes += value.size
-            while self._bytes > self.budget and len(self._items) > 1:
-                _, dropped = self._items.popitem(last=False)
-                self._bytes -= dropped.size
-
-    def __len__(self) -> int:
-        return len(self._items)
+    `budget`."""
+    return lru.LRU(budget, size=lambda rendered: rendered.size)

@@ -33,12 +33,11 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import i18n
-from dashboard import atom, context, labels, queries
+from dashboard import atom, context, labels, queries, recent_history
 from dashboard.api import models
 from dashboard.api.routes import (BadRequest, NotFound, error, json_response, not_modified, parse,
                                   query_parameters, render_limiter, snapshot_headers)
 from engine.application_number import normalise
-from engine.history import history
 from engine.lookup import find
 from engine.schema import EVENT_STATUS
 from engine.store import Snapshot, SnapshotUnavailable
@@ -46,7 +45,7 @@ from i18n import date, number, t, tn
 
 log = logging.getLogger("kezek.feeds")
 
-ENTRIES = 50  # a reader keeps what it has seen; the newest changes are the news
+ENTRIES = recent_history.ENTRIES
 CACHE_BYTES = 64 << 20  # about 2 000 rendered feeds of 50 entries, plain and gzipped
 _rendered = atom.LRU(CACHE_BYTES)
 
@@ -105,7 +104,7 @@ def application_feed(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, site: s
     if found is None:
         raise NotFound
     app = found["application_number"]
-    doc = history(cur, app)
+    doc = recent_history.recent(cur, snapshot.snapshot, app)  # shared with the light page
     zone = time_zone(cur)
     page = f"{site}n/{urllib.parse.quote(app, safe='')}?lang={lang}"
     if doc["rules_unknown"]:  # no number is computed there: the city's own places are the news

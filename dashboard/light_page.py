@@ -2,9 +2,15 @@
 
 A parent's phone on allocation day: one server-rendered HTML page with its CSS inline, no
 JavaScript, a few kilobytes, in kk/ru/en from the dashboard's catalogs. What it says is
-read once per snapshot: the facts of a number (lookup, last changes, forecast) are kept per
-(snapshot, number), and the page's bytes per (snapshot, number, language, day); a repeat
-visit until the next publication is answered from memory on the event loop, without a thread.
+read once per snapshot: the facts of a number (lookup, forecast) are kept per (snapshot,
+number), and the page's bytes per (snapshot, number, language, day); a repeat visit until the
+next publication is answered from memory on the event loop, without a thread.
+
+A first visit costs no replay: the number, the status and who is ahead come from the lookups
+held in memory, the forecast from its segment's simulated paths (engine/forecast_paths.py,
+one simulation per segment and snapshot). The last changes need the history, a replay of the
+segment (dashboard/recent_history.py): a first visit asks for it in the background and says
+the changes come on the next visit, which makes the page again with them.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import html
 import re
 import threading
 import urllib.parse
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,19 +34,20 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 import i18n
-from dashboard import context, labels, queries
+from dashboard import background, context, labels, queries, recent_history
 from dashboard.components import status_panel
+from dashboard.lru import LRU
 from dashboard.api.routes import not_modified, render_limiter, snapshot_headers
 from engine.application_number import is_well_formed, normalise
-from engine.forecast import WAITING, forecast
-from engine.history import history
+from engine.forecast import WAITING, first_allocation_week
+from engine import forecast_paths
+from engine.forecast_paths import SegmentPathsCache
 from engine.lookup import lookup
 from engine.store import Snapshot, SnapshotUnavailable
 from i18n import date, number, t, tn
 
 PATH = "/n/{number}"
 MEDIA_TYPE = "text/html; charset=utf-8"
-LAST_CHANGES = 5  # a phone screen's worth; the dashboard has them all
 STALE_DAYS = 2  # data older than this are said to be old, in a warning (issue 18, item 5)
 # Pages kept in memory: a page is 5-8 KB, so 10 000 pages are under 80 MB; the facts behind
 # them (shared by the three languages) are a few KB each. Beyond them, the least recently
@@ -50,28 +56,11 @@ MAX_PAGES = 10_000
 MAX_FACTS = 10_000
 
 
-class LRU:
-    """A bounded map that forgets the least recently used entry first; safe across threads."""
-
-    def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-
 pages, facts = LRU(MAX_PAGES), LRU(MAX_FACTS)
+segment_paths = SegmentPathsCache()
+# Per snapshot: its publisher's time zone, the first day a series observed, and the first week
+# with allocations (where the forecast's history starts), read once.
+snapshot_facts = LRU(8)
 
 
 # --- the language ---------------------------------------------------------------------------
@@ -97,21 +86,55 @@ def today(timezone: str | None) -> dt.date:
 # --- the facts of a number, once per snapshot -------------------------------------------------
 
 def read_facts(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, key: str) -> dict | None:
-    """What the page says of the number `key` (normalised), in no language: None when unknown."""
+    """What the page says of the number `key` (normalised), in no language, with what needs a
+    replay or a simulation still missing (`completed` adds it once made): None when unknown."""
     doc = lookup(cur, key, snapshot=snapshot, with_ahead=True)
     if doc is None:
         return None
-    meta = queries.meta(cur)
-    found = history(cur, doc["application_number"], None, snapshot.as_of) or {"days": []}
-    changes = [d for d in found["days"] if d["change"] and d["queue_number"] is not None]
-    numbered = doc["in_queue"] and doc["queue_number"] is not None
-    return {
-        "doc": doc,
-        "timezone": meta.get("timezone"),
-        "observed_since": meta.get("observed_since"),
-        "changes": changes[-LAST_CHANGES:][::-1],  # newest first
-        "forecast": forecast(cur, doc["application_number"]) if numbered and doc["status"] in WAITING else None,
-    }
+    known = snapshot_facts.get(snapshot.snapshot)
+    if known is None:
+        meta = queries.meta(cur)
+        known = {"timezone": meta.get("timezone"), "observed_since": meta.get("observed_since"),
+                 "first_allocation_week": first_allocation_week(cur)}
+        snapshot_facts.put(snapshot.snapshot, known)
+    return completed({"doc": doc, **known, "changes": None, "forecast": None,
+                      "forecast_pending": forecast_paths.waiting(doc)}, snapshot.snapshot)
+
+
+def completed(found: dict, snapshot: str) -> dict:
+    """The facts with the last changes and the forecast, each if what it needs is made already:
+    the history (dashboard/recent_history.py), the segment's paths (engine/forecast_paths.py)."""
+    doc = found["doc"]
+    if found["changes"] is None and (recent := recent_history.known(snapshot, doc["application_number"])):
+        found = found | {"changes": recent["changes"]}
+    if found["forecast_pending"] and (paths := segment_paths.held(snapshot, forecast_paths.segment_of(doc))):
+        found = found | {"forecast": forecast_paths.forecast_from(paths, doc, found["first_allocation_week"]),
+                         "forecast_pending": False}
+    return found
+
+
+def missing(found: dict) -> tuple[str, ...]:
+    """What the page of these facts still lacks: "changes", "forecast"."""
+    return (("changes",) if found["changes"] is None else ()) + (("forecast",) if found["forecast_pending"] else ())
+
+
+def made(part: str, found: dict, snapshot: str) -> bool:
+    """Whether what a missing `part` needs is made now (a look, nothing computed)."""
+    doc = found["doc"]
+    if part == "changes":
+        return recent_history.known(snapshot, doc["application_number"]) is not None
+    return segment_paths.held(snapshot, forecast_paths.segment_of(doc)) is not None
+
+
+def ask_for(home: Path, snapshot: str, found: dict) -> None:
+    """Have what the page lacks made in the background (dashboard/background.py)."""
+    doc = found["doc"]
+    if found["changes"] is None:
+        recent_history.ask(home, snapshot, doc["application_number"])
+    if found["forecast_pending"]:
+        segment, as_of = forecast_paths.segment_of(doc), dt.date.fromisoformat(doc["as_of"])
+        background.worker.ask(home, snapshot, ("paths", *segment),
+                              lambda cur: segment_paths.get(cur, snapshot, segment, as_of))
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -266,10 +289,14 @@ def chosen(doc: dict, lang: str) -> list[str]:
             f'</ul><p class="note">{text(t("lookup.choices_note", lang))}</p>']
 
 
-def changes(days: list[dict], numbered: bool, lang: str) -> list[str]:
-    """The last changes of the number, newest first, each with its causes in words."""
+def changes(days: list[dict] | None, numbered: bool, lang: str) -> list[str]:
+    """The last changes of the number, newest first, each with its causes in words; None: not
+    made yet (the history is being made in the background)."""
     from dashboard.components.history_panel import explain  # the Lookup page's own sentence
 
+    if days is None:
+        return [f"<h2>{text(t('light.last_changes', lang))}</h2>"
+                f'<p class="note">{text(t("light.changes_pending", lang))}</p>'] if numbered else []
     if not days:
         return [f"<h2>{text(t('history.title', lang))}</h2><p>{text(t('history.unchanged', lang))}</p>"] if numbered else []
     return [f"<h2>{text(t('light.last_changes', lang))}</h2><ul>",
@@ -284,7 +311,9 @@ def outlook(found: dict | None, doc: dict, lang: str) -> list[str]:
     title = f"<h2>{text(t('forecast.title', lang))}</h2>"
     if doc["status"] not in WAITING:
         return [title, f"<p>{text(t('forecast.has_offer', lang))}</p>"]
-    if found is None or not found["waiting"]:
+    if found is None:
+        return [title, f'<p class="note">{text(t("light.forecast_pending", lang))}</p>']
+    if not found["waiting"]:
         return []
     years = found["horizon_years"]
     if not found["enough_history"]:
@@ -324,13 +353,15 @@ def base_url(request: Request) -> str:
     return f"{request.url.scheme}://{request.url.netloc}"
 
 
-def headers_for(snapshot: Snapshot | None, lang: str, day: dt.date | None) -> dict[str, str]:
+def headers_for(snapshot: Snapshot | None, lang: str, day: dt.date | None, complete: bool = True) -> dict[str, str]:
     """The API's snapshot headers, with an ETag per language and day: the page names the day
-    it was read on (the age of the data), and Accept-Language may choose its language."""
+    it was read on (the age of the data), and Accept-Language may choose its language; a page
+    still waiting for its last changes or forecast has an ETag of its own, so the page with them
+    is sent."""
     if snapshot is None:
         return {"Cache-Control": "no-store", "Content-Language": lang}
     headers = snapshot_headers(snapshot) | {"Vary": "Accept-Language, Accept-Encoding", "Content-Language": lang}
-    headers["ETag"] = f'W/"{snapshot.snapshot}.{lang}.{day.isoformat() if day else ""}"'
+    headers["ETag"] = f'W/"{snapshot.snapshot}.{lang}.{day.isoformat() if day else ""}{"" if complete else ".pending"}"'
     return headers
 
 
@@ -345,13 +376,16 @@ class Page:
     headers: dict[str, str]
     day: dt.date
     timezone: str | None
+    found: dict  # the facts it was made of
 
     @classmethod
-    def made(cls, body: bytes, headers: dict[str, str], day: dt.date, timezone: str | None) -> Page:
-        return cls(body, gzip.compress(body, 6, mtime=0), headers, day, timezone)
+    def made(cls, body: bytes, headers: dict[str, str], day: dt.date, found: dict) -> Page:
+        return cls(body, gzip.compress(body, 6, mtime=0), headers, day, found["timezone"], found)
 
-    def current(self) -> bool:
-        return self.day == today(self.timezone)
+    def current(self, snapshot: str) -> bool:
+        """Still what the page would say: the same day, and nothing it lacked made since."""
+        return self.day == today(self.timezone) and not any(made(part, self.found, snapshot)
+                                                            for part in missing(self.found))
 
     def send(self, request: Request) -> Response:
         if not_modified(request, self.headers["ETag"]):
@@ -383,7 +417,7 @@ class Endpoint:
             return unavailable(lang)
         if publication is not None:
             made = pages.get((publication.snapshot, key, lang, base_url(request)))
-            if made is not None and made.current():
+            if made is not None and made.current(publication.snapshot):
                 return made.send(request)
         return await anyio.to_thread.run_sync(self.make, request, typed, key, lang, limiter=render_limiter())
 
@@ -403,12 +437,15 @@ class Endpoint:
             cur.close()
         if found["doc"] is None:
             return Response(trouble(lang, typed, 404, snapshot.as_of), 404, headers_for(snapshot, lang, None), MEDIA_TYPE)
+        found = completed(found, snapshot.snapshot)
+        facts.put((snapshot.snapshot, key), found)
+        ask_for(self.home, snapshot.snapshot, found)  # what it lacks: made in the background
         day = today(found["timezone"])
-        headers = headers_for(snapshot, lang, day)
+        headers = headers_for(snapshot, lang, day, not missing(found))
         body = render(found, lang, day, base_url(request))
         # The share link names the host asked for, so the host is part of the key; the day is
         # kept to make the page again when the publisher's day turns (the age of the data).
-        page = Page.made(body, headers, day, found["timezone"])
+        page = Page.made(body, headers, day, found)
         pages.put((snapshot.snapshot, key, lang, base_url(request)), page)
         return page.send(request)
 

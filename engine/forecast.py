@@ -84,6 +84,22 @@ def history_weeks(first: dt.date | None, as_of: dt.date) -> int:
     return max(0, (history_until(as_of) - first).days // 7) if first else 0
 
 
+def parameters(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODEL, weeks: int | None = None,
+               first: dt.date | None = None) -> dict:
+    """forecast.sql's parameters: the history from `first` (default: first_allocation_week) up to
+    `as_of`, weeks counted from the week after it, up to `weeks` (default: the model's horizon)."""
+    return {
+        "history_until": history_until(as_of), "first_allocation_week": first or first_allocation_week(con),
+        "paths": model.paths, "weeks": weeks or model.weeks, "sigma": model.sigma, "sigma_unseen": model.sigma_unseen,
+        "shift": model.shift, "recent": model.recent, "seed": model.seed,
+    }
+
+
+def dated(found: dict, as_of: dt.date, horizon: int) -> dict:
+    """A row of forecast.sql with the Sundays that end its weeks (None: beyond the horizon)."""
+    return found | {"range": tuple(week_end(as_of, j) if j <= horizon else None for j in found["weeks"])}
+
+
 def run(con: duckdb.DuckDBPyConnection, targets: str, as_of: dt.date, model: Model = MODEL,
         weeks: int | None = None, params: dict | None = None, first: dt.date | None = None) -> list[dict]:
     """forecast.sql for the targets query `targets` (its parameters in `params`), with the
@@ -92,24 +108,40 @@ def run(con: duckdb.DuckDBPyConnection, targets: str, as_of: dt.date, model: Mod
     horizon = weeks or model.weeks
     rows = con.execute(
         numbering.sql("forecast").replace("{targets}", targets),
-        (params or {}) | {
-            "history_until": history_until(as_of), "first_allocation_week": first or first_allocation_week(con),
-            "paths": model.paths, "weeks": horizon, "sigma": model.sigma, "sigma_unseen": model.sigma_unseen,
-            "shift": model.shift, "recent": model.recent, "seed": model.seed,
-        },
+        (params or {}) | parameters(con, as_of, model, horizon, first),
     ).fetchall()
-    out = []
-    for target, waiting, j10, j50, j90, offers, leavers, insertions in rows:
-        out.append({
-            "target": target,
-            "waiting": waiting,
-            "weeks": (j10, j50, j90),
-            "range": tuple(week_end(as_of, j) if j <= horizon else None for j in (j10, j50, j90)),
-            "offers_next_year": round(offers or 0),
-            "leavers_ahead_next_year": round(leavers or 0),
-            "insertions_ahead_next_year": round(insertions or 0),
-        })
-    return out
+    return [dated({
+        "target": target,
+        "waiting": waiting,
+        "weeks": (j10, j50, j90),
+        "offers_next_year": round(offers or 0),
+        "leavers_ahead_next_year": round(leavers or 0),
+        "insertions_ahead_next_year": round(insertions or 0),
+    }, as_of, horizon) for target, waiting, j10, j50, j90, offers, leavers, insertions in rows]
+
+
+def outline(application_number: str, as_of: dt.date, first: dt.date | None, model: Model = MODEL) -> dict:
+    """The forecast document of an application not waiting (or before its figures are known)."""
+    weeks = history_weeks(first, as_of)
+    return {
+        "application_number": application_number, "as_of": as_of.isoformat(), "waiting": False,
+        "history_weeks": weeks, "enough_history": weeks >= model.min_history, "horizon_years": model.years,
+        "waiting_ahead": None, "p10": None, "p50": None, "p90": None,
+        "offers_next_year": None, "leavers_ahead_next_year": None, "insertions_ahead_next_year": None,
+    }
+
+
+def completed(doc: dict, found: dict) -> dict:
+    """The document of a waiting application from its row of forecast.sql (dated)."""
+    dates = found["range"] if doc["enough_history"] else (None, None, None)
+    return doc | {
+        "waiting": True,
+        "waiting_ahead": found["waiting"] - 1,
+        **{k: d and d.isoformat() for k, d in zip(("p10", "p50", "p90"), dates)},
+        "offers_next_year": found["offers_next_year"],
+        "leavers_ahead_next_year": found["leavers_ahead_next_year"],
+        "insertions_ahead_next_year": found["insertions_ahead_next_year"],
+    }
 
 
 def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Model = MODEL) -> dict:
@@ -120,13 +152,7 @@ def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Mod
 
     as_of = snapshot_as_of(con)
     first = first_allocation_week(con)
-    weeks = history_weeks(first, as_of)
-    doc = {
-        "application_number": application_number, "as_of": as_of.isoformat(), "waiting": False,
-        "history_weeks": weeks, "enough_history": weeks >= model.min_history, "horizon_years": model.years,
-        "waiting_ahead": None, "p10": None, "p50": None, "p90": None,
-        "offers_next_year": None, "leavers_ahead_next_year": None, "insertions_ahead_next_year": None,
-    }
+    doc = outline(application_number, as_of, first, model)
     segment = con.execute(f"SELECT region, locality, birth_year FROM queue WHERE application_number = $n "
                           f"AND status IN ({WAITING_SQL})", {"n": application_number}).fetchone()
     if segment is None:
@@ -136,15 +162,7 @@ def forecast(con: duckdb.DuckDBPyConnection, application_number: str, model: Mod
     (found,) = run(con, f"SELECT * FROM ({targets_sql(one_segment)}) WHERE target = $number", as_of, model,
                    params={"number": application_number, "region": segment[0], "locality": segment[1],
                            "birth_year": segment[2]}, first=first)
-    dates = found["range"] if doc["enough_history"] else (None, None, None)
-    return doc | {
-        "waiting": True,
-        "waiting_ahead": found["waiting"] - 1,
-        **{k: d and d.isoformat() for k, d in zip(("p10", "p50", "p90"), dates)},
-        "offers_next_year": found["offers_next_year"],
-        "leavers_ahead_next_year": found["leavers_ahead_next_year"],
-        "insertions_ahead_next_year": found["insertions_ahead_next_year"],
-    }
+    return completed(doc, found)
 
 
 BACKTEST_HORIZONS = (13, 26, 39)  # weeks before the publication's day: a quarter, half a year, three quarters

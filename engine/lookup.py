@@ -9,6 +9,7 @@ import duckdb
 from engine import numbering, store
 from engine.application_number import compact, normalise
 from engine.schema import NUMBERED_STATUSES
+from engine.lookup_index import COLUMNS, STATUS_COLUMNS
 from engine.status_detail import status_detail
 
 
@@ -60,11 +61,9 @@ def the_one(rows: list[tuple], number: str) -> tuple | None:
 
 # The rows kept at publication (sql/lookups.sql) for a number typed any way: one, unless
 # published numbers share its key (`the_one`).
-PUBLISHED = """
-SELECT application_number, region, locality, birth_year, registered_at, status, privilege,
-       queue_number, privileged_queue_number, segment_size, ahead_extraordinary, ahead_first, ahead_none
-FROM lookups WHERE number_key = $key
-"""
+PUBLISHED = f"SELECT {', '.join(COLUMNS)} FROM lookups WHERE number_key = $key"
+# The same with what the status rests on, in snapshots that keep it.
+PUBLISHED_WITH_STATUS = f"SELECT {', '.join(COLUMNS + STATUS_COLUMNS)} FROM lookups WHERE number_key = $key"
 
 
 def find(con: duckdb.DuckDBPyConnection, number: str, snapshot: store.Snapshot | None = None) -> dict | None:
@@ -119,14 +118,16 @@ def lookup(con: duckdb.DuckDBPyConnection, number: str, as_of: dt.date | None = 
     if day == snapshot.as_of and "lookups" in snapshot.tables:  # kept at publication (kezek/pipeline.py)
         typed = key(number, snapshot.number_key)
         row = the_one(snapshot.lookups.rows_of(typed) if snapshot.lookups is not None  # held in memory by a server
-                      else con.execute(PUBLISHED, {"key": typed}).fetchall(), number)
+                      else con.execute(PUBLISHED_WITH_STATUS if snapshot.status_facts else PUBLISHED,
+                                       {"key": typed}).fetchall(), number)
         if row is None or row[4] >= numbering.end_of_day(day):
             return None
         doc = _document(day, *row[:10])
         if with_ahead:
             doc["ahead"] = None if doc["queue_number"] is None else dict(
-                zip(("extraordinary", "first", "none"), row[10:]))
-        return _completed(con, doc, day, snapshot)
+                zip(("extraordinary", "first", "none"), row[10:13]))
+        facts = dict(zip(STATUS_COLUMNS, row[13:])) if snapshot.status_facts else None
+        return _completed(con, doc, day, snapshot, facts)
     found = find(con, number, snapshot)
     if found is None:
         return None
@@ -184,12 +185,12 @@ def choices(con: duckdb.DuckDBPyConnection, application_number: str, day: dt.dat
     return [dict(zip(CHOICE_FIELDS, (*r[:5], r[5] and r[5].isoformat()))) for r in rows]
 
 
-def _completed(con, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict:
+def _completed(con, doc: dict, day: dt.date, snapshot: store.Snapshot, facts: dict | None = None) -> dict:
     doc["choices"] = choices(con, doc["application_number"], day, snapshot)
     # No ruleset covers the region (engine/ruleset.py): Kezek numbers no one there.
     doc["rules_unknown"] = doc["region"] in snapshot.rules_unknown
     # What the status means: since when, where, and until when under the rules in force.
-    doc["status_detail"] = status_detail(con, doc, day, snapshot)
+    doc["status_detail"] = status_detail(con, doc, day, snapshot, facts)
     return doc
 
 

@@ -20,11 +20,16 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# The row of lookup.PUBLISHED, in its order.
+# The row of lookup.PUBLISHED, in its order (lookup.PUBLISHED is made of them).
 COLUMNS = ("application_number", "region", "locality", "birth_year", "registered_at", "status", "privilege",
            "queue_number", "privileged_queue_number", "segment_size", "ahead_extraordinary", "ahead_first",
            "ahead_none")
-ENCODED = ("region", "locality", "status", "privilege")  # few distinct values
+# What the status of an application not queued rests on (sql/status_facts.sql), in snapshots
+# that keep it (published since 2026-12; NULL for a queued application).
+STATUS_COLUMNS = ("status_since", "status_event", "status_opened_at", "status_extended_at", "status_kindergarten_id",
+                  "status_name_kk", "status_name_ru", "status_annulments")
+ENCODED = ("region", "locality", "status", "privilege", "status_event", "status_kindergarten_id", "status_name_kk",
+           "status_name_ru")  # few distinct values
 COUNTS = ("queue_number", "privileged_queue_number", "segment_size", "ahead_extraordinary", "ahead_first",
           "ahead_none")
 
@@ -32,27 +37,29 @@ COUNTS = ("queue_number", "privileged_queue_number", "segment_size", "ahead_extr
 class LookupIndex:
     def __init__(self, keys: np.ndarray, table: pa.Table):
         self.keys = keys  # sorted, UTF-8 bytes
-        self.columns = [table.column(name).combine_chunks() for name in COLUMNS]
+        self.columns = [table.column(name).combine_chunks() for name in table.column_names]
         self.rows = len(keys)
 
     @classmethod
-    def load(cls, con: duckdb.DuckDBPyConnection, batch_rows: int = 131_072) -> LookupIndex:
-        reader = con.sql(f"SELECT number_key, {', '.join(COLUMNS)} FROM lookups ORDER BY number_key").to_arrow_reader(
+    def load(cls, con: duckdb.DuckDBPyConnection, batch_rows: int = 131_072, with_status: bool = False) -> LookupIndex:
+        """The lookups of the snapshot `con` reads; `with_status`: with its STATUS_COLUMNS too."""
+        names = COLUMNS + (STATUS_COLUMNS if with_status else ())
+        reader = con.sql(f"SELECT number_key, {', '.join(names)} FROM lookups ORDER BY number_key").to_arrow_reader(
             batch_rows)
         keys, batches = [], []
         for batch in reader:
             keys.append(batch.column("number_key").cast(pa.binary()).to_numpy(zero_copy_only=False).astype("S"))
             arrays = []
-            for name in COLUMNS:
+            for name in names:
                 array = batch.column(name)
                 if name in ENCODED:
                     array = pc.dictionary_encode(array)
                 elif name in COUNTS:
                     array = array.cast(pa.int32())
                 arrays.append(array)
-            batches.append(pa.RecordBatch.from_arrays(arrays, names=list(COLUMNS)))
+            batches.append(pa.RecordBatch.from_arrays(arrays, names=list(names)))
         if not batches:
-            return cls(np.array([], dtype="S1"), pa.table({n: pa.array([], pa.null()) for n in COLUMNS}))
+            return cls(np.array([], dtype="S1"), pa.table({n: pa.array([], pa.null()) for n in names}))
         width = max(k.dtype.itemsize for k in keys)
         sorted_keys = np.concatenate([k.astype(f"S{width}") for k in keys])
         table = pa.Table.from_batches(batches).unify_dictionaries()

@@ -29,6 +29,21 @@ def with_spans(name: str) -> str:
     return sql(name).replace("{spans}", sql("spans"))
 
 
+def lookups_sql() -> str:
+    """sql/lookups.sql with the status facts of every application not queued; parameter: until
+    (the end of the snapshot's day)."""
+    states = "SELECT application_number, status FROM states WHERE status <> 'queued'"
+    return sql("lookups").replace("{status_facts}", status_facts_sql(states))
+
+
+def status_facts_sql(states: str, one: bool = False) -> str:
+    """sql/status_facts.sql for the applications and statuses of the query `states`; `one`: for
+    the application $n alone."""
+    return (sql("status_facts").replace("{states}", states)
+            .replace("{and_only_events}", "AND e.application_number = $n" if one else "")
+            .replace("{where_only}", "WHERE a.application_number = $n" if one else ""))
+
+
 def end_of_day(day: dt.date) -> dt.datetime:
     """A date D means the end of day D: after every event stamped on D (exclusive bound)."""
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())

@@ -14,6 +14,7 @@ ruleset covers the region, nothing is computed.
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from functools import cache
 
 import duckdb
@@ -31,69 +32,59 @@ DEADLINES = {
 # The rule a status without a deadline rests on, when one does.
 RULES = {"enrolled": "A8", "aged_out": "E2"}
 
-# The facts of the application's status at an instant, from its events: the run of
-# status-bearing events that put it there and kept it there (no event of another status after
-# them), its first event, the event that opened the period a rule counts (a later notification
-# or referral starts it again) and the kindergarten or bulletin it names. One application's
-# rows of `events`, which is ordered by application: a few blocks read, no join.
-FACTS = """
-WITH e AS (
-    SELECT "at", seq, event, bulletin_id, kindergarten_id,
-           count(*) FILTER (WHERE status_after <> $status)
-               OVER (ORDER BY "at", seq ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) = 0 AS current
-    FROM events
-    WHERE application_number = $n AND "at" < $until AND status_after IS NOT NULL
-)
-SELECT
-    min("at") FILTER (WHERE current) AS since,
-    arg_min(event, ("at", seq)) FILTER (WHERE current) AS event,
-    max("at") FILTER (WHERE current AND event IN ('notified', 'referral_issued', 'stop_listed',
-                                                  'referral_annulled', 'deactivated')) AS opened_at,
-    max("at") FILTER (WHERE current AND event = 'referral_extended') AS extended_at,   -- A4: once
-    arg_max(kindergarten_id, ("at", seq)) FILTER (WHERE current AND kindergarten_id IS NOT NULL) AS kindergarten_id,
-    arg_max(bulletin_id, ("at", seq)) FILTER (WHERE current AND bulletin_id IS NOT NULL) AS bulletin_id,
-    count(*) FILTER (WHERE event = 'referral_annulled') AS annulments                  -- A4
-FROM e
-"""
-# Without events, the register says since when its status holds (state_at.sql).
-REGISTER = "SELECT status_at FROM applications WHERE application_number = $n AND status = $status AND status_at < $until"
-# The kindergarten named: a referral's or an enrolment's, else the notified bulletin's.
-PLACE = """
-SELECT kindergarten_id, name_kk, name_ru FROM kindergartens
-WHERE kindergarten_id = coalesce($kindergarten_id, (SELECT kindergarten_id FROM vacancies WHERE bulletin_id = $bulletin_id))
-"""
+# The facts of one application's status at an instant (sql/status_facts.sql): a publication
+# keeps them for every application at its own day (`lookups`); at another day, or in a snapshot
+# published before they were kept, they are read from the application's own events.
+ONE = "SELECT $n AS application_number, $status AS status"
+FACTS = ("since", "event", "opened_at", "extended_at", "kindergarten_id", "name_kk", "name_ru", "annulments")
 # The parameters in force at an instant in a region, as the audit applied them (audit_rules).
 # A region no ruleset covers has no rows: nothing is computed there.
+# Read once per snapshot (a few hundred rows at the national preset) and chosen in memory.
 IN_FORCE = """
-SELECT parameter, value, unit, ruleset FROM audit_rules
-WHERE region = $region AND valid_from <= $at AND $at < valid_until
-  AND parameter IN ('choice_window', 'on_window_missed',                        -- A2
+SELECT region, valid_from, valid_until, parameter, value, unit, ruleset FROM audit_rules
+WHERE parameter IN ('choice_window', 'on_window_missed',                        -- A2
                     'referral_valid', 'extension_max', 'max_annulments',         -- A4
                     'stop_list_duration', 'inactive_restorable')                 -- A2, A4; E3 until it ends
+ORDER BY region, parameter, valid_from, ruleset
 """
+_rules: dict[str, list[tuple]] = {}  # per snapshot id; a snapshot is immutable
+_rules_lock = threading.Lock()
 
 
-def status_detail(con: duckdb.DuckDBPyConnection, doc: dict, day: dt.date, snapshot: store.Snapshot) -> dict | None:
+def in_force(con: duckdb.DuckDBPyConnection, snapshot: store.Snapshot, region: str, at: dt.datetime) -> dict:
+    """The parameters in force in `region` at the instant `at`, as the audit applied them."""
+    rows = _rules.get(snapshot.snapshot)
+    if rows is None:
+        rows = con.execute(IN_FORCE).fetchall()
+        with _rules_lock:
+            if len(_rules) >= 4:  # old publications' rules
+                _rules.clear()
+            _rules[snapshot.snapshot] = rows
+    return {p: {"value": v, "unit": u, "ruleset": r} for reg, start, end, p, v, u, r in rows
+            if reg == region and start is not None and end is not None and start <= at < end}  # NULL: never
+
+
+def status_detail(con: duckdb.DuckDBPyConnection, doc: dict, day: dt.date, snapshot: store.Snapshot,
+                  kept: dict | None = None) -> dict | None:
     """The `status_detail` of the lookup document `doc` at the end of `day`; None for a queued
     application (its number and who is ahead say what its status means, and a lookup of a
-    waiting child, the common one, stays a read of memory on a server)."""
+    waiting child, the common one, stays a read of memory on a server). `kept`: the facts the
+    publication kept for it (`lookups`' status_* columns), else they are read from its events."""
     status = doc["status"]
     if status == "queued":
         return None
     args = {"n": doc["application_number"], "status": status, "until": numbering.end_of_day(day)}
-    since, event, opened_at, extended_at, kindergarten_id, bulletin_id, annulments = con.execute(FACTS, args).fetchone()
-    if since is None:  # no event put it there: the register's own date, if it gives one
-        row = con.execute(REGISTER, args).fetchone()
-        since = row and row[0]
-    place = (None, None, None)
-    if kindergarten_id or bulletin_id:
-        place = con.execute(PLACE, {"kindergarten_id": kindergarten_id, "bulletin_id": bulletin_id}).fetchone() or (
-            kindergarten_id, None, None)  # one the register lacks: its id as named
+    if kept is not None:
+        facts = {name: kept[f"status_{name}"] for name in FACTS}
+    else:
+        facts = dict(zip(FACTS, con.execute(numbering.status_facts_sql(ONE, one=True), args).fetchone()[1:]))
+    since, event, opened_at, extended_at, annulments = (
+        facts[k] for k in ("since", "event", "opened_at", "extended_at", "annulments"))
+    place = (facts["kindergarten_id"], facts["name_kk"], facts["name_ru"])
     params = {}
     if "audit_rules" in snapshot.tables and status in DEADLINES:
         at = opened_at or since or args["until"]  # the rules in force when the status was opened
-        params = {p: {"value": v, "unit": u, "ruleset": r} for p, v, u, r in con.execute(
-            IN_FORCE, {"region": doc["region"], "at": at}).fetchall()}
+        params = in_force(con, snapshot, doc["region"], at)
     detail = {
         "since": since and since.isoformat(timespec="seconds"),
         "event": event,

@@ -99,6 +99,8 @@ class Snapshot:
     # keys forgave separators and leading zeros) and written (engine/number_pattern.py).
     number_key: int = 1
     number_pattern: str | None = None
+    # Whether `lookups` keeps what each status rests on (engine/lookup_index.py, STATUS_COLUMNS).
+    status_facts: bool = False
 
 
 def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> Snapshot:
@@ -106,14 +108,16 @@ def describe(con: duckdb.DuckDBPyConnection, *, hold_lookups: bool = False) -> S
     meta = dict(con.execute("SELECT key, value FROM meta WHERE key IN ('snapshot', 'as_of', 'rules_unknown', "
                            "'number_key', 'number_pattern')").fetchall())
     tables = frozenset(n for (n,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall())
+    status_facts = bool(con.execute("SELECT count(*) FROM duckdb_columns() WHERE table_name = 'lookups' "
+                                    "AND column_name = 'status_since'").fetchall()[0][0])
     lookups = None
     if hold_lookups and "lookups" in tables:
         from engine.lookup_index import LookupIndex
 
-        lookups = LookupIndex.load(con)
+        lookups = LookupIndex.load(con, with_status=status_facts)
     return Snapshot(meta["snapshot"], dt.date.fromisoformat(meta["as_of"]), tables, lookups,
                     tuple(json.loads(meta.get("rules_unknown") or "[]")),
-                    int(meta.get("number_key") or 1), meta.get("number_pattern"))
+                    int(meta.get("number_key") or 1), meta.get("number_pattern"), status_facts)
 
 
 def has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -226,7 +226,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             {"until": numbering.end_of_day(as_of)},
         )
         # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
-        con.execute(f"CREATE TABLE snap.lookups AS {numbering.sql('lookups')}")
+        con.execute(f"CREATE TABLE snap.lookups AS {numbering.lookups_sql()}", {"until": numbering.end_of_day(as_of)})
         pattern = number_pattern.derive(con, "snap.applications")  # said when a number is not found
         # Point indexes: a lookup reads a few rows instead of scanning the country.
         for table, column in (("applications", "number_key"), ("queue", "application_number"),

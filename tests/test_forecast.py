@@ -239,3 +239,38 @@ def test_kezek_lookup_forecast_prints_the_api_document(almaty_home, almaty_snaps
     assert json.loads(done.stdout) == forecast.forecast(almaty_snapshot, number)
     missing = run_kezek("lookup", "УО.2099.000001.1", "--forecast", home=almaty_home)
     assert missing.returncode != 0 and "not found" in missing.stderr
+
+
+def test_a_server_answers_every_waiting_application_as_the_simulation_does(almaty_snapshot):
+    """engine/forecast_paths.py: a segment simulated once, then each target from the paths held
+    in memory — the same weeks, figures and dates as forecast.sql for every target compared."""
+    from engine.forecast_paths import SegmentPathsCache, held_forecast
+    from engine.lookup import lookup
+
+    con, as_of = almaty_snapshot, snapshot_as_of(almaty_snapshot)
+    first = forecast.first_allocation_week(con)
+    cache = SegmentPathsCache()
+    segments = con.execute(f"""
+        SELECT region, locality, birth_year FROM queue WHERE status IN ({forecast.WAITING_SQL})
+        GROUP BY ALL ORDER BY count(*) DESC, region, locality, birth_year LIMIT 3""").fetchall()
+    compared = 0
+    for region, locality, birth_year in segments:
+        one_segment = ("SELECT * FROM queue WHERE region = $region AND locality IS NOT DISTINCT FROM $locality "
+                       "AND birth_year = $birth_year")
+        where = {"region": region, "locality": locality, "birth_year": birth_year}
+        # every 40th waiting application of the segment, general and privileged, its first and last
+        targets = (f"SELECT * FROM ({forecast.targets_sql(one_segment)}) WHERE status IN ({forecast.WAITING_SQL}) "
+                   f"QUALIFY row_number() OVER (ORDER BY waiting) % 40 = 1 "
+                   f"OR waiting IN (1, max(waiting) OVER ())")
+        simulated = {f["target"]: f for f in forecast.run(con, targets, as_of, params=where, first=first)}
+        assert len(simulated) > 5
+        for number, found in simulated.items():
+            doc = lookup(con, number)
+            held = held_forecast(cache, con, "the snapshot", doc, first)
+            assert held == forecast.completed(forecast.outline(number, as_of, first), found), number
+            compared += 1
+    assert compared > 40
+    # an application already offered a place: no figures either way
+    (referred,) = con.execute("SELECT application_number FROM queue WHERE status = 'referred' "
+                              "ORDER BY application_number LIMIT 1").fetchone()
+    assert held_forecast(cache, con, "the snapshot", lookup(con, referred), first) == forecast.forecast(con, referred)

@@ -20,7 +20,8 @@ with warnings.catch_warnings():  # Starlette would rather have httpx2; httpx is 
 
 import i18n
 from conftest import application, kindergarten, run_kezek, vacancy, write_dataset
-from dashboard import labels, light_page, server
+from dashboard import background, labels, light_page, recent_history, server
+from dashboard.lru import LRU
 from engine import store
 from engine.lookup import lookup
 from i18n import t
@@ -227,6 +228,8 @@ def test_the_same_bytes_until_a_new_publication(tmp_path):
     home = tmp_path / "home"
     update([str(small(tmp_path / "a", with_early=False))], home)
     api = client_for(home)
+    api.get(page_path(TWO, lang="ru"))  # a first visit asks for the last changes
+    background.worker.settle()
     first = api.get(page_path(TWO, lang="ru"))
     again = api.get(page_path(TWO, lang="ru"))
     assert first.status_code == again.status_code == 200
@@ -240,8 +243,57 @@ def test_the_same_bytes_until_a_new_publication(tmp_path):
                    place="Астана")) in visible(after.text)
 
 
+@pytest.fixture
+def nothing_made(monkeypatch):
+    """The server as just started: no page, history or segment's paths made yet."""
+    from engine.forecast_paths import SegmentPathsCache
+
+    for name, made in (("pages", LRU(100)), ("facts", LRU(100)), ("segment_paths", SegmentPathsCache())):
+        monkeypatch.setattr(light_page, name, made)
+    monkeypatch.setattr(recent_history, "_kept", LRU(100))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_first_visit_is_answered_at_once_and_the_next_shows_the_last_changes(demo_home, nothing_made, lang):
+    """A first visit needs no replay of the history nor a simulation: it says the changes and the
+    forecast come next time, and the next visit, once they are made in the background, lists the
+    number's last changes with their causes and the forecast's range."""
+    from engine.forecast import forecast
+    from dashboard.components.history_panel import explain
+    from engine.history import history
+
+    home = demo_home("astana-2017")
+    con = store.open_snapshot(store.current(home).path)
+    # a waiting application whose number moved more than five times, not asked for by other tests
+    (number,) = con.execute("SELECT application_number FROM queue WHERE status = 'queued' AND queue_number > 300 "
+                            "ORDER BY hash(application_number, $lang), application_number LIMIT 1",
+                            {"lang": lang}).fetchone()
+    changed = [d for d in history(con, number)["days"] if d["change"] and d["queue_number"] is not None]
+    expected_forecast, doc = forecast(con, number), lookup(con, number)
+    con.close()
+    assert len(changed) > recent_history.LAST_CHANGES
+    api = client_for(home)
+    first = api.get(page_path(number, lang=lang))
+    assert first.status_code == 200
+    assert t("light.changes_pending", lang) in visible(first.text)
+    assert t("light.forecast_pending", lang) in visible(first.text)
+    assert t("lookup.queue_number", lang) in visible(first.text)  # the answer itself does not wait
+    background.worker.settle()
+    second = api.get(page_path(number, lang=lang), headers={"If-None-Match": first.headers["etag"]})
+    assert second.status_code == 200 and second.headers["etag"] != first.headers["etag"]
+    text = visible(second.text)
+    assert t("light.changes_pending", lang) not in text and t("light.forecast_pending", lang) not in text
+    # the forecast the simulation in SQL gives, in the page's words
+    assert visible("".join(light_page.outlook(expected_forecast, doc, lang))) in text
+    listed = text.split(t("light.last_changes", lang), 1)[1]
+    expected = [plain(explain(d, lang)) for d in changed[-recent_history.LAST_CHANGES:][::-1]]  # newest first
+    positions = [listed.find(e) for e in expected]
+    assert -1 not in positions and positions == sorted(positions)
+    assert plain(explain(changed[-recent_history.LAST_CHANGES - 1], lang)) not in listed
+
+
 def test_the_cache_forgets_the_least_recently_used():
-    cache = light_page.LRU(2)
+    cache = LRU(2)
     cache.put("a", 1), cache.put("b", 2), cache.get("a"), cache.put("c", 3)
     assert (cache.get("a"), cache.get("b"), cache.get("c")) == (1, None, 3)
 

@@ -187,6 +187,32 @@ def test_no_deadline_where_the_rules_are_unknown(con):
     assert d["since"] == "2025-03-10T12:00:00" and d["until"] is None and d["ruleset"] is None
 
 
+def test_what_a_publication_keeps_of_each_status_is_what_its_events_say(con, demo_home):
+    """The status facts kept in `lookups` at publication (sql/status_facts.sql, set-based) give
+    the same status_detail as the application's own events read at the lookup: here for every
+    status of this dataset, and for up to 25 applications of each status of the Astana demo."""
+    from engine.lookup_index import STATUS_COLUMNS
+    from engine.status_detail import status_detail
+
+    astana = store.open_snapshot(store.current(demo_home("astana-2017")).path)
+    compared = set()
+    for c in (con, astana):
+        snapshot = store.describe(c)
+        assert snapshot.status_facts
+        sample = c.execute(f"""
+            SELECT application_number, {', '.join(STATUS_COLUMNS)} FROM lookups WHERE status <> 'queued'
+            QUALIFY row_number() OVER (PARTITION BY status ORDER BY hash(application_number), application_number) <= 25
+            ORDER BY application_number""").fetchall()
+        for n, *kept in sample:
+            doc = lookup(c, n, snapshot=snapshot)
+            read = status_detail(c, doc, snapshot.as_of, snapshot)  # from the events
+            assert doc["status_detail"] == read, n
+            assert read["since"] is not None or doc["status"] == "left", n
+            compared.add(doc["status"])
+    astana.close()
+    assert compared >= {"notified", "referred", "stop_list", "inactive", "enrolled", "withdrawn", "removed", "aged_out"}
+
+
 def test_a_past_day_has_the_status_of_that_day(con):
     d = lookup(con, ENROLLED, dt.date(2025, 2, 12))["status_detail"]  # referred then, at K2
     assert (d["since"], d["kindergarten_id"], d["until"]) == ("2025-02-11T10:00:00", "K2", "2025-02-19T00:00:00")

@@ -66,7 +66,7 @@ steps AS (                               -- every simulated week of every path
     FROM segments AS s, range(1, $weeks + 1) AS j(j)
     JOIN draws AS d ON d.year_ahead = CAST(ceil(j.j / 52) AS BIGINT)
 ),
-paths AS (                               -- running totals along each path
+paths AS MATERIALIZED (                  -- running totals along each path (read twice)
     SELECT st.region, st.locality, st.birth_year, st.path, st.j,
            sum(CASE WHEN st.seen THEN st.factor * coalesce(h.offers, 0)
                     ELSE st.factor_unseen * coalesce(a.offers, 0) END) OVER w AS offers,
@@ -97,6 +97,8 @@ yearly AS (                              -- the assumptions, as expected totals 
            avg(insertions) AS insertions
     FROM paths WHERE j = least(52, $weeks) GROUP BY ALL
 )
+-- answer: for each target, the weeks by which 10, 50 and 90 % of the paths have reached it
+-- (engine/forecast_paths.py answers from the paths themselves, held per segment, instead)
 SELECT t.target, t.waiting,
        quantile_disc(coalesce(r.j, $weeks + 1), 0.1) AS j10,
        quantile_disc(coalesce(r.j, $weeks + 1), 0.5) AS j50,
