@@ -123,9 +123,19 @@ def list_words(column: pa.ChunkedArray, codes: dict[str, str], lang: str) -> pa.
     return pc.binary_join(pa.ListArray.from_arrays(lists.offsets, said, mask=lists.is_null()), ", ")
 
 
+def arrow(table: pd.DataFrame) -> pa.Table:
+    """`table` as Arrow; a column mixing kinds of values (a parameter's value: a number here,
+    a word there) as text, which Arrow's one type per column requires."""
+    try:
+        return pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        mixed = {name: "string" for name, kind in table.dtypes.items() if kind == object}
+        return pa.Table.from_pandas(table.astype(mixed), preserve_index=False).replace_schema_metadata(None)
+
+
 def for_people(table: pd.DataFrame, lang: str) -> pa.Table:
     """`table` with the language's column names and words for the codes, as Arrow."""
-    out = pa.Table.from_pandas(table, preserve_index=False).replace_schema_metadata(None)
+    out = arrow(table)
     names: list[str] = []
     for i, name in enumerate(out.column_names):
         column = out.column(i)
