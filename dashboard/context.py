@@ -274,23 +274,28 @@ def header(title: str, intro: str, lang: str) -> dict[str, str]:
 
 # --- what pages offer: downloads and charts -----------------------------------------------
 
-def csv_bytes(table) -> bytes:
-    """A table as CSV in UTF-8 with a BOM, so that Excel opens Cyrillic text right."""
-    return table.to_csv(index=False).encode("utf-8-sig")
+def download(table, name: str, lang: str, *, filters: Iterable[tuple[str, object]] = (), key: str | None = None,
+             help: str | None = None) -> None:
+    """Two buttons that download `table` as the page shows it (dashboard/downloads.py): CSV
+    for data tools and a file for a spreadsheet, with the language's column names and words
+    for the codes. The file name is `name` with the filters in use (`filters`: (parameter,
+    value) pairs as in the page's address), the language and the data's day."""
+    from dashboard import downloads
 
-
-def download(table, file_name: str, lang: str, *, key: str | None = None, help: str | None = None) -> None:
-    """A button that downloads `table` as CSV, with the codes of the open-data format."""
-    st.download_button(
-        i18n.t("download.csv_named", lang, file=file_name),
-        data=csv_bytes(table),
-        file_name=file_name,
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        key=key or f"download:{file_name}",
-        help=help,
-    )
+    plain = downloads.file_name(name.removesuffix(".csv"), filters, lang, about().get("as_of"))
+    spreadsheet = downloads.spreadsheet_name(plain)
+    people = downloads.for_people(table, lang)
+    lead = f"{help} " if help else ""
+    with st.container(horizontal=True):
+        st.download_button(
+            i18n.t("download.csv", lang), data=downloads.csv_bytes(people), file_name=plain, mime="text/csv",
+            on_click="ignore", icon=":material/download:", key=key or f"download:{name}",
+            help=lead + i18n.t("download.csv_help", lang, file=plain))
+        st.download_button(
+            i18n.t("download.spreadsheet", lang), data=downloads.csv_bytes(people, spreadsheet=True),
+            file_name=spreadsheet, mime="text/csv", on_click="ignore", icon=":material/table_view:",
+            key=f"{key or f'download:{name}'}:spreadsheet",
+            help=lead + i18n.t("download.spreadsheet_help", lang, file=spreadsheet))
 
 
 def style_figure(fig, lang: str, height: int = 340):

@@ -35,8 +35,8 @@ from starlette.routing import BaseRoute, Route
 import i18n
 from dashboard import atom, context, labels, queries, recent_history
 from dashboard.api import models
-from dashboard.api.routes import (BadRequest, NotFound, error, json_response, not_modified, parse,
-                                  query_parameters, render_limiter, snapshot_headers)
+from dashboard.api.routes import (BadRequest, NotFound, UnknownValue, error, not_modified, parse,
+                                  query_parameters, render_limiter, snapshot_headers, unknown_value)
 from engine.application_number import normalise
 from engine.lookup import find
 from engine.schema import EVENT_STATUS
@@ -57,14 +57,6 @@ class BulletinFeedParameters(FeedParameters):
     region: models.Text = None
     birth_year: models.BirthYear | None = None
     district: models.Text = None
-
-
-class UnknownValue(Exception):
-    """A parameter naming what the data do not hold: answered with the values they do."""
-
-    def __init__(self, parameter: str, value: str, allowed: list[str]):
-        super().__init__(parameter)
-        self.parameter, self.value, self.allowed = parameter, value, allowed
 
 
 # --- times: the data's local wall-clock times, with the publisher's offset ----------------
@@ -302,10 +294,7 @@ def endpoint(home: Path, name: str, arguments: Callable[[Request], tuple[tuple, 
         except NotFound:
             return error("not_found", 404, headers)
         except UnknownValue as exc:
-            detail = (f"{exc.parameter}: " + (f"{exc.value!r} is not in the data" if exc.value else "required")
-                      + "; expected one of: " + ", ".join(exc.allowed))
-            body = models.Error(error="bad_request", detail=detail, parameter=exc.parameter).model_dump(exclude_none=True)
-            return json_response(body | {"allowed": exc.allowed}, 400, headers)
+            return unknown_value(exc, headers)
         except (duckdb.IOException, duckdb.SerializationException) as exc:
             # The route's name is logged, never the address: it may hold an application number.
             log.error("feeds: %s: the snapshot cannot be read: %s", name, str(exc).splitlines()[0] if str(exc) else "")

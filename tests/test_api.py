@@ -301,8 +301,8 @@ def test_kindergarten_item(api):
     ({"region": "Алматы"}, ["K6"]),
     ({"locality": "Астана", "language": "kk", "has_vacancies": "1"}, ["K1", "K2", "K3"]),
     ({"region": ""}, ["K1", "K2", "K3", "K4", "K5", "K6"]),  # empty = absent
-    ({"district": "Нет такого"}, []),
-    ({"ownership": "palace"}, []),
+    ({"district": "Бостандық", "region": "Астана"}, []),  # values of the data, no row with both
+    ({"ownership": "mini_centre", "region": "Алматы"}, []),  # (unknown values: a 400, below)
 ])
 def test_kindergarten_filters(api, params, expected):
     page = ok(api, "/kindergartens", **params)
@@ -380,7 +380,72 @@ def test_queue_by_segment(api):
          "extraordinary": 2, "first": 4, "none": 8},
     ]
     assert [s["birth_year"] for s in ok(api, "/stats/queue_by_segment", birth_year=2016)] == [2016]
-    assert ok(api, "/stats/queue_by_segment", region="Алматы") == []
+    assert ok(api, "/stats/queue_by_segment", region="Алматы") == []  # a region of the data without a queue
+
+
+# --- CSV and unknown filter values (format=csv, allowed) ----------------------------------------------
+
+LISTS = ["/kindergartens", "/vacancies", "/stats/vacancies_by_birth_year", "/stats/queue_by_segment",
+         "/stats/segment_movement?birth_year=2016", "/queue?region=Астана&birth_year=2016"]  # findings: test_audit_surfaces
+
+
+def as_csv_text(value) -> str:
+    """How the CSV writes a JSON value: codes as they are, a list joined by |, an object as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "|".join(value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_every_list_route_answers_csv_with_the_json_field_names_and_codes(api, path):
+    import csv
+    import io
+
+    as_json = ok(api, path)
+    items = as_json["items"] if isinstance(as_json, dict) else as_json
+    response = api.get(PREFIX + path + ("&" if "?" in path else "?") + "format=csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv; charset=utf-8")
+    assert response.headers["X-Kezek-Snapshot"]  # the snapshot it comes from, as for JSON
+    assert not response.content.startswith(b"\xef\xbb\xbf")  # for machines: no byte-order mark
+    reader = csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline=""))
+    rows = list(reader)
+    assert items and reader.fieldnames == list(items[0])
+    assert rows == [{name: as_csv_text(value) for name, value in item.items()} for item in items]
+
+
+def test_csv_keeps_the_codes_and_the_lists_of_the_open_data(api):
+    import csv
+    import io
+
+    text = api.get(url("/kindergartens", format="csv", ownership="mini_centre")).content.decode("utf-8")
+    (row,) = csv.DictReader(io.StringIO(text, newline=""))
+    assert (row["kindergarten_id"], row["ownership"], row["languages"]) == ("K5", "mini_centre", "kk|ru")
+    empty = api.get(url("/vacancies", format="csv", district="Байконур")).content.decode("utf-8")
+    assert empty.splitlines() == ['"bulletin_id","kindergarten_id","announced_at","birth_year","language","seats",'
+                                  '"group_id","region","district","locality"']  # a header even without rows
+
+
+@pytest.mark.parametrize("path, params, parameter, allowed", [
+    ("/kindergartens", {"district": "Есил"}, "district", ["Алматы", "Байконур", "Бостандық", "Есиль", "Сарыарка"]),
+    ("/vacancies", {"region": "Astana"}, "region", ["Алматы", "Астана"]),
+    ("/stats/vacancies_by_birth_year", {"language": "kaz"}, "language", ["kk", "ru"]),
+    ("/kindergartens", {"ownership": "mini", "format": "csv"}, "ownership",
+     ["mini_centre", "private", "private_state_order", "state"]),
+    ("/findings", {"district": "Есиль ", "format": "csv"}, "district",
+     ["Алматы", "Байконур", "Бостандық", "Есиль", "Сарыарка"]),
+    ("/queue", {"region": "Астана", "locality": "Astana", "birth_year": 2016}, "locality", ["Алматы", "Астана"]),
+])
+def test_a_filter_value_the_data_do_not_hold_is_answered_with_the_values_they_do(api, path, params, parameter,
+                                                                                 allowed):
+    response = api.get(url(path, **params))
+    assert response.status_code == 400 and response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert (body["error"], body["parameter"], body["allowed"]) == ("bad_request", parameter, allowed)
+    assert all(value in body["detail"] for value in allowed)
 
 
 # --- the public queue -------------------------------------------------------------------------------
@@ -430,8 +495,8 @@ def test_queue_needs_a_segment(api, params, parameter):
     assert (response.status_code, response.json()["parameter"]) == (400, parameter)
 
 
-def test_queue_of_an_unknown_segment_is_empty(api):
-    page = ok(api, "/queue", region="Астана", locality="Косшы", birth_year=2016)
+def test_queue_of_a_segment_without_applications_is_empty(api):
+    page = ok(api, "/queue", region="Астана", locality="Алматы", birth_year=2016)
     assert (page["total"], page["items"]) == (0, [])
 
 
@@ -478,10 +543,12 @@ def test_sql_fragments_are_just_values(api, value):
                         ("/kindergartens", "language"), ("/kindergartens", "ownership"), ("/vacancies", "district"),
                         ("/vacancies", "language"), ("/vacancies", "kindergarten_id"),
                         ("/stats/queue_by_segment", "region"), ("/stats/vacancies_by_birth_year", "district")]:
-        body = ok(api, path, **{param: value})
-        assert body in ([], {"total": 0, "limit": 100, "offset": 0, "items": []}), (path, param, body)
-    page = ok(api, "/queue", region=value, birth_year=2016)
-    assert (page["total"], page["items"]) == (0, [])
+        response = api.get(url(path, **{param: value}))
+        if param in ("q", "kindergarten_id"):  # free text: nothing matches
+            assert response.json() in ([], {"total": 0, "limit": 100, "offset": 0, "items": []}), (path, param)
+        else:  # a value the data do not hold: refused with those they do
+            assert (response.status_code, response.json()["parameter"]) == (400, param), (path, param)
+    assert api.get(url("/queue", region=value, birth_year=2016)).json()["allowed"] == ["Алматы", "Астана"]
     assert ok(api, "/kindergartens")["total"] == 6  # and nothing was harmed
 
 
@@ -608,7 +675,11 @@ def test_description_lists_every_route(openapi, published):
 def test_description_of_parameters(openapi):
     params = {p["name"]: p for p in openapi["paths"][PREFIX + "/vacancies"]["get"]["parameters"]}
     assert set(params) == {"limit", "offset", "region", "birth_year", "district", "language", "kindergarten_id",
-                           "from", "to", "If-None-Match"}
+                           "from", "to", "format", "If-None-Match"}
+    assert params["format"]["schema"] == {"type": "string", "enum": ["json", "csv"], "default": "json"}
+    csv_answer = openapi["paths"][PREFIX + "/vacancies"]["get"]["responses"]["200"]["content"]["text/csv"]
+    assert "bulletin_id, kindergarten_id, announced_at" in csv_answer["schema"]["description"]
+    assert "text/csv" not in openapi["paths"][PREFIX + "/kindergartens/{kindergarten_id}"]["get"]["responses"]["200"]["content"]
     assert params["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}
     assert params["from"]["schema"]["format"] == "date" and params["from"]["required"] is False
     number = openapi["paths"][PREFIX + "/applications/{number}"]["get"]["parameters"][0]
@@ -634,7 +705,8 @@ RESPONSES = [
     ("/queue?region=Астана&birth_year=2016", 200), (f"/queue?number={G[8]}&limit=3", 200),
     (f"/queue?number={X}", 404), ("/queue?region=Астана", 400),
     ("/findings", 200), ("/findings?month=2018-13", 400), ("/findings/1", 404), ("/findings/x", 400),
-    ("/stats/findings", 200), ("/stats/findings?type=x", 400),
+    ("/stats/findings", 200), ("/stats/findings?type=x", 400), ("/stats/findings?region=Astana", 400),
+    ("/kindergartens?district=Есил", 400), ("/vacancies?region=Astana&format=csv", 400),
     (f"/applications/{C}/history", 200), (f"/applications/{C}/history?from=2018-03-01&to=2018-07-01", 200),
     ("/applications/УО.2099.000001.1/history", 404), ("/applications/x'y/history", 400),
     ("/stats/segment_movement?birth_year=2016&limit=3", 200), ("/stats/segment_movement?from=x", 400),

@@ -22,7 +22,7 @@ from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine.rules import RULES
 from test_api import template_of, validate
-from test_dashboard import LANGS, downloads, read_csv, texts, visit
+from test_dashboard import LANGS, downloads, offered, read_csv, texts, values, visit
 
 __all__ = ["downloads"]  # a fixture, imported for the tests of this module
 PREFIX = "/api/v1"
@@ -154,8 +154,10 @@ def test_bad_filters_are_named(api, query, parameter):
 
 @pytest.mark.parametrize("value", ["' OR '1'='1", "Есиль'; DROP TABLE findings; --", "%"])
 def test_sql_fragments_in_filters_are_just_values(api, truth, value):
-    for param in ("region", "district", "kindergarten_id"):
-        assert get(api, "/findings", **{param: value})["total"] == 0
+    assert get(api, "/findings", kindergarten_id=value)["total"] == 0
+    for param in ("region", "district"):  # a place the data do not hold: refused with those they do
+        response = api.get(PREFIX + "/findings", params={param: value})
+        assert (response.status_code, response.json()["parameter"]) == (400, param)
     assert get(api, "/findings")["total"] == sum(truth.values())
 
 
@@ -173,6 +175,19 @@ def test_the_description_documents_the_audit_routes(api):
     params = {p["name"] for p in paths[PREFIX + "/findings"]["get"]["parameters"]}
     assert {"type", "rule", "region", "district", "kindergarten_id", "month", "application_number"} <= params
 
+
+def test_the_findings_as_csv_are_the_json_items_with_their_codes(api):
+    import csv
+    import io
+
+    items = get(api, "/findings", limit=1000)["items"]
+    response = api.get(PREFIX + "/findings", params={"limit": 1000, "format": "csv"})
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+    assert [r["finding_id"] for r in rows] == [str(f["finding_id"]) for f in items]
+    assert [r["type"] for r in rows] == [f["type"] for f in items]  # codes, as in JSON
+    assert [json.loads(r["evidence"]) for r in rows] == [f["evidence"] for f in items]
+    assert [json.loads(r["explanation"]) for r in rows] == [f["explanation"] for f in items]
 
 def test_every_rule_a_finding_cites_has_its_text_on_the_page(con):
     cited = {r for (r,) in con.execute("SELECT DISTINCT rule FROM findings UNION SELECT DISTINCT rule FROM legitimate "
@@ -204,10 +219,13 @@ def test_the_page_shows_every_planted_violation_by_type(home, truth, monkeypatch
     assert per_type["findings"].tolist() == [planted.get(k, 0) for k in FINDING_TYPES]
     listed = shown_rows(at, lang)
     assert len(listed) == sum(truth.values())
-    offered = dict(downloads)
-    csv = read_csv(offered["findings.csv"])
-    assert Counter((kind, number or None, bulletin or None)  # an empty cell: none
-                   for kind, number, bulletin in zip(csv["type"], csv["application_number"], csv["bulletin_id"])) == truth
+    name, data = offered(downloads, "findings")
+    assert name.startswith(f"findings_{lang}_")  # no filter chosen
+    csv = read_csv(data, lang, "finding_id", "at", "type", "finding", "rule", "application_number", "bulletin_id",
+                   "kindergarten_id", "kindergarten", "region", "district", "explanation", "evidence")
+    words = Counter((page.type_label(kind, lang), number, bulletin) for kind, number, bulletin in truth.elements())
+    assert Counter((kind, number or None, bulletin or None)  # an empty cell: none; the type in words
+                   for kind, number, bulletin in zip(csv["type"], csv["application_number"], csv["bulletin_id"])) == words
     assert all(json.loads(e) for e in csv["evidence"])
     assert "birth_date" not in " ".join(csv.columns) and "birth_date" not in " ".join(csv["evidence"])
 
@@ -268,3 +286,21 @@ def test_a_publication_made_before_the_audit_says_so(home, tmp_path, monkeypatch
     for lang in LANGS:
         at = visit(old, monkeypatch, page="audit", lang=lang)
         assert [i.value for i in at.info] == [i18n.t("audit.not_published", lang)]
+
+
+def test_the_months_chart_shows_every_month_with_whole_number_ticks(home, con, monkeypatch):
+    """Months without findings are bars of 0, not gaps; the count axis has a tick per whole
+    number, never `0 1 1 2 2` (dashboard/charts.py)."""
+    first, last = con.execute("SELECT min(\"at\"), max(\"at\") FROM findings").fetchone()
+    months = (last.year - first.year) * 12 + last.month - first.month + 1
+    with_findings = {m for (m,) in con.execute("SELECT DISTINCT strftime(\"at\", '%Y-%m') FROM findings").fetchall()}
+    assert len(with_findings) < months  # the demo has months without findings
+    at = visit(home, monkeypatch, page="audit", lang="en", type="underage")
+    chart = next(json.loads(c.proto.spec) for c in at.get("plotly_chart") if c.proto.alt == i18n.t("audit.by_month_alt", "en"))
+    bars = dict(zip(values(chart["data"][0]["x"]), values(chart["data"][0]["y"])))
+    assert len(bars) == months and list(bars) == sorted(bars)  # every month, in order
+    underage = dict(con.execute("SELECT strftime(\"at\", '%Y-%m'), count(*) FROM findings WHERE type = 'underage' "
+                                "GROUP BY ALL").fetchall())
+    assert bars == {m: underage.get(m, 0) for m in bars}  # zeros where there were none
+    axis = chart["layout"]["yaxis"]
+    assert (axis["tickformat"], axis["dtick"], axis["tick0"]) == (",d", 1, 0)  # 0 1 2 …, each once

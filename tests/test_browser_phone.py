@@ -21,7 +21,7 @@ PHONE = {"width": 390, "height": 844}
 PAGES = {"overview": "", "lookup": f"app={KNOWN}", "queue": f"number={KNOWN}", "movement": "",
          "kindergartens": "", "vacancies": "", "audit": "", "open-data": "", "about": ""}
 # Words that are the same in every language: names, formats, units, the switch's "English".
-ALLOWED = {"Kezek", "CSV", "Parquet", "JSON", "API", "ZIP", "UTC", "UTF", "SHA", "English", "Data", "Package",
+ALLOWED = {"Kezek", "CSV", "Excel", "Parquet", "JSON", "API", "ZIP", "UTC", "UTF", "SHA", "English", "Data", "Package",
            "Frictionless", "GET", "XLSX", "JSONL", "ETag", "OpenAPI", "hive", "Streamlit"}
 # The open-data format's own names, which the Open data page lists as they are in the files:
 # its tables and the Frictionless types of their fields.

@@ -428,22 +428,69 @@ def downloads(monkeypatch) -> list[tuple[str, bytes]]:
     return offered
 
 
-def read_csv(data: bytes):
+def offered(downloads: list[tuple[str, bytes]], table: str) -> tuple[str, bytes]:
+    """(file name, bytes) of the CSV a page offered for `table` (the last drawn); its file
+    for Excel must be offered beside it with the same rows (dashboard/downloads.py)."""
     import io
 
     import pandas as pd
 
-    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel opens Cyrillic right
-    return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    plain = [(name, data) for name, data in downloads if name.startswith(f"{table}_") and not name.endswith("_excel.csv")]
+    assert plain, sorted({name for name, _ in downloads})
+    name, data = plain[-1]
+    assert re.fullmatch(r"[a-z0-9_-]+_(kk|ru|en)_\d{4}-\d{2}-\d{2}\.csv", name), name  # safe characters only
+    twin = dict(downloads)[name.removesuffix(".csv") + "_excel.csv"]
+    assert twin.startswith(b"\xef\xbb\xbf") and not data.startswith(b"\xef\xbb\xbf")  # a BOM for Excel only
+    spreadsheet = pd.read_csv(io.BytesIO(twin), sep=";", encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    assert spreadsheet.shape == read_csv(data).shape and list(spreadsheet.columns) == list(read_csv(data).columns)
+    return name, data
+
+
+def read_csv(data: bytes, lang: str | None = None, *names: str):
+    """A CSV download's cells as text. With `lang` and `names`: its header row must be those
+    columns' names in the language (the catalogs' column.*), and they name the columns."""
+    import io
+
+    import pandas as pd
+
+    table = pd.read_csv(io.BytesIO(data), encoding="utf-8", dtype=str, keep_default_na=False)
+    if names:
+        from dashboard.downloads import column_label
+
+        assert list(table.columns) == [column_label(name, lang) for name in names]
+        table.columns = list(names)
+    return table
 
 
 def test_register_offers_the_rows_shown_as_csv(published, monkeypatch, downloads):
     at = visit(published, monkeypatch, page="kindergartens", lang="en", district="Есиль")
-    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV"]
-    table = read_csv(dict(downloads)["kindergartens.csv"])
-    assert list(table.columns) == list(schema.KINDERGARTENS.column_names)  # the open-data columns
+    assert [b.proto.label for b in at.get("download_button")] == ["Download CSV", "Download for Excel"]
+    name, data = offered(downloads, "kindergartens")
+    assert name == "kindergartens_district-esil_en_2018-08-01.csv"  # the filter and the data's day
+    columns = list(schema.KINDERGARTENS.column_names)  # the open-data columns, named in English
+    table = read_csv(data, "en", *columns)
     assert sorted(table["kindergarten_id"]) == ["K3", "K4"]
-    assert set(table["ownership"]) == {"private_state_order", "private"}  # codes, not words
+    assert set(table["ownership"]) == {"Private with state-funded places", "Private"}  # words, not codes
+
+
+def test_downloads_speak_the_page_language_and_open_in_a_russian_excel(published, monkeypatch, downloads):
+    """The register in Russian: a header row and words a Russian reader knows, a file for Excel
+    with ';', a BOM and decimal commas, and the filter in both names."""
+    visit(published, monkeypatch, page="kindergartens", lang="ru", language="kk")
+    names = [name for name, _ in downloads if name.startswith("kindergartens_")]
+    assert names[-2:] == ["kindergartens_language-kk_ru_2018-08-01.csv",
+                          "kindergartens_language-kk_ru_2018-08-01_excel.csv"]
+    plain, excel = (dict(downloads)[name].decode("utf-8-sig") for name in names[-2:])
+    header = plain.splitlines()[0]
+    assert header.startswith('"Код детского сада","Наименование на казахском языке","Наименование на русском языке",'
+                             '"Регион","Район"')
+    assert "Мини-центр" in plain and "mini_centre" not in plain
+    assert excel.splitlines()[0] == header.replace('","', '";"')
+    assert dict(downloads)[names[-1]].startswith("\ufeff".encode())
+    assert "казахский, русский" in plain  # K5 teaches in kk|ru
+    row = next(line for line in excel.splitlines() if line.startswith('"K1";')).split(";")
+    latitude, longitude = row[header.split(",").index('"Широта"')], row[header.split(",").index('"Долгота"')]
+    assert (latitude, longitude) == ('"51,183"', '"71,402"')  # a decimal comma, as Excel in Russian reads it
 
 
 def test_register_map_shows_every_kindergarten_with_coordinates(published, monkeypatch):
@@ -483,8 +530,9 @@ FOR_YEAR = {  # the table as the akimat published it (seed 000: "2015 жылы �
 @pytest.mark.parametrize("lang", LANGS)
 def test_vacancies_per_birth_year(published, monkeypatch, downloads, lang):
     at = visit(published, monkeypatch, page="vacancies", lang=lang)
-    files = dict(downloads)
-    assert read_csv(files["vacancies_by_birth_year.csv"]).to_dict("records") == [
+    name, data = offered(downloads, "vacancies_by_birth_year")
+    assert name == f"vacancies_by_birth_year_{lang}_2018-08-01.csv"
+    assert read_csv(data, lang, "birth_year", "seats", "bulletins", "kindergartens").to_dict("records") == [
         {"birth_year": "2016", "seats": "5", "bulletins": "3", "kindergartens": "2"},
         {"birth_year": "2015", "seats": "1240", "bulletins": "2", "kindergartens": "2"},
         {"birth_year": "2014", "seats": "2233", "bulletins": "3", "kindergartens": "3"},
@@ -505,13 +553,14 @@ def test_vacancies_per_birth_year(published, monkeypatch, downloads, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_vacancies_by_district_language_and_week(published, monkeypatch, downloads, lang):
     at = visit(published, monkeypatch, page="vacancies", lang=lang)
-    files = dict(downloads)
-    by_district = read_csv(files["vacancies_by_district_and_language.csv"])
+    by_district = read_csv(offered(downloads, "vacancies_by_district_and_language")[1], lang,
+                           "district", "language", "birth_year", "seats", "bulletins")
+    kk, ru = labels.language("kk", lang), labels.language("ru", lang)  # the language's words for the codes
     assert {(r["district"], r["language"], r["birth_year"]): r["seats"] for r in by_district.to_dict("records")} == {
-        ("Алматы", "kk", "2015"): "240", ("Алматы", "kk", "2013"): "1340",
-        ("Есиль", "kk", "2014"): "200", ("Есиль", "ru", "2014"): "33",
-        ("Сарыарка", "kk", "2016"): "3", ("Сарыарка", "kk", "2015"): "1000", ("Сарыарка", "kk", "2014"): "2000",
-        ("Целиноград ауданы", "ru", "2016"): "2",
+        ("Алматы", kk, "2015"): "240", ("Алматы", kk, "2013"): "1340",
+        ("Есиль", kk, "2014"): "200", ("Есиль", ru, "2014"): "33",
+        ("Сарыарка", kk, "2016"): "3", ("Сарыарка", kk, "2015"): "1000", ("Сарыарка", kk, "2014"): "2000",
+        ("Целиноград ауданы", ru, "2016"): "2",
     }
     # the table per district: a column per birth year and the total
     districts = at.dataframe[1].value.set_index("district")
@@ -520,7 +569,7 @@ def test_vacancies_by_district_language_and_week(published, monkeypatch, downloa
     languages = at.dataframe[2].value.set_index("language")
     russian = {"kk": "орыс", "ru": "русский", "en": "Russian"}[lang]
     assert languages.loc[russian, "total"] == 35
-    weekly = read_csv(files["vacancies_by_week.csv"])
+    weekly = read_csv(offered(downloads, "vacancies_by_week")[1], lang, "week", "birth_year", "seats", "bulletins")
     assert [(r["week"], r["birth_year"], r["seats"]) for r in weekly.to_dict("records")] == [
         ("2017-04-10", "2015", "1240"), ("2017-04-10", "2014", "2233"),
         ("2018-07-16", "2016", "2"), ("2018-07-16", "2013", "1340"),

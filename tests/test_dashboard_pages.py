@@ -16,8 +16,9 @@ import pytest
 
 from conftest import run_kezek
 import i18n
-from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, read_csv, texts,
-                            values, visit)
+from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, offered, read_csv,
+                            texts, values, visit)
+from dashboard import labels
 
 __all__ = ["demo", "downloads"]  # fixtures, imported for the tests of this module
 
@@ -96,12 +97,14 @@ def test_overview_counts_the_queue_and_this_months_and_years_places(published, m
     assert f"| {referrals} | **1** | **3** |" in page
     assert f"| {enrolments} | **1** | **2** |" in page
     assert d("2018-08-01", lang) in page and d("2018-01-01", lang) in page  # since when
-    files = dict(downloads)
-    assert read_csv(files["activity.csv"]).to_dict("records") == [
-        {"period": "month", "seats": "1", "referrals": "1", "enrolments": "1"},
-        {"period": "year", "seats": "1345", "referrals": "3", "enrolments": "2"},
+    activity = read_csv(offered(downloads, "activity")[1], lang, "period", "seats", "referrals", "enrolments")
+    assert activity.to_dict("records") == [
+        {"period": i18n.t("overview.this_month", lang, day=d("2018-08-01", lang)), "seats": "1", "referrals": "1",
+         "enrolments": "1"},
+        {"period": i18n.t("overview.this_year", lang, day=d("2018-01-01", lang)), "seats": "1345", "referrals": "3",
+         "enrolments": "2"},
     ]
-    assert len(read_csv(files["queue_by_region_and_birth_year.csv"])) == 3
+    assert len(read_csv(offered(downloads, "queue_by_region_and_birth_year")[1])) == 3
     # freshness: the newest application, status change and bulletin
     for moment in ("2018-07-31T18:00", "2018-08-01T11:00", "2018-08-01T09:00"):
         assert i18n.date(moment, lang, with_time=True) in page
@@ -145,9 +148,11 @@ def test_public_queue_lists_the_largest_queue_as_the_portals_do(published, monke
     assert [tuple(row) for row in shown.itertuples(index=False)] == expected
     assert not {"birth_date", "birth_year", "privilege_category"} & set(shown.columns)  # never shown
     assert f"**6**" in at.markdown[1].value and "2016" in at.markdown[1].value
-    table = read_csv(dict(downloads)["queue_2016.csv"])
-    assert list(table.columns) == ["application_number", "region", "locality", "birth_year", "registered_at",
-                                   "privilege", "status", "queue_number", "privileged_queue_number"]
+    name, data = offered(downloads, "queue")
+    assert name == f"queue_region-astana_birth_year-2016_{lang}_2018-08-01.csv"  # the segment and the data's day
+    table = read_csv(data, lang, "application_number", "region", "locality", "birth_year", "registered_at",
+                     "privilege", "status", "queue_number", "privileged_queue_number")
+    assert set(table["status"]) <= {labels.status(code, lang) for code in labels.STATUS}  # in words
     assert table["application_number"].tolist() == [row[1] for row in ASTANA_2016]
     assert table["privileged_queue_number"].tolist() == ["1", "2", "0", "0", "0", "3"]
 
@@ -196,8 +201,7 @@ SUMMARY = {  # the last whole week, 23.07–29.07.2018
 def test_queue_movement_week_by_week(published, monkeypatch, downloads, lang):
     at = visit(published, monkeypatch, page="movement", lang=lang)
     assert SUMMARY[lang] in [m.value for m in at.markdown]
-    files = dict(downloads)
-    length = read_csv(files["queue_length_by_week.csv"])
+    length = read_csv(offered(downloads, "queue_length_by_week")[1], lang, "week", "birth_year", "children")
     per_week = {(r["week"], r["birth_year"]): int(r["children"]) for r in length.to_dict("records")}
     assert {k: v for k, v in per_week.items() if k[0] >= "2018-07-09"} == {
         ("2018-07-09", "2016"): 8, ("2018-07-09", "2015"): 2,
@@ -206,7 +210,8 @@ def test_queue_movement_week_by_week(published, monkeypatch, downloads, lang):
         ("2018-07-30", "2016"): 9, ("2018-07-30", "2015"): 2,   # 24, 25 in; 14, 30 enrolled: out
     }
     assert per_week[("2018-01-08", "2016")] == 1  # 000010, registered on 10.01.2018
-    flows = read_csv(files["flows_by_week.csv"])
+    flows = read_csv(offered(downloads, "flows_by_week")[1], lang, "week", "new_applications", "notifications",
+                     "referrals", "enrolments")
     assert len(flows) == 52  # the last 52 weeks by default
     assert flows.tail(3).to_dict("records") == [
         {"week": "2018-07-16", "new_applications": "0", "notifications": "2", "referrals": "1", "enrolments": "0"},
@@ -223,11 +228,12 @@ def test_queue_movement_week_by_week(published, monkeypatch, downloads, lang):
 
 def test_queue_movement_of_one_settlement_over_13_weeks(published, monkeypatch, downloads):
     at = visit(published, monkeypatch, page="movement", lang="en", region=AKMOLA, locality=QOSSHY, weeks="13")
-    files = dict(downloads)
-    length = read_csv(files["queue_length_by_week.csv"])
+    name, data = offered(downloads, "queue_length_by_week")
+    assert name == "queue_length_by_week_region-aqmola-oblysy_locality-qosshy_weeks-13_en_2018-08-01.csv"
+    length = read_csv(data, "en", "week", "birth_year", "children")
     assert {r["week"]: r["children"] for r in length.to_dict("records") if r["week"] >= "2018-07-16"} == {
         "2018-07-16": "3", "2018-07-23": "4", "2018-07-30": "3"}
-    assert len(read_csv(files["flows_by_week.csv"])) == 13
+    assert len(read_csv(offered(downloads, "flows_by_week")[1])) == 13
     assert (at.query_params["weeks"], at.query_params["locality"]) == ("13", QOSSHY)
     assert "Children in the queue at the end of 2018-07-29: **4**." in at.markdown[1].value
     assert "The last week, from 2018-07-30, is counted up to the end of 2018-08-01 only" in texts(at)
@@ -304,9 +310,9 @@ def test_kindergarten_card_from_a_shared_link(published, monkeypatch, downloads,
     bars = json.loads(at.get("plotly_chart")[0].proto.spec)["data"]
     assert sum(sum(values(trace["y"])) for trace in bars) == 3003  # every place of its bulletins
     assert len(register) == 6  # the register is still below
-    files = dict(downloads)
-    assert read_csv(files["bulletins_K1.csv"])["bulletin_id"].tolist() == ["B1", "B3", "B8", "B9"]
-    assert read_csv(files["queue_pressure_K1.csv"])["children"].tolist() == ["6", "2", "0"]
+    bulletins = read_csv(offered(downloads, "bulletins_k1")[1])
+    assert bulletins[i18n.t("column.bulletin_id", lang)].tolist() == ["B1", "B3", "B8", "B9"]
+    assert read_csv(offered(downloads, "queue_pressure_k1")[1])[i18n.t("column.children", lang)].tolist() == ["6", "2", "0"]
 
 
 def test_kindergarten_card_of_one_with_no_groups_nor_bulletins(published, monkeypatch):
@@ -361,12 +367,12 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", "application", "Q3, A7")
     assert ratio["source"] == "Astana education department, FAQ"
     assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
-    assert len(read_csv(dict(downloads)["ruleset_astana-2017_kz-2019.csv"])) == len(rules)
+    assert len(read_csv(offered(downloads, "ruleset_astana_2017_kz_2019")[1])) == len(rules)
     files = files.set_index("file")
     for path in sorted(folder.glob("*.csv")):  # the checksum of each file read
         assert files.loc[path.name, "sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         assert files.loc[path.name, "rows"] == sum(1 for _ in path.open(encoding="utf-8")) - 1
-    assert len(read_csv(dict(downloads)["sources.csv"])) == 5
+    assert len(read_csv(offered(downloads, "sources")[1])) == 5
     code = "\n".join(c.value for c in at.code)
     assert "kezek export --out DIR" in code and "/api/v1/applications/{number}" in code
     assert "/api/v1/openapi.json" in code
@@ -394,10 +400,15 @@ def test_lookup_explains_why_the_number_changed(published, monkeypatch, download
     assert table[["date", "queue_number", "change"]].values.tolist() == [[d("2018-08-01", lang), 2, -1]]
     chart = json.loads(at.get("plotly_chart")[-1].proto.spec)
     assert chart["data"][0]["line"]["shape"] == "hv"  # the number holds until it changes
-    files = dict(downloads)
-    rows = read_csv(files["queue_number_history.csv"]).to_dict("records")
-    assert [(r["date"], r["queue_number"], r["change"]) for r in rows] == [("2018-06-01", "3", "0"), ("2018-08-01", "2", "-1")]
-    assert rows[-1]["cause_enrolled"] == "-1"
+    x, y = chart["layout"]["xaxis"], chart["layout"]["yaxis"]
+    assert x["tickmode"] == "array" and x["ticktext"] == [d("2018-06-01", lang), d("2018-08-01", lang)]  # each day once
+    assert len(x["tickvals"]) == 2
+    assert (y["tickformat"], y["dtick"]) == (",d", 1)  # 2 and 3, never 2, 2, 3, 3
+    history = read_csv(offered(downloads, "queue_number_history")[1])
+    rows = history.to_dict("records")
+    date, number, change = (i18n.t(f"column.{c}", lang) for c in ("date", "queue_number", "change"))
+    assert [(r[date], r[number], r[change]) for r in rows] == [("2018-06-01", "3", "0"), ("2018-08-01", "2", "-1")]
+    assert rows[-1][f"{change}: {i18n.t('cause.enrolled', lang)}"] == "-1"  # the cause, in words
 
 
 def test_lookup_of_a_number_that_never_moved_says_so(published, monkeypatch):

@@ -154,6 +154,9 @@ class Error(Document):
         "What was wrong, in English (bad_request); for an application number not found, how to "
         "type it, in the language of Accept-Language (kk, ru, en; default en)."))
     parameter: str | None = Field(None, description="The parameter that was wrong (bad_request).")
+    allowed: list[str] | None = Field(None, description=(
+        "The values the parameter can take (bad_request for a value the publication does not hold, "
+        "e.g. `district=Есил`)."))
     pattern: str | None = Field(None, description=(
         "How the publication's application numbers are written, e.g. `УО.YYYY.NNNNNN.N` (N: a "
         "digit); absent when they do not share one shape (not_found of an application number)."))
@@ -539,6 +542,18 @@ class Paging(Parameters):
     offset: Whole = Field(0, ge=0, le=2**62, description="Items to skip.")
 
 
+class Tabular(Parameters):
+    """A list route's answer as JSON or as CSV (dashboard/api/tabular.py)."""
+
+    format: Literal["json", "csv"] = Field("json", description=(
+        "`csv`: the items as CSV (UTF-8, comma, a header row of the JSON field names, codes as in JSON; a "
+        "list joined by `|`, an object as JSON text), paged by `limit` and `offset` as the JSON."))
+
+    def filters(self) -> dict:
+        """The parameters that choose the rows (all but `format`)."""
+        return self.model_dump(exclude={"format"})
+
+
 class ApplicationParameters(Parameters):
     as_of: Date | None = Field(None, description="End of this day (YYYY-MM-DD); default: the snapshot's date, "
                                                  "which it may not be after.")
@@ -554,7 +569,7 @@ class ForecastParameters(Parameters):
     pass
 
 
-class KindergartenParameters(Paging):
+class KindergartenParameters(Tabular, Paging):
     q: Text = Field(None, description="Part of the Kazakh or Russian name, any case.")
     region: Text = None
     district: Text = None
@@ -564,7 +579,7 @@ class KindergartenParameters(Paging):
     has_vacancies: bool | None = Field(None, description="Only those with (true) or without (false) vacancy bulletins.")
 
 
-class VacancyParameters(Paging):
+class VacancyParameters(Tabular, Paging):
     region: Text = Field(None, description="Region of the kindergarten.")
     birth_year: BirthYear | None = None
     district: Text = Field(None, description="District of the kindergarten.")
@@ -575,7 +590,7 @@ class VacancyParameters(Paging):
     to: Date | None = Field(None, description="Announced on or before this day; not after the snapshot's date.")
 
 
-class QueueParameters(Paging):
+class QueueParameters(Tabular, Paging):
     region: Text = Field(None, description="Region of the segment; required unless `number` is given.")
     locality: Text = Field(None, description="Locality of the segment; default: the region.")
     birth_year: BirthYear | None = Field(None, description="Birth year of the segment; required unless `number` is given.")
@@ -583,13 +598,13 @@ class QueueParameters(Paging):
         None, description="An application number, typed any way: its segment, and the page that holds it.")
 
 
-class BulletinParameters(Parameters):
+class BulletinParameters(Tabular):
     region: Text = Field(None, description="Region of the kindergarten.")
     district: Text = Field(None, description="District of the kindergarten.")
     language: Text = Field(None, description="Language code of instruction of the places.")
 
 
-class SegmentParameters(Parameters):
+class SegmentParameters(Tabular):
     region: Text = None
     locality: Text = None
     birth_year: BirthYear | None = None
@@ -615,11 +630,11 @@ class FindingFilters(Parameters):
             yield "month", dt.date(year, month, 1)
 
 
-class FindingParameters(FindingFilters, Paging):
+class FindingParameters(FindingFilters, Tabular, Paging):
     pass
 
 
-class SegmentWeekParameters(Paging):
+class SegmentWeekParameters(Tabular, Paging):
     region: Text = None
     locality: Text = None
     birth_year: BirthYear | None = None

@@ -22,7 +22,9 @@ REF = "#/components/schemas/{model}"
 ERRORS = {
     400: ("BadRequest", "A parameter is unknown, given twice or malformed, or refused as the operation "
                         "says (a day after the snapshot's date, `to` before `from`, a parameter the "
-                        "operation needs left out); `detail` and `parameter` say which."),
+                        "operation needs left out); `detail` and `parameter` say which. A filter value "
+                        "the publication does not hold (`district=Есил`) is refused too, and `allowed` "
+                        "lists the values it does."),
     404: ("NotFound", "Nothing of that id or number (at that date)."),
     500: ("Internal", "An unexpected failure; details are in the server's log."),
     503: ("Unavailable", "No readable snapshot is published: none yet, a pointer without its date, "
@@ -77,6 +79,10 @@ def _response_schemas(operations) -> tuple[dict, dict]:
     return by_operation, definitions.get("$defs", {})
 
 
+CSV = ("With `format=csv`: UTF-8, comma-separated, a header row of the JSON field names ({columns}) "
+       "and a row per item; codes as in JSON, a list joined by `|`, an object as its JSON text. "
+       "Paged by `limit` and `offset` like the JSON.")
+
 IF_NONE_MATCH = {
     "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
     "description": "An ETag received before: 304 Not Modified while the snapshot is the same.",
@@ -93,9 +99,12 @@ def _document(operations, prefix: str) -> dict[str, Any]:
             parameters += _query_parameters(op.path_parameters, "path")
         parameters += _query_parameters(op.parameters, "query")
         parameters.append(IF_NONE_MATCH)
+        content = {"application/json": {"schema": schemas[op.operation_id]}}
+        if op.item is not None:  # a list: also as CSV (`format=csv`), a row per item
+            content["text/csv"] = {"schema": {"type": "string", "description": CSV.format(
+                columns=", ".join(op.item.model_fields))}}
         responses: dict[str, Any] = {
-            "200": {"description": op.summary, "headers": _header_refs(),
-                    "content": {"application/json": {"schema": schemas[op.operation_id]}}},
+            "200": {"description": op.summary, "headers": _header_refs(), "content": content},
             "304": {"description": "Not modified: the snapshot named in If-None-Match is still published.",
                     "headers": _header_refs()},
         }
@@ -128,7 +137,10 @@ def _document(operations, prefix: str) -> dict[str, Any]:
                 "(a name, region, id) is absent; an unknown or malformed one, or an empty one "
                 "of another kind (a date, number, choice), is a 400, and so is a date after "
                 "the snapshot's date (`as_of`): the published data describe the queue up to "
-                "that day. An unknown value gives an empty result."
+                "that day. A region, locality, district, language or ownership the publication "
+                "does not hold is a 400 whose `allowed` lists the values it does; a value it holds "
+                "with no matching rows gives an empty result. The list routes answer CSV with "
+                "`format=csv`."
             ),
             "license": {"name": "Apache-2.0", "identifier": "Apache-2.0"},
         },

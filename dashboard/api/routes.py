@@ -34,7 +34,7 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard import context, number_hint, staleness
 from engine import settings
-from dashboard.api import answers, models, openapi
+from dashboard.api import answers, models, openapi, tabular
 from engine.audit import FINDING_TYPES
 from engine.audit import report as audit
 from engine.lookup import AfterTheData, lookup, within_the_data
@@ -52,6 +52,14 @@ class BadRequest(Exception):
     def __init__(self, parameter: str | None, detail: str):
         super().__init__(detail)
         self.parameter, self.detail = parameter, detail
+
+
+class UnknownValue(Exception):
+    """A filter naming what the data do not hold: answered with the values they do."""
+
+    def __init__(self, parameter: str, value: str, allowed: list[str]):
+        super().__init__(parameter)
+        self.parameter, self.value, self.allowed = parameter, value, allowed
 
 
 class NotFound(Exception):
@@ -79,6 +87,11 @@ class Operation:
     @property
     def adapter(self) -> TypeAdapter:
         return _adapter(self.response)
+
+    @cached_property
+    def item(self) -> type[BaseModel] | None:
+        """The model of one item when the route answers a list (it then takes `format=csv`)."""
+        return tabular.item_model(self.response) if issubclass(self.parameters, models.Tabular) else None
 
     @cached_property
     def takes_snapshot(self) -> bool:
@@ -137,7 +150,7 @@ def segment_movement(cur, p: models.SegmentWeekParameters) -> dict:
 
 
 def kindergartens(cur, p: models.KindergartenParameters) -> dict:
-    total, items = answers.kindergartens(cur, **p.model_dump())
+    total, items = answers.kindergartens(cur, **p.filters())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
 
@@ -150,16 +163,16 @@ def kindergarten(cur, p: models.NoParameters, kindergarten_id: str) -> dict:
 
 def vacancies(cur, p: models.VacancyParameters) -> dict:
     _in_order(p)
-    total, items = answers.vacancies(cur, **p.model_dump())
+    total, items = answers.vacancies(cur, **p.filters())
     return {"total": total, "limit": p.limit, "offset": p.offset, "items": items}
 
 
 def vacancies_by_birth_year(cur, p: models.BulletinParameters) -> list[dict]:
-    return answers.vacancies_by_birth_year(cur, **p.model_dump())
+    return answers.vacancies_by_birth_year(cur, **p.filters())
 
 
 def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
-    return answers.queue_by_segment(cur, **p.model_dump())
+    return answers.queue_by_segment(cur, **p.filters())
 
 
 def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
@@ -345,6 +358,13 @@ def error(kind: str, status: int, headers: dict | None = None, **extra) -> JSONR
     return json_response(body, status, headers)
 
 
+def unknown_value(exc: UnknownValue, headers: dict | None = None) -> JSONResponse:
+    """400 for a value the data do not hold, with the values they do (`allowed`)."""
+    detail = (f"{exc.parameter}: " + (f"{exc.value!r} is not in the data" if exc.value else "required")
+              + "; expected one of: " + ", ".join(exc.allowed))
+    return error("bad_request", 400, headers, detail=detail, parameter=exc.parameter, allowed=exc.allowed)
+
+
 def snapshot_headers(snapshot: Snapshot, home: Path | None = None) -> dict[str, str]:
     # A weak validator: the body may leave gzipped or not, byte-identical only per encoding.
     headers = {"X-Kezek-Snapshot": snapshot.snapshot, "ETag": f'W/"{snapshot.snapshot}"',
@@ -464,12 +484,17 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[
             headers = snapshot_headers(snapshot, home)
             params = query_parameters(request, operation.parameters)
             within_the_snapshot(params, snapshot)
+            unknown = tabular.unknown_value(cur, snapshot.snapshot, params)
+            if unknown is not None:
+                raise UnknownValue(*unknown)
             path = (parse(operation.path_parameters, dict(request.path_params)).model_dump()
                     if operation.path_parameters else {})
             data = operation.handler(cur, params, **path, **({"snapshot": snapshot} if operation.takes_snapshot else {}))
             body = operation.adapter.dump_python(operation.adapter.validate_python(data), mode="json")
         except BadRequest as exc:
             return error("bad_request", 400, headers, detail=exc.detail, parameter=exc.parameter)
+        except UnknownValue as exc:
+            return unknown_value(exc, headers)
         except NotFound as exc:
             if not exc.number:
                 return error("not_found", 404, headers)
@@ -492,6 +517,9 @@ def endpoint(operation: Operation, home: Path) -> Callable[[Request], Awaitable[
             cur.close()
         if not_modified(request, headers["ETag"]):
             return Response(status_code=304, headers=headers)
+        if getattr(params, "format", "json") == "csv":
+            items = body["items"] if isinstance(body, dict) else body
+            return Response(tabular.csv_bytes(operation.item, items), 200, headers, media_type=tabular.MEDIA_TYPE)
         return json_response(body, 200, headers)
 
     handle_async.__name__ = operation.operation_id

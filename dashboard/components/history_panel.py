@@ -8,9 +8,9 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context
+from dashboard import charts, context
 from dashboard.components.causes import causes_words, summary
-from i18n import date, date_pattern, number, t
+from i18n import date, number, t
 from engine.history import history
 
 DAY = "history:day"  # widget key; URL parameter ?day=YYYY-MM-DD: the change explained
@@ -43,8 +43,8 @@ def show(doc: dict, lang: str) -> None:
                           "queue_number": [d["queue_number"] for d in numbered] + [numbered[-1]["queue_number"]]})
     fig = px.line(chart, x="day", y="queue_number", line_shape="hv", markers=True,
                   labels={"day": t("column.date", lang), "queue_number": t("column.queue_number", lang)})
-    fig.update_xaxes(tickformat=date_pattern(lang))
-    fig.update_yaxes(tickformat=",d")
+    charts.date_axis(fig, chart["day"], lang)
+    charts.count_axis(fig, chart["queue_number"], from_zero=False)  # a number's moves, not its size
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("history.chart_alt", lang))
     changes = {d["date"]: d for d in reversed(found["days"]) if d["change"]}  # newest first
@@ -70,7 +70,7 @@ def show(doc: dict, lang: str) -> None:
     causes = [c for c in every.columns if c.startswith("cause_")]
     every[causes] = every[causes].fillna(0).astype(int)  # 0: that cause did not move the number that day
     context.download(every.astype({"queue_number": "Int64", "privileged_queue_number": "Int64"}),
-                     "queue_number_history.csv", lang)
+                     "queue_number_history", lang)
 
 
 def places(rows: list[dict], doc: dict, lang: str) -> None:
@@ -89,8 +89,8 @@ def places(rows: list[dict], doc: dict, lang: str) -> None:
                   hover_name="kindergarten",
                   labels={"date": t("column.date", lang), "queue_number": t("column.published_place", lang),
                           "queue_id": t("column.kindergarten_queue", lang)})
-    fig.update_xaxes(tickformat=date_pattern(lang))
-    fig.update_yaxes(tickformat=",d")
+    charts.date_axis(fig, table["date"], lang)
+    charts.count_axis(fig, table["queue_number"], from_zero=False)
     fig.update_layout(legend={"orientation": "h", "y": -0.3})
     context.style_figure(fig, lang, height=320)
     context.chart(fig, alt=t("history.places_alt", lang))
@@ -106,4 +106,4 @@ def places(rows: list[dict], doc: dict, lang: str) -> None:
                          "change": st.column_config.NumberColumn(t("column.change", lang), format="%+d")})
     st.caption(t("history.places_note", lang))
     context.download(table[["date", "kindergarten_id", "queue_id", "queue_number", "change"]]
-                     .astype({"change": "Int64"}), "published_places_history.csv", lang)
+                     .astype({"change": "Int64"}), "published_places_history", lang)

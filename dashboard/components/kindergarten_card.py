@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, labels, queries
-from i18n import date, date_pattern, decimal, number, t, tn
+from dashboard import charts, context, labels, queries
+from i18n import date, decimal, number, t, tn
 from engine.disclosure import SUPPRESSED
 
 
@@ -82,8 +82,8 @@ def bulletins(kindergarten_id: str, lang: str) -> None:
                  category_orders={"year": sorted(per_day["year"].unique(), reverse=True)},
                  labels={"day": t("column.announced_at", lang), "seats": t("column.seats", lang),
                          "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat=date_pattern(lang))
-    fig.update_yaxes(tickformat=",d")
+    charts.date_axis(fig, per_day["day"], lang)
+    charts.count_axis(fig, per_day.groupby("day")["seats"].sum())  # stacked: the day's places
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("card.bulletins_alt", lang))
     view = found.assign(
@@ -99,7 +99,7 @@ def bulletins(kindergarten_id: str, lang: str) -> None:
         "seats": st.column_config.NumberColumn(t("column.seats", lang), format="%d"),
         "group_id": t("column.group", lang),
     })
-    context.download(found, f"bulletins_{kindergarten_id}.csv", lang, key="download:card-bulletins")
+    context.download(found, f"bulletins_{kindergarten_id}", lang, key="download:card-bulletins")
 
 
 def pressure(row: pd.Series, lang: str) -> None:
@@ -128,7 +128,7 @@ def pressure(row: pd.Series, lang: str) -> None:
                      "seats_here": st.column_config.NumberColumn(t("column.places_here", lang), format="%d"),
                      "children_per_place": t("column.children_per_place", lang),
                  })
-    context.download(found, f"queue_pressure_{row['kindergarten_id']}.csv", lang, key="download:card-pressure")
+    context.download(found, f"queue_pressure_{row['kindergarten_id']}", lang, key="download:card-pressure")
 
 
 def own_queue(kindergarten_id: str, lang: str) -> None:

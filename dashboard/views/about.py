@@ -93,7 +93,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
             "source": t("column.source", lang),
             "note": t("column.note", lang),
         })
-        context.download(table, f"ruleset_{'_'.join(names)}.csv", lang)
+        context.download(table, f"ruleset_{'_'.join(names)}", lang)
 
 
 def forecasts(lang: str) -> None:
@@ -124,7 +124,7 @@ def forecasts(lang: str) -> None:
         "coverage": st.column_config.NumberColumn(t("column.coverage", lang), format="%d %%"),
     })
     st.caption(t("about.forecast_judged", lang))
-    context.download(table, "forecast_backtest.csv", lang)
+    context.download(table, "forecast_backtest", lang)
 
 
 def sources(meta: dict[str, str], lang: str) -> None:
@@ -145,7 +145,7 @@ def sources(meta: dict[str, str], lang: str) -> None:
                      "sha256": t("column.sha256", lang),
                      "dropped_columns": t("column.dropped_columns", lang),
                  })
-    context.download(files, "sources.csv", lang)
+    context.download(files, "sources", lang)
     tables = context.query(queries.table_rows)
     st.markdown(t("about.tables", lang) + "\n" + "\n".join(
         f"- `{row.table_name}`: {number(row.rows, lang)}" for row in tables.itertuples()))

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, labels, queries
+from dashboard import charts, context, labels, queries
 from i18n import N_, date, number, t
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine import rules
@@ -91,7 +91,7 @@ def by_type(chosen: dict[str, str], counts: dict[str, int], lang: str) -> None:
                  text=per_type["findings"].map(lambda n: number(n, lang)),
                  labels={"finding": t("column.finding", lang), "findings": t("column.findings", lang)})
     fig.update_yaxes(categoryorder="array", categoryarray=per_type["finding"].tolist()[::-1], title=None)
-    fig.update_xaxes(tickformat=",d")
+    charts.count_axis(fig, per_type["findings"], axis="x")
     context.style_figure(fig, lang, height=max(200, 60 + 28 * len(per_type)))
     context.chart(fig, alt=t("audit.by_type_alt", lang))
     st.dataframe(per_type, hide_index=True, column_config={
@@ -101,15 +101,15 @@ def by_type(chosen: dict[str, str], counts: dict[str, int], lang: str) -> None:
 
 
 def by_place_and_month(chosen: dict[str, str], lang: str) -> None:
-    months = pd.DataFrame(context.query(report.counts, "month", **chosen), columns=["month", "findings"])
+    months = pd.DataFrame(context.query(report.per_month, **chosen), columns=["month", "findings"])
     districts = pd.DataFrame(context.query(report.counts, "district", **chosen), columns=["district", "findings"])
     kindergartens = pd.DataFrame(context.query(report.counts, "kindergarten_id", **chosen),
                                  columns=["kindergarten_id", "findings"])
     st.subheader(t("audit.by_month", lang))
     fig = px.bar(months, x="month", y="findings", text=months["findings"].map(lambda n: number(n, lang)),
                  labels={"month": t("audit.month", lang), "findings": t("column.findings", lang)})
-    fig.update_xaxes(type="category")
-    fig.update_yaxes(tickformat=",d")
+    fig.update_xaxes(type="category")  # a tick per month, those without findings too
+    charts.count_axis(fig, months["findings"])
     context.style_figure(fig, lang, height=260)
     context.chart(fig, alt=t("audit.by_month_alt", lang))
     left, right = st.columns(2)
@@ -153,7 +153,7 @@ def finding_list(chosen: dict[str, str], lang: str) -> list[dict]:
         "district": t("column.district", lang),
         "explanation": t("column.explanation", lang),
     })
-    context.download(table, "findings.csv", lang)
+    context.download(table, "findings", lang, filters=chosen.items())
     return findings
 
 
@@ -220,7 +220,8 @@ def legitimate(where: dict[str, str], counts: dict[str, int], lang: str) -> None
         "kindergarten": t("column.kindergarten", lang),
         "district": t("column.district", lang),
     })
-    context.download(table, "legitimate_out_of_order.csv", lang)
+    context.download(table.drop(columns=["route"]), "legitimate_out_of_order", lang,  # channel: in words there
+                     filters=where.items())
 
 
 def orders_compared(regions: list[str], lang: str) -> None:
@@ -238,7 +239,7 @@ def orders_compared(regions: list[str], lang: str) -> None:
     shown = table.assign(order_name=table["order_name"].map(lambda v: labels.order(v, lang)))
     st.dataframe(shown, hide_index=True, column_config={
         name: t(f"column.{name}", lang) for name in shown.columns})
-    context.download(table, "order_comparison.csv", lang)
+    context.download(table, "order_comparison", lang)
 
 
 def main() -> None:

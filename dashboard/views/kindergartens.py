@@ -170,15 +170,9 @@ def main() -> None:
     with as_map:
         if as_map.open is not False:  # draw the map only when it is looked at
             map_of(shown, lang)
-    st.download_button(
-        t("download.csv", lang),
-        data=context.csv_bytes(shown.drop(columns=["name", "seats"])),
-        file_name="kindergartens.csv",
-        mime="text/csv",
-        on_click="ignore",
-        icon=":material/download:",
-        help=t("download.kindergartens_help", lang),
-    )
+    context.download(shown.drop(columns=["name", "seats"]), "kindergartens", lang,
+                     filters=[*((key, chosen[key]) for key in (SEARCH, *FILTERS)),
+                              (PLACES, "1" if chosen[PLACES] else "")])
 
 
 if __name__ == "__main__":  # Streamlit runs a page as __main__; importing it draws nothing

@@ -9,8 +9,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, queries
-from i18n import N_, date, date_pattern, number, t, tn
+from dashboard import charts, context, queries
+from i18n import N_, date, number, t, tn
 from engine.what_if import what_if
 
 REGION, LOCALITY, WEEKS = "movement:region", "movement:locality", "movement:weeks"
@@ -64,8 +64,8 @@ def length_chart(length: pd.DataFrame, lang: str) -> pd.DataFrame:
         labels={"week": t("column.week", lang), "children": t("column.children", lang),
                 "year": t("column.birth_year", lang)},
     )
-    fig.update_yaxes(tickformat=",d", rangemode="tozero")
-    fig.update_xaxes(tickformat=date_pattern(lang))
+    charts.count_axis(fig, chart["children"])
+    charts.date_axis(fig, chart["week"], lang)
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.length_alt", lang))
     return wide
@@ -82,8 +82,8 @@ def flows_chart(flows: pd.DataFrame, lang: str) -> None:
         markers=len(flows) <= 30,
         labels={"week": t("column.week", lang), "count": t("column.count", lang), "kind": ""},
     )
-    fig.update_yaxes(tickformat=",d")
-    fig.update_xaxes(tickformat=date_pattern(lang))
+    charts.count_axis(fig, long["count"])
+    charts.date_axis(fig, long["week"], lang)
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.flows_alt", lang))
 
@@ -137,11 +137,12 @@ def front_chart(day: dt.date, weeks: int | None, region: str, locality: str, lan
                   category_orders={"year": sorted(chart["year"].unique(), reverse=True)},
                   labels={"week": t("column.week", lang), "front": t("column.front", lang),
                           "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat=date_pattern(lang))
-    fig.update_yaxes(tickformat=date_pattern(lang))
+    charts.date_axis(fig, chart["week"], lang)
+    charts.date_axis(fig, chart["front"], lang, axis="y")
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("movement.front_alt", lang))
-    context.download(front.assign(week=front["week"].dt.date), "front_by_week.csv", lang)
+    context.download(front.assign(week=front["week"].dt.date), "front_by_week", lang,
+                     filters=[("region", place[0]), ("locality", place[1]), ("weeks", weeks or "all")])
 
 
 def what_if_tool(region: str, locality: str, lang: str) -> None:
@@ -187,6 +188,7 @@ def main() -> None:
     meta = context.header(t("movement.title", lang), t("movement.intro", lang), lang)
     day = dt.date.fromisoformat(meta["as_of"])
     region, locality, weeks = filters(lang)
+    chosen = [("region", region), ("locality", locality), ("weeks", weeks or "all")]
     length = context.cached(queries.queue_length_by_week, day, weeks, region, locality)
     flows = context.cached(queries.flows_by_week, day, weeks, region, locality)
     if flows.empty:
@@ -208,7 +210,8 @@ def main() -> None:
             table["week"] = table["week"].map(lambda w: week_label(w, lang))
             st.dataframe(table.iloc[::-1], hide_index=True,
                          column_config={"week": t("column.week", lang)})
-        context.download(length.assign(week=length["week"].dt.date), "queue_length_by_week.csv", lang)
+        context.download(length.assign(week=length["week"].dt.date), "queue_length_by_week", lang,
+                         filters=chosen)
 
     st.subheader(t("movement.flows_title", lang))
     flows_chart(flows, lang)
@@ -221,7 +224,7 @@ def main() -> None:
             "week": t("column.week", lang),
             **{k: st.column_config.NumberColumn(t(v, lang), format="%d") for k, v in FLOWS.items()},
         })
-    context.download(flows.assign(week=flows["week"].dt.date), "flows_by_week.csv", lang)
+    context.download(flows.assign(week=flows["week"].dt.date), "flows_by_week", lang, filters=chosen)
     front_chart(day, weeks, region, locality, lang)
     what_if_tool(region, locality, lang)
 

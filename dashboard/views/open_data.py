@@ -92,7 +92,7 @@ def changelog(meta: dict, lang: str) -> None:
            for n in ("applications", "queue", "vacancies", "kindergartens")},
         "sources": t("about.source", lang),
     })
-    context.download(table, "publications.csv", lang)
+    context.download(table, "publications", lang)
     st.caption(tn("open_data.changelog_note", len(found), lang))
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, queries, staleness
+from dashboard import charts, context, queries, staleness
 from engine.application_number import MAX_LENGTH
 from i18n import date, number, t
 
@@ -57,7 +57,7 @@ def queue_charts(per_year: pd.DataFrame, lang: str) -> None:
         labels={"year": t("column.birth_year", lang), "children": t("column.children", lang)},
     )
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=sorted(totals["year"]))
-    fig.update_yaxes(tickformat=",d")
+    charts.count_axis(fig, totals["children"])
     fig.update_traces(textposition="outside", cliponaxis=False)
     context.style_figure(fig, lang, height=320)
     context.chart(fig, alt=t("overview.chart_alt", lang))
@@ -72,7 +72,8 @@ def queue_charts(per_year: pd.DataFrame, lang: str) -> None:
         text=regions["children"].map(lambda n: number(n, lang)),
         labels={"region": t("column.region", lang), "children": t("column.children", lang)},
     )
-    fig.update_xaxes(tickformat=",d", range=[0, regions["children"].max() * 1.18])  # room for the labels
+    charts.count_axis(fig, regions["children"], axis="x")
+    fig.update_xaxes(range=[0, regions["children"].max() * 1.18])  # room for the labels
     fig.update_yaxes(title=None)
     fig.update_traces(textposition="outside", cliponaxis=False)
     context.style_figure(fig, lang, height=80 + 26 * len(regions))
@@ -151,12 +152,15 @@ def main() -> None:
                 "total": st.column_config.NumberColumn(t("column.total", lang), format="%d"),
             },
         )
-        context.download(per_year, "queue_by_region_and_birth_year.csv", lang)
+        context.download(per_year, "queue_by_region_and_birth_year", lang, filters=[("region", region)])
 
     st.subheader(t("overview.activity", lang))
     activity = context.cached(queries.activity, day, region)
     activity_table(activity, lang, day)
-    context.download(activity, "activity.csv", lang)
+    periods = {"month": t("overview.this_month", lang, day=date(day.replace(day=1), lang)),
+               "year": t("overview.this_year", lang, day=date(day.replace(month=1, day=1), lang))}
+    context.download(activity.assign(period=activity["period"].map(periods)), "activity", lang,
+                     filters=[("region", region)])
 
     st.subheader(t("overview.freshness", lang))
     freshness(meta, lang)

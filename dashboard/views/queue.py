@@ -181,7 +181,9 @@ def main() -> None:
         forward.button(t("queue.next", lang), key="queue:next", disabled=page >= pages, on_click=turn, args=(1,),
                        icon=":material/chevron_right:", icon_position="right", width="stretch")
     whole = context.query(queries.queue_segment, region, locality, int(year))
-    context.download(whole, f"queue_{year}.csv", lang, key="download:queue",
+    context.download(whole, "queue", lang, key="download:queue",
+                     filters=[("region", region), ("locality", locality if locality != region else ""),
+                              ("birth_year", year)],
                      help=tn("queue.download_help", size, lang))
 
 

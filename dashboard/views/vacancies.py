@@ -7,8 +7,8 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, labels, queries
-from i18n import date, date_pattern, number, t, tn
+from dashboard import charts, context, labels, queries
+from i18n import date, number, t, tn
 
 # Widget keys; the URL parameters are the part after the colon: ?district=…&language=kk
 REGION, DISTRICT, LANGUAGE = "vacancies:region", "vacancies:district", "vacancies:language"
@@ -34,7 +34,7 @@ def filters(lang: str) -> dict[str, str]:
     return {"region": region, "district": district, "language": language}
 
 
-def per_birth_year(per_year: pd.DataFrame, lang: str) -> None:
+def per_birth_year(per_year: pd.DataFrame, filters: dict[str, str], lang: str) -> None:
     chart = per_year.assign(year=per_year["birth_year"].astype(str))
     fig = px.bar(
         chart,
@@ -45,7 +45,7 @@ def per_birth_year(per_year: pd.DataFrame, lang: str) -> None:
     )
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=sorted(chart["year"]))
     fig.update_traces(textposition="outside", cliponaxis=False)
-    fig.update_yaxes(tickformat=",d")
+    charts.count_axis(fig, chart["seats"])
     context.style_figure(fig, lang)
     context.chart(fig, alt=t("vacancies.chart_alt", lang))
 
@@ -64,7 +64,7 @@ def per_birth_year(per_year: pd.DataFrame, lang: str) -> None:
             "kindergartens": st.column_config.NumberColumn(t("column.kindergartens", lang), format="%d"),
         },
     )
-    context.download(per_year, "vacancies_by_birth_year.csv", lang)
+    context.download(per_year, "vacancies_by_birth_year", lang, filters=filters.items())
 
 
 def pivot(long: pd.DataFrame, index: str) -> pd.DataFrame:
@@ -87,7 +87,7 @@ def by_district_and_language(filters: dict[str, str], lang: str) -> None:
                  labels={"district": t("column.district", lang), "seats": t("column.seats", lang),
                          "language": t("column.language", lang)})
     fig.update_yaxes(categoryorder="category descending", title=None)
-    fig.update_xaxes(tickformat=",d")
+    charts.count_axis(fig, per_district.groupby("district")["seats"].sum(), axis="x")  # stacked by language
     context.style_figure(fig, lang, height=max(220, 60 + 40 * per_district["district"].nunique()))
     context.chart(fig, alt=t("vacancies.district_alt", lang))
     total = t("column.total", lang)
@@ -100,7 +100,7 @@ def by_district_and_language(filters: dict[str, str], lang: str) -> None:
     st.dataframe(pivot(languages, "language"), hide_index=True, column_config={
         "language": t("column.language", lang), **year_columns,
         "total": st.column_config.NumberColumn(total, format="%d")})
-    context.download(long, "vacancies_by_district_and_language.csv", lang)
+    context.download(long, "vacancies_by_district_and_language", lang, filters=filters.items())
 
 
 def by_week(filters: dict[str, str], lang: str) -> None:
@@ -112,8 +112,8 @@ def by_week(filters: dict[str, str], lang: str) -> None:
                  category_orders={"year": sorted(chart["year"].unique(), reverse=True)},
                  labels={"week": t("column.week", lang), "seats": t("column.seats", lang),
                          "year": t("column.birth_year", lang)})
-    fig.update_xaxes(tickformat=date_pattern(lang))
-    fig.update_yaxes(tickformat=",d")
+    charts.date_axis(fig, chart["week"], lang)
+    charts.count_axis(fig, chart.groupby("week")["seats"].sum())  # stacked: the week's places
     context.style_figure(fig, lang)
     context.chart(fig, alt=t("vacancies.week_alt", lang))
     view = weekly.assign(week=weekly["week"].map(lambda w: date(w.date(), lang)))
@@ -123,7 +123,8 @@ def by_week(filters: dict[str, str], lang: str) -> None:
         "seats": st.column_config.NumberColumn(t("column.seats", lang), format="%d"),
         "bulletins": st.column_config.NumberColumn(t("column.bulletins", lang), format="%d"),
     })
-    context.download(weekly.assign(week=weekly["week"].dt.date), "vacancies_by_week.csv", lang)
+    context.download(weekly.assign(week=weekly["week"].dt.date), "vacancies_by_week", lang,
+                     filters=filters.items())
 
 
 def main() -> None:
@@ -137,7 +138,7 @@ def main() -> None:
     first, last = context.query(queries.vacancy_period, **chosen)
     st.caption(t("vacancies.period", lang, first=date(first, lang), last=date(last, lang)))
     st.metric(t("vacancies.total", lang), number(per_year["seats"].sum(), lang))
-    per_birth_year(per_year, lang)
+    per_birth_year(per_year, chosen, lang)
     by_district_and_language(chosen, lang)
     by_week(chosen, lang)
 

@@ -117,6 +117,29 @@ def counts(cur: duckdb.DuckDBPyConnection, by: str, **filters) -> list[tuple[str
                        _params(cur, filters)).fetchall()
 
 
+# Findings per month on the calendar: every month from the audit's first finding to its last,
+# whatever the filters (the same months for every type), so that a month without findings is
+# a 0 and not a gap; with a month chosen, that month alone.
+PER_MONTH = f"""
+WITH calendar AS (
+    SELECT strftime(unnest(range(date_trunc('month', min("at")), date_trunc('month', max("at")) + INTERVAL 1 MONTH,
+                                 INTERVAL 1 MONTH)), '%Y-%m') AS month
+    FROM findings
+),
+counted AS (SELECT month, count(*) AS findings FROM ({LOCATED}) GROUP BY month)
+SELECT c.month, coalesce(n.findings, 0) AS findings
+FROM calendar AS c
+LEFT JOIN counted AS n USING (month)
+WHERE $month IS NULL OR c.month = $month
+ORDER BY c.month
+"""
+
+
+def per_month(cur: duckdb.DuckDBPyConnection, **filters) -> list[tuple[str, int]]:
+    """(YYYY-MM, findings matching the filters) for every month of the audit's span."""
+    return cur.execute(PER_MONTH, _params(cur, filters)).fetchall()
+
+
 # The referrals out of queue order by design (A9), with where they happened.
 LEGITIMATE = """
 SELECT l."at", l.channel, l.rule, l.application_number, l.bulletin_id, l.kindergarten_id,
