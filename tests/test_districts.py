@@ -217,3 +217,17 @@ def test_a_snapshot_published_before_queue_months_counts_the_same_queue(demo, tm
     finally:
         con.close()
     assert kept["waiting"].gt(20_000).all()  # a real queue, not an empty one twice
+
+
+def test_the_api_answers_the_tables_of_the_page(demo, monkeypatch):
+    from test_api import client_for
+
+    at = visit(demo, monkeypatch, page="districts", lang="en", district="Сарыарқа", months="24")
+    api = client_for(demo)
+    by_district = api.get("/api/v1/stats/districts_by_month", params={"district": "Сарыарқа", "months": 24})
+    assert by_district.status_code == 200
+    assert by_district.json() == json.loads(at.dataframe[0].value.to_json(orient="records", force_ascii=False))
+    per_place = api.get("/api/v1/stats/queue_per_place", params={"months": 24}).json()
+    assert per_place == json.loads(at.dataframe[1].value.to_json(orient="records", force_ascii=False))
+    assert [r["waiting_per_place"] for r in per_place].count(None) == 5  # null, never 0, without places
+    assert api.get("/api/v1/stats/queue_per_place", params={"months": "0"}).status_code == 400
