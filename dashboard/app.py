@@ -36,7 +36,7 @@ PHONE_CSS = """<style>
 </style>"""
 
 
-WIDE = {"kindergartens", "audit"}
+WIDE = {"kindergartens", "audit", "districts"}
 
 
 def footer(about: dict[str, str], lang: str) -> None:

@@ -20,6 +20,8 @@ from i18n import N_, decimal, t
 
 REGION, LOCALITY, DISTRICT = "districts:region", "districts:locality", "districts:district"
 MEASURE, MONTHS = "districts:measure", "districts:months"
+NOTHING = "—"  # a figure that does not exist: nothing judged, no places to divide by
+MOST_LINES = 20  # districts one chart can tell apart; a country's are chosen by region first
 PERIODS = {"12": N_("districts.months_12"), "24": N_("districts.months_24"), "all": N_("districts.months_all")}
 # What the chart shows, and whether the figure is published, observed or computed by rules.
 MEASURES = {"places": N_("column.seats"), "referrals": N_("movement.referrals"), "findings": N_("column.findings")}
@@ -64,6 +66,9 @@ def month_axis(fig, months) -> None:
 
 
 def districts_chart(shown: pd.DataFrame, measure: str, lang: str) -> None:
+    if len(shown.groupby(["region", "locality", "district"])) > MOST_LINES:
+        st.info(t("districts.too_many", lang))
+        return
     chart = shown.assign(name=shown["district"].map(lambda d: district_name(d, lang)))
     if chart["locality"].nunique() > 1:
         chart["name"] = chart["locality"] + " · " + chart["name"]
@@ -78,14 +83,18 @@ def districts_chart(shown: pd.DataFrame, measure: str, lang: str) -> None:
 
 def districts_table(shown: pd.DataFrame, lang: str) -> None:
     several = shown["locality"].nunique() > 1
-    st.dataframe(shown.assign(district=shown["district"].map(lambda d: district_name(d, lang))), hide_index=True,
+    # A month nobody judged reads "—": not a zero, and not the grid's English "None".
+    view = shown.assign(district=shown["district"].map(lambda d: district_name(d, lang)),
+                        findings=shown["findings"].map(lambda n: NOTHING if pd.isna(n) else str(n)))
+    st.dataframe(view, hide_index=True,
                  column_config={
                      "region": t("column.region", lang) if shown["region"].nunique() > 1 else None,
                      "locality": t("column.locality", lang) if several else None,
                      "district": t("column.district", lang),
                      "month": t("audit.month", lang),
                      **{k: st.column_config.NumberColumn(t(COLUMNS[k], lang), format="%d")
-                        for k in ("places", "bulletins", "referrals", "findings")},
+                        for k in ("places", "bulletins", "referrals")},
+                     "findings": st.column_config.TextColumn(t(COLUMNS["findings"], lang), alignment="right"),
                  })
     context.download(shown, "districts_by_month.csv", lang)
 
@@ -132,13 +141,15 @@ def queue_per_place(day: dt.date, months: int | None, region: str, locality: str
         fig.update_traces(textposition="outside", cliponaxis=False)
         context.style_figure(fig, lang, height=320)
         context.chart(fig, alt=t("districts.queue_alt", lang))
-    st.dataframe(table, hide_index=True, column_config={
+    view = table.assign(waiting_per_place=table["waiting_per_place"].map(
+        lambda v: NOTHING if pd.isna(v) else decimal(v, lang)))
+    st.dataframe(view, hide_index=True, column_config={
         "region": t("column.region", lang) if table["region"].nunique() > 1 else None,
         "locality": t("column.locality", lang),
         "month": t("audit.month", lang),
         **{k: st.column_config.NumberColumn(t(COLUMNS[k], lang), format="%d")
            for k in ("waiting", "places", "bulletins")},
-        "waiting_per_place": st.column_config.NumberColumn(t(COLUMNS["waiting_per_place"], lang), format="%.1f"),
+        "waiting_per_place": st.column_config.TextColumn(t(COLUMNS["waiting_per_place"], lang), alignment="right"),
     })
     context.download(table, "queue_per_place_by_month.csv", lang)
 
