@@ -106,9 +106,10 @@ def by_district(day: dt.date, months: int | None, region: str, locality: str, la
         st.info(t("districts.none", lang))
         return
     cells = context.grid(2)
-    district = context.select(next(cells), t("filter.district", lang), sorted(table["district"].unique()),
-                              key=DISTRICT, param="district", everything=t("filter.all", lang),
-                              format_func=lambda d: district_name(d, lang))
+    # The kindergartens the register places in no district are listed under "All" only: their
+    # empty name is the empty choice.
+    district = context.select(next(cells), t("filter.district", lang), sorted(set(table["district"]) - {""}),
+                              key=DISTRICT, param="district", everything=t("filter.all", lang))
     measure = context.select(next(cells), t("districts.measure", lang), list(MEASURES), key=MEASURE,
                              param="measure", default="places", format_func=lambda m: t(MEASURES[m], lang))
     shown = table[table["district"] == district] if district else table
