@@ -36,7 +36,7 @@ PHONE_CSS = """<style>
 </style>"""
 
 
-WIDE = {"kindergartens", "audit"}
+WIDE = {"kindergartens", "audit", "districts"}
 
 
 def footer(about: dict[str, str], lang: str) -> None:
@@ -73,6 +73,8 @@ def pages(lang: str) -> list:
         st.Page("views/vacancies.py", title=t("vacancies.nav", lang), url_path="vacancies",
                 icon=":material/event_seat:"),
         st.Page("views/audit.py", title=t("audit.nav", lang), url_path="audit", icon=":material/policy:"),
+        st.Page("views/districts.py", title=t("districts.nav", lang), url_path="districts",
+                icon=":material/map:"),
         st.Page("views/open_data.py", title=t("open_data.nav", lang), url_path="open-data",
                 icon=":material/download:"),
         st.Page("views/about.py", title=t("about.nav", lang), url_path="about", icon=":material/info:"),

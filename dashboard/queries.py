@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from engine import disclosure, store
+from engine import disclosure, district_months as district_table, store
 
 META = "SELECT key, value FROM meta ORDER BY key"
 
@@ -647,3 +647,25 @@ ORDER BY birth_year, week
 def front_by_week(cur: duckdb.DuckDBPyConnection, day, weeks: int | None, region: str, locality: str) -> pd.DataFrame:
     """Per week (named by its Monday) and birth year: the registration the front reached."""
     return cur.execute(FRONT_BY_WEEK, _weeks(day, weeks, cur) | {"region": region, "locality": locality}).df()
+
+
+# --- districts over time ------------------------------------------------------------------
+
+def district_months(cur: duckdb.DuckDBPyConnection, day, months: int | None = 12, region: str | None = None,
+                    locality: str | None = None) -> pd.DataFrame:
+    """Per district and month: places announced, bulletins, referrals, findings
+    (engine/sql/district_months.sql; findings NULL where no ruleset covers the month)."""
+    return district_table.by_district(cur, _day(day), months, region, locality)
+
+
+def queue_per_place(cur: duckdb.DuckDBPyConnection, day, months: int | None = 12, region: str | None = None,
+                    locality: str | None = None) -> pd.DataFrame:
+    """Per settlement and month: applications waiting at its start (Q2), places announced,
+    waiting per place (engine/sql/queue_per_place.sql)."""
+    return district_table.queue_per_place(cur, _day(day), months, region, locality)
+
+
+def _day(day):
+    import datetime as dt
+
+    return dt.date.fromisoformat(str(day)[:10])

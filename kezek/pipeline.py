@@ -232,7 +232,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         for table, column in (("applications", "number_key"), ("queue", "application_number"),
                               ("lookups", "number_key")):
             con.execute(f"CREATE INDEX {table}_{column} ON snap.{table} ({column})")
-        segment_movement.create(con, as_of, "snap.segment_movement")
+        segment_movement.create(con, as_of, "snap.segment_movement", months_table="snap.queue_months")
         forecast.create_backtest(con, as_of, "snap.forecast_backtest")
         # How closely each published queue follows simple orders: facts, never findings
         order_comparison.create(con, "snap.order_comparison", birth="memory.c_applications")

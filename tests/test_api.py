@@ -558,7 +558,7 @@ SAMPLES = [  # one valid request per route
     f"/applications/{G[8]}", "/kindergartens", "/kindergartens/K1", "/vacancies",
     "/stats/vacancies_by_birth_year", "/stats/queue_by_segment", "/queue?region=Астана&birth_year=2016",
     "/findings", "/stats/findings", f"/applications/{G[8]}/history", "/stats/segment_movement",
-    f"/applications/{G[8]}/forecast",
+    f"/applications/{G[8]}/forecast", "/stats/districts_by_month", "/stats/queue_per_place",
 ]
 # This dataset breaks no rule, so one finding is fetched where the data has some; and a
 # publication without an audit (made before it existed) is made there too.
@@ -701,6 +701,9 @@ RESPONSES = [
     ("/kindergartens/K1", 200), ("/kindergartens/K6", 200), ("/kindergartens/K9", 404), ("/kindergartens/K1?x=1", 400),
     ("/vacancies", 200), ("/vacancies?to=2017-04-10", 200), ("/vacancies?from=x", 400),
     ("/stats/vacancies_by_birth_year", 200), ("/stats/vacancies_by_birth_year?year=1", 400),
+    ("/stats/districts_by_month?months=12", 200), ("/stats/districts_by_month?district=Есиль", 200),
+    ("/stats/districts_by_month?months=0", 400), ("/stats/queue_per_place", 200),
+    ("/stats/queue_per_place?region=Астана&months=x", 400),
     ("/stats/queue_by_segment", 200), ("/stats/queue_by_segment?birth_year=x", 400),
     ("/queue?region=Астана&birth_year=2016", 200), (f"/queue?number={G[8]}&limit=3", 200),
     (f"/queue?number={X}", 404), ("/queue?region=Астана", 400),

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 # Every page, with what makes it show its content (a lookup's answer, a queue around a number).
 PAGES = {"overview": "", "lookup": f"app={KNOWN}", "queue": f"number={KNOWN}", "movement": "",
-         "kindergartens": "", "vacancies": "", "audit": "", "open-data": "", "about": ""}
+         "kindergartens": "", "vacancies": "", "audit": "", "districts": "months=all", "open-data": "", "about": ""}
 # Words that are the same in every language: names, formats, units, the switch's "English".
 ALLOWED = {"Kezek", "CSV", "Excel", "Parquet", "JSON", "API", "ZIP", "UTC", "UTF", "SHA", "English", "Data", "Package",
            "Frictionless", "GET", "XLSX", "JSONL", "ETag", "OpenAPI", "hive", "Streamlit"}

@@ -169,3 +169,21 @@ def segment_movement(cur: duckdb.DuckDBPyConnection, *, region=None, locality=No
     """(total, one page) of the weeks of the segments asked for."""
     params = {"region": region, "locality": locality, "birth_year": birth_year, "first": first, "last": last}
     return page(cur, SEGMENT_MOVEMENT, params, "region, locality, birth_year, week", limit, offset)
+
+
+# --- districts over time (the Districts page's tables) --------------------------------------------
+
+def _records(table) -> list[dict]:
+    """A table's rows as plain values, a missing one as None (JSON null)."""
+    return table.astype(object).where(table.notna(), None).to_dict("records")
+
+
+def districts_by_month(cur: duckdb.DuckDBPyConnection, as_of: dt.date, *, region=None, locality=None, district=None,
+                       months=None) -> list[dict]:
+    table = queries.district_months(cur, as_of, months, region, locality)
+    return _records(table[table["district"] == district] if district is not None else table)
+
+
+def queue_per_place(cur: duckdb.DuckDBPyConnection, as_of: dt.date, *, region=None, locality=None,
+                    months=None) -> list[dict]:
+    return _records(queries.queue_per_place(cur, as_of, months, region, locality))

@@ -659,3 +659,51 @@ class KindergartenPath(BaseModel):
 
 class FindingPath(BaseModel):
     finding_id: Whole = Field(ge=1, le=2**31 - 1)
+
+
+# --- districts over time (the Districts page; engine/district_months.py) ----------------------
+
+class DistrictMonth(Document):
+    """One district's month: what its kindergartens announced, received and were found to do."""
+
+    region: str
+    locality: str
+    district: str = Field(description="District of the kindergartens (`kindergartens.district`); empty where the "
+                                      "register names none.")
+    month: Month
+    places: Count = Field(description="Places announced that month in the bulletins of the district's kindergartens "
+                                      "(published).")
+    bulletins: Count = Field(description="Those bulletins.")
+    referrals: Count = Field(description="Referrals issued to the district's kindergartens that month, every channel "
+                                         "(observed).")
+    findings: Count | None = Field(description="The audit's findings about the district's kindergartens that month "
+                                               "(computed by rules); null where no ruleset covers the region then.")
+
+
+class SettlementMonth(Document):
+    """One settlement's queue against the places announced in a month (the queue is kept per
+    settlement and birth year, rule Q1; not per district)."""
+
+    region: str
+    locality: str
+    month: Month
+    waiting: Count = Field(description="Applications numbered (Q2) at the start of the month (computed from the "
+                                       "status history).")
+    places: Count = Field(description="Places announced that month by the settlement's kindergartens (published).")
+    bulletins: Count = Field(description="Those bulletins.")
+    waiting_per_place: float | None = Field(description="waiting ÷ places, to one decimal; null in a month without "
+                                                        "places.")
+
+
+Months = Annotated[int, Field(ge=1, le=1200), BeforeValidator(_whole)]
+
+
+class DistrictMonthParameters(Parameters):
+    region: Text = Field(None, description="Region of the kindergartens and applications.")
+    locality: Text = Field(None, description="Settlement (default of a kindergarten or application: its region).")
+    months: Months | None = Field(None, description="The last this many months up to the snapshot's date; default: "
+                                                    "every month since the first bulletin or referral.")
+
+
+class DistrictMonthFilters(DistrictMonthParameters):
+    district: Text = Field(None, description="District of the kindergartens.")

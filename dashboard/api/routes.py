@@ -175,6 +175,14 @@ def queue_by_segment(cur, p: models.SegmentParameters) -> list[dict]:
     return answers.queue_by_segment(cur, **p.filters())
 
 
+def districts_by_month(cur, p: models.DistrictMonthFilters, *, snapshot: Snapshot) -> list[dict]:
+    return answers.districts_by_month(cur, snapshot.as_of, **p.model_dump())
+
+
+def queue_per_place(cur, p: models.DistrictMonthParameters, *, snapshot: Snapshot) -> list[dict]:
+    return answers.queue_per_place(cur, snapshot.as_of, **p.model_dump())
+
+
 def queue(cur, p: models.QueueParameters, *, snapshot: Snapshot) -> dict:
     offset = p.offset
     if p.number is not None:
@@ -308,6 +316,23 @@ OPERATIONS: tuple[Operation, ...] = (
         "locality, birth year and week; paged. 400 when `to` is before `from`, or either is "
         "after the snapshot's date.",
         models.SegmentWeekParameters, models.SegmentWeekPage, segment_movement,
+        errors=(400,), tags=("stats", "queue"),
+    ),
+    Operation(
+        "/stats/districts_by_month", "districtsByMonth", "Places, referrals and findings per district and month",
+        "Per district of the kindergartens and calendar month (the Districts page): places announced in "
+        "the bulletins of its kindergartens (published), referrals issued to them (observed) and the "
+        "audit's findings about them (computed by rules; null where no ruleset covers the region). "
+        "A month without any is a row of zeros. Ordered by region, locality, district and month.",
+        models.DistrictMonthFilters, list[models.DistrictMonth], districts_by_month,
+        errors=(400,), tags=("stats",),
+    ),
+    Operation(
+        "/stats/queue_per_place", "queuePerPlace", "The queue per announced place, per settlement and month",
+        "Applications numbered (Q2) at the start of each month, the places announced that month and "
+        "their ratio, per settlement: the queue is kept per settlement and birth year (rule Q1), not per "
+        "district. Ordered by region, locality and month.",
+        models.DistrictMonthParameters, list[models.SettlementMonth], queue_per_place,
         errors=(400,), tags=("stats", "queue"),
     ),
     Operation(
