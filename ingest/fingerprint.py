@@ -49,7 +49,8 @@ def local_fingerprint(sources: list[str], mapping: Path | None) -> str | None:
     except (OSError, BadInput):
         return None
     parts.append(["rulesets", _rulesets()])
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode("utf-8")).hexdigest()
+    # ASCII JSON: a file name that is not UTF-8 (kept as surrogate escapes) is written escaped
+    return hashlib.sha256(json.dumps(parts).encode("ascii")).hexdigest()
 
 
 def _digest(path: Path) -> str:
