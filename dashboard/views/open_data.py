@@ -94,9 +94,9 @@ def changelog(meta: dict, lang: str) -> None:
         "published": context.published({**meta, "published_at": p["published_at"]}, lang),
         "as_of": date(p["as_of"], lang) if p["as_of"] else "—",
         "snapshot": p["snapshot"],
+        "files": p["files"]["zip"] if p["files"] else None,  # none once pruned
         "changes": what_changed(p["changes"], lang),
         **{f"rows_{n}": p["rows"].get(n) for n in ("applications", "queue", "vacancies", "kindergartens")},
-        "files": p["files"]["zip"] if p["files"] else None,  # none once pruned
         "sources": "; ".join(f"{s['file']} ({s['sha256'][:12]}…)" if s.get("sha256") else s["file"]
                              for s in p["sources"]),
     } for p in found])
@@ -104,10 +104,10 @@ def changelog(meta: dict, lang: str) -> None:
         "published": t("about.published", lang),
         "as_of": t("about.as_of", lang),
         "snapshot": t("about.snapshot", lang),
+        "files": st.column_config.LinkColumn(t("open_data.files", lang), display_text="ZIP"),
         "changes": t("open_data.changes", lang),
         **{f"rows_{n}": st.column_config.NumberColumn(t(f"resource.{n}", lang), format="%d")
            for n in ("applications", "queue", "vacancies", "kindergartens")},
-        "files": st.column_config.LinkColumn(t("open_data.files", lang), display_text="ZIP"),
         "sources": t("about.source", lang),
     })
     context.download(table, "publications.csv", lang)
