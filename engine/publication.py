@@ -99,7 +99,7 @@ def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[st
     except Exception as exc:  # noqa: BLE001 - as above
         warnings.append(f"superseded snapshots could not be removed ({exc}); the next publication tries again")
     try:  # after the pruning: the list links only the files that are kept
-        from engine.versions import write
+        from engine.versions import write  # here: engine/versions.py reads this module
 
         write(home)
     except Exception as exc:  # noqa: BLE001 - as above
@@ -194,7 +194,7 @@ def prune(home: Path, current: str, now: dt.datetime) -> None:
     keep = kept(published, current, now)
     for old in sorted(set(published) - keep):
         (folder / f"{old}.duckdb").unlink(missing_ok=True)
-        Path(folder / f"{old}.duckdb.wal").unlink(missing_ok=True)
+        (folder / f"{old}.duckdb.wal").unlink(missing_ok=True)
     for exported in (home / OPEN_DATA).glob("*"):  # open data go with their snapshot
         if not exported.name.startswith(".") and exported.name != VERSIONS and exported.name not in keep:
             _remove(exported)
