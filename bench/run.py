@@ -4,7 +4,8 @@ Plain timing (not timed tests): each measurement runs several times and reports 
 and the spread.
 - `kezek update --source demo:PRESET`: wall time and peak memory of the whole process, and
   the median time of each stage the update reports (ingest, recompute, audit, publish);
-  and the same from the preset written as Parquet files (`--files`);
+  and the same from the preset written as Parquet files (`--files`), and that folder updated
+  again unchanged, which publishes nothing (`--unchanged`);
 - server-side render time of every dashboard page (bench/pages.py), per preset;
 - lookup latency through the HTTP API and in process (bench/api_lookup.py), per preset;
 - Atom feed answers per second, first rendered and asked again (bench/feeds.py);
@@ -19,7 +20,7 @@ and the spread.
 - a series published from scratch and appended to by one day: Vilnius's 30 real days and a
   synthetic national series of 90 days (bench/series.py).
 
-Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national]
+Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [--files national] [--unchanged almaty,national]
 [--pages almaty,national] [--lookups almaty,national] [--histories almaty,national]
 [--forecasts almaty,national] [--light-pages national] [--numbering national] [--exports almaty,national]
 [--sessions national] [--scale-out national] [--series vilnius,national] [--series-runs 3]
@@ -106,6 +107,31 @@ def bench_update_from_files(preset: str, runs: int) -> dict:
     with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
         folder = generate(preset).write(Path(tmp) / preset, "parquet")
         return bench_update(preset, runs, str(folder), f"kezek update --source FOLDER (demo:{preset} as Parquet files)")
+
+
+def bench_unchanged(preset: str, runs: int) -> dict:
+    """The nightly run over a folder nobody touched: the preset written as Parquet files and
+    published once, then updated again `runs` times into the same home; each finds the same
+    fingerprint (ingest/fingerprint.py) and publishes nothing."""
+    from demo import generate
+
+    with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
+        folder, home = generate(preset).write(Path(tmp) / preset, "parquet"), Path(tmp) / "home"
+        subprocess.run([sys.executable, "-m", "kezek", "update", "--source", str(folder), "--home", str(home)],
+                       check=True, capture_output=True)
+        walls, peaks = [], []
+        for _ in range(runs):
+            wall, peak, out = timed_process([sys.executable, "-m", "kezek", "update", "--source", str(folder),
+                                             "--home", str(home)])
+            assert "not published" in out, out
+            walls.append(wall)
+            peaks.append(peak)
+            print(f"unchanged update {preset}: {wall:.1f} s, peak {peak:.0f} MB", flush=True)
+    return {"what": f"kezek update --source FOLDER again, unchanged (demo:{preset} as Parquet files)",
+            "preset": preset, "runs": runs,
+            "wall_s_median": round(statistics.median(walls), 2), "wall_s_min": round(min(walls), 2),
+            "wall_s_max": round(max(walls), 2), "peak_mb_median": round(statistics.median(peaks)),
+            "peak_mb_max": round(max(peaks))}
 
 
 def bench_pages(preset: str, runs: int) -> dict:
@@ -281,7 +307,8 @@ def write_table(results: dict) -> None:
                    ["measurement", "runs", "median", "min", "max", "peak memory (median / max)"],
                    [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
                      f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"]
-                    for r in results.get("file_updates", [])]) if results.get("file_updates") else []
+                    for r in [*results.get("file_updates", []), *results.get("unchanged_updates", [])]])\
+        if results.get("file_updates") or results.get("unchanged_updates") else []
     lines += table(["Stages of the update as it reports them (median seconds): ingest reads, validates and",
                     "loads (for `demo:`, after generating the data); recompute numbers the queue; audit",
                     "replays every bulletin; publish switches the snapshot."],
@@ -445,6 +472,8 @@ def main() -> None:
     ap.add_argument("--presets", default="astana-2017,almaty,national")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--files", default="national", help="presets also updated from Parquet files ('' for none)")
+    ap.add_argument("--unchanged", default="almaty,national",
+                    help="presets whose Parquet folder is updated again unchanged ('' for none)")
     ap.add_argument("--pages", default="almaty,national", help="presets whose pages are rendered ('' for none)")
     ap.add_argument("--page-runs", type=int, default=5)
     ap.add_argument("--lookups", default="almaty,national", help="presets whose lookups are timed ('' for none)")
@@ -465,6 +494,7 @@ def main() -> None:
     results["machine"] = machine()
     sections = {"measurements": (args.presets, lambda p: bench_update(p, args.runs)),
                 "file_updates": (args.files, lambda p: bench_update_from_files(p, args.runs)),
+                "unchanged_updates": (args.unchanged, lambda p: bench_unchanged(p, args.runs)),
                 "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
                 "lookups": (args.lookups, bench_lookup),
                 "histories": (args.histories, bench_history),

@@ -5,6 +5,11 @@ of the pointer.
     HOME/open-data/SNAPSHOT/              its open data (kezek export: datapackage.json, csv/,
                                           parquet/) and SNAPSHOT's ZIP of them, written before
                                           the switch: the server only serves files
+    HOME/open-data/publications.json      every publication with what changed and the links of
+                                          those kept (engine/versions.py), written after the switch
+
+A snapshot and its open data are kept as interfaces.md promises its links: at least 90 days
+or the last 30 publications, whichever keeps more.
 """
 
 from __future__ import annotations
@@ -19,12 +24,18 @@ import duckdb
 
 from engine import store
 
-KEEP = 5  # superseded snapshots kept on disk for readers that still hold them
+# interfaces.md: "A snapshot's own links keep working as long as its files are kept (at least
+# 90 days or the last 30 publications, whichever keeps more)": a snapshot goes only when it
+# is beyond both.
+KEEP_PUBLICATIONS = 30
+KEEP_DAYS = 90
 OPEN_DATA = "open-data"  # HOME/open-data/SNAPSHOT/: the files of a snapshot's open data
+VERSIONS = "publications.json"  # HOME/open-data/publications.json (engine/versions.py)
+SNAPSHOT_TIME = "%Y%m%dT%H%M%S"  # how a snapshot's id begins: its publication, UTC
 
 
 def new_snapshot_id(home: Path, fingerprint: str, now: dt.datetime) -> str:
-    base = f"{now:%Y%m%dT%H%M%S}-{fingerprint[:8]}"
+    base = f"{now.astimezone(dt.timezone.utc):{SNAPSHOT_TIME}}-{fingerprint[:8]}"
     snapshot, n = base, 1
     while (home / store.SNAPSHOTS / f"{snapshot}.duckdb").exists():
         n += 1
@@ -84,9 +95,16 @@ def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[st
     except Exception as exc:  # noqa: BLE001 - whatever it is, the snapshot is published
         warnings.append(f"the changelog {LOG} could not be written ({exc}); the next publication repairs it")
     try:
-        prune(home, snapshot)
+        prune(home, snapshot, dt.datetime.fromisoformat(published_at))
     except Exception as exc:  # noqa: BLE001 - as above
         warnings.append(f"superseded snapshots could not be removed ({exc}); the next publication tries again")
+    try:  # after the pruning: the list links only the files that are kept
+        from engine.versions import write  # here: engine/versions.py reads this module
+
+        write(home)
+    except Exception as exc:  # noqa: BLE001 - as above
+        warnings.append(f"the list of publications {OPEN_DATA}/{VERSIONS} could not be written ({exc}); "
+                        "the next publication writes it")
     return final, warnings
 
 
@@ -148,20 +166,37 @@ def _last_byte(path: Path) -> bytes:
         return fh.read(1)
 
 
-def prune(home: Path, current: str) -> None:
-    """Delete the oldest superseded snapshots with their open data, and leftovers of killed
+def published_on(snapshot: str) -> dt.datetime | None:
+    """When a snapshot was published, from its id (UTC); None for a name that is not one."""
+    try:
+        return dt.datetime.strptime(snapshot[:15], SNAPSHOT_TIME).replace(tzinfo=dt.timezone.utc)
+    except ValueError:
+        return None
+
+
+def kept(snapshots: list[str], current: str, now: dt.datetime) -> set[str]:
+    """The snapshots whose links must keep working at `now`: the current one, the last
+    KEEP_PUBLICATIONS, and every one published in the last KEEP_DAYS (interfaces.md)."""
+    newest = sorted(snapshots, key=lambda s: (published_on(s) or dt.datetime.min.replace(tzinfo=dt.timezone.utc), s))
+    recent = {s for s in snapshots if (published_on(s) or now) >= now - dt.timedelta(days=KEEP_DAYS)}
+    return {current, *newest[-KEEP_PUBLICATIONS:], *recent}
+
+
+def prune(home: Path, current: str, now: dt.datetime) -> None:
+    """Delete the snapshots, with their open data, that are beyond both the last
+    KEEP_PUBLICATIONS publications and KEEP_DAYS days before `now`, and leftovers of killed
     updates."""
     folder = home / store.SNAPSHOTS
     for leftover in [*folder.glob(".building-*"), *(home / OPEN_DATA).glob(".building-*")]:
         if current not in leftover.name:
             _remove(leftover)
-    published = sorted(p for p in folder.glob("*.duckdb") if p.stem != current)
-    for old in published[: max(0, len(published) - KEEP)]:
-        old.unlink(missing_ok=True)
-        Path(f"{old}.wal").unlink(missing_ok=True)
-    kept = {p.stem for p in folder.glob("*.duckdb")}
+    published = [p.stem for p in folder.glob("*.duckdb")]
+    keep = kept(published, current, now)
+    for old in sorted(set(published) - keep):
+        (folder / f"{old}.duckdb").unlink(missing_ok=True)
+        (folder / f"{old}.duckdb.wal").unlink(missing_ok=True)
     for exported in (home / OPEN_DATA).glob("*"):  # open data go with their snapshot
-        if not exported.name.startswith(".") and exported.name not in kept:
+        if not exported.name.startswith(".") and exported.name != VERSIONS and exported.name not in keep:
             _remove(exported)
 
 

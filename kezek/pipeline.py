@@ -32,6 +32,7 @@ from engine.schema import EVENT_STATUS, FORMAT_VERSION
 from engine import store
 from engine.store import SNAPSHOTS
 from ingest import archive, remote, series
+from ingest.fingerprint import FINGERPRINT_KEY, local_fingerprint
 from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
 from ingest.problems import BadInput, Problem
@@ -55,11 +56,15 @@ class Report:
     ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
-    unchanged: bool = False  # every remote file answered 304: nothing published
+    unchanged: bool = False  # every remote file answered 304, or the local files are the same: nothing published
+    local: bool = False  # unchanged: local files of the same fingerprint (ingest/fingerprint.py)
     warnings: list[str] = field(default_factory=list)  # after the switch: published all the same
     series: tuple[int, int] = (0, 0)  # a series' snapshots, and how many of them were carried, not read
 
     def lines(self) -> list[str]:
+        if self.unchanged and self.local:
+            return ["source unchanged since the last publication (the same files, mapping and rules): "
+                    "not published"]
         if self.unchanged:
             return ["source unchanged since the last publication: nothing downloaded, nothing published"]
         out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
@@ -139,6 +144,10 @@ FROM applications AS a JOIN states AS s USING (application_number)
 
 def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
     report, clock = Report(), time.perf_counter()
+    local = local_fingerprint(sources, mapping_path)
+    if _unchanged_locally(home, local):
+        report.unchanged = report.local = True
+        return report
     # Remote sources first, with conditional requests: when every file of every source is
     # unchanged since the last publication, there is nothing to publish.
     state, downloads, fetched = remote.State(home), [], {}
@@ -245,6 +254,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
             "timezone": ingest.timezone,
             **{k: v for k, v in metadata.items() if k != "timezone"},
             "sources": json.dumps(shown, ensure_ascii=False),
+            **({FINGERPRINT_KEY: local} if local else {}),  # what the next update compares
             **({"rules_unknown": json.dumps(unknown, ensure_ascii=False)} if unknown else {}),
             "number_key": str(KEY_VERSION),  # how `number_key` was computed (engine/application_number.py)
             **({"number_pattern": pattern} if pattern else {}),
@@ -297,7 +307,7 @@ COMPLETE_META = (("number_key", str(KEY_VERSION)),)  # older keys did not forgiv
 def _complete(home: Path) -> bool:
     """Whether the current publication holds what this version publishes: the tables of
     COMPLETE, the columns of COMPLETE_COLUMNS, the meta values of COMPLETE_META and its
-    open-data files."""
+    open-data files (with the home's list of publications)."""
     try:
         current = store.current(home)
         con = store.open_snapshot(current.path)
@@ -311,7 +321,27 @@ def _complete(home: Path) -> bool:
             for k, v in COMPLETE_META)
     finally:
         con.close()
-    return tables and publication.open_data_folder(home, current.snapshot).is_dir()
+    return tables and publication.open_data_folder(home, current.snapshot).is_dir() \
+        and (home / publication.OPEN_DATA / publication.VERSIONS).is_file()  # the list of publications, since 2026-12
+
+
+def _unchanged_locally(home: Path, local: str | None) -> bool:
+    """Whether local sources hold what the current publication was made from (the same
+    fingerprint, ingest/fingerprint.py) and it holds what this version publishes: then there
+    is nothing to publish, and its links stay the latest."""
+    if local is None:
+        return False
+    try:
+        con = store.open_snapshot(store.current(home).path)
+    except (store.SnapshotUnavailable, duckdb.Error):
+        return False
+    try:
+        published = con.execute("SELECT value FROM meta WHERE key = $k", {"k": FINGERPRINT_KEY}).fetchone()
+    except duckdb.Error:
+        return False
+    finally:
+        con.close()
+    return published is not None and published[0] == local and _complete(home)
 
 
 DEMO = "demo:"

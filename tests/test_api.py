@@ -601,7 +601,9 @@ def test_a_new_publication_is_a_new_etag(tmp_path):
     update([str(folder)], home)
     client = client_for(home)
     first = client.get(url("/kindergartens"))
-    update([str(folder)], home)
+    write_dataset(folder, {"applications": [application("УО.2018.000001.1", "2018-01-01 10:00"),
+                                            application("УО.2018.000002.1", "2018-01-02 10:00")]})
+    update([str(folder)], home)  # a changed folder (an unchanged one is not published again)
     second = client.get(url("/kindergartens"), headers={"If-None-Match": first.headers["ETag"]})
     assert second.status_code == 200
     assert second.headers["X-Kezek-Snapshot"] != first.headers["X-Kezek-Snapshot"]

@@ -197,9 +197,13 @@ def test_every_publication_is_in_the_changelog(tmp_path):
     from engine.publication import publications
     from test_dashboard import dataset
 
+    import shutil
+
     folder = dataset(tmp_path / "ds")
-    for _ in range(2):
-        run_kezek("update", "--source", str(folder), home=tmp_path / "home", check=True)
+    # the same files from another folder: a publication of its own (the same folder again
+    # is not published: tests/test_links.py)
+    for source in (folder, shutil.copytree(folder, tmp_path / "copy")):
+        run_kezek("update", "--source", str(source), home=tmp_path / "home", check=True)
     log = publications(tmp_path / "home")
     assert len(log) == 2 and log[0]["snapshot"] == current_snapshot(tmp_path / "home")
     assert log[0]["rows"]["applications"] == log[1]["rows"]["applications"] > 0

@@ -31,18 +31,30 @@ def test_readers_keep_their_snapshot_and_switch_on_the_next_query(tmp_path, home
     assert reader.publication().snapshot != first
 
 
-def test_old_snapshots_are_pruned_but_recent_ones_kept(tmp_path, home):
-    folder = dataset(tmp_path / "a", 2)
-    for _ in range(publication.KEEP + 3):
-        update([str(folder)], home)
-    files = sorted(p.name for p in (home / "snapshots").iterdir())
-    assert len(files) == publication.KEEP + 1
-    assert f"{store.current(home).snapshot}.duckdb" in files
-    assert not any(name.startswith(".building") for name in files)
-    # each kept snapshot has its open data, written at its publication; pruned ones lost theirs
-    exported = sorted(p.name for p in (home / publication.OPEN_DATA).iterdir())
-    assert exported == sorted(name.removesuffix(".duckdb") for name in files)
-    assert all((home / publication.OPEN_DATA / s / publication.zip_name(s)).is_file() for s in exported)
+def test_a_snapshot_and_its_open_data_go_only_beyond_both_the_days_and_the_publications_kept(
+        tmp_path, home, monkeypatch):
+    """interfaces.md: a snapshot's links work "at least 90 days or the last 30 publications,
+    whichever keeps more". With the last 2 publications kept instead of 30 (five updates, not
+    thirty-one), the snapshots 30 and 20 days old stay with the current one, and the two
+    older than 90 days, beyond the last two, go with their open data."""
+    import datetime as dt
+    import json
+
+    monkeypatch.setattr(publication, "KEEP_PUBLICATIONS", 2)
+    today = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.timezone.utc)
+    published = []
+    for n, days_ago in enumerate((200, 150, 30, 20, 0), start=2):  # the folder changes each time
+        update([str(dataset(tmp_path / "a", n))], home, now=today - dt.timedelta(days=days_ago))
+        published.append(store.current(home).snapshot)
+    kept = published[2:]
+    assert sorted(p.stem for p in (home / "snapshots").glob("*.duckdb")) == kept
+    assert sorted(p.name for p in (home / publication.OPEN_DATA).iterdir() if p.is_dir()) == kept
+    assert all((home / publication.OPEN_DATA / s / publication.zip_name(s)).is_file() for s in kept)
+    # the list of publications keeps every one, with links only to the files kept
+    listed = json.loads((home / publication.OPEN_DATA / publication.VERSIONS).read_text(encoding="utf-8"))
+    assert [p["snapshot"] for p in listed["publications"]] == published[::-1]
+    assert [p["snapshot"] for p in listed["publications"] if p["files"]] == kept[::-1]
+    assert listed["current"] == published[-1]
 
 
 def test_a_second_update_while_one_runs_is_refused(tmp_path, home):
@@ -74,7 +86,7 @@ def test_a_failed_switch_leaves_neither_the_snapshot_nor_its_open_data(tmp_path,
     folder = dataset(tmp_path / "a", 2)
     update([str(folder)], home)
     before = store.current(home)
-    exported = sorted(p.name for p in (home / publication.OPEN_DATA).iterdir())
+    exported = sorted(p.name for p in (home / publication.OPEN_DATA).iterdir() if p.is_dir())
 
     def refuse(*args, **kwargs):
         raise OSError(28, "No space left on device")
@@ -83,7 +95,7 @@ def test_a_failed_switch_leaves_neither_the_snapshot_nor_its_open_data(tmp_path,
     with pytest.raises(OSError):
         update([str(dataset(tmp_path / "b", 3))], home)
     assert store.current(home) == before
-    assert sorted(p.name for p in (home / publication.OPEN_DATA).iterdir()) == exported
+    assert sorted(p.name for p in (home / publication.OPEN_DATA).iterdir() if p.is_dir()) == exported
     assert sorted(p.stem for p in (home / "snapshots").glob("*.duckdb")) == exported
 
 

@@ -292,8 +292,11 @@ def test_a_changed_past_day_or_mapping_is_read_again_from_the_first_day(tmp_path
     series = prepared_vilnius(tmp_path / "series")
     home = tmp_path / "home"
     run_kezek("update", "--source", str(series), home=home, check=True)
+    unchanged = run_kezek("update", "--source", str(series), home=home, check=True).stdout
+    assert "unchanged since the last publication" in unchanged  # nothing new: nothing read or published
+    (series / "notes.txt").write_text("a note beside the days", encoding="utf-8")
     again = run_kezek("update", "--source", str(series), home=home, check=True).stdout
-    assert "series: 4 snapshots; 0 read, 4 carried" in again  # nothing new: nothing read
+    assert "series: 4 snapshots; 0 read, 4 carried" in again  # no day changed: no day read
     day = sorted(p for p in series.iterdir() if p.is_dir())[1] / "laukianciuju_eileje_ataskaita.csv"
     lines = day.read_text(encoding="utf-8").splitlines(keepends=True)
     day.write_text("".join(lines[:-1]), encoding="utf-8")  # the city corrected a past day

@@ -1,6 +1,8 @@
 """Open data: the whole publication to download (a ZIP with datapackage.json, each table as
-CSV and Parquet), the data dictionary, the licence, and the changelog of publications with
-their row counts and the checksums of the files read (engine/resources.py, engine/publication.py)."""
+CSV and Parquet), the data dictionary, the licence, and the previous versions: every
+publication with its row counts, what changed since the one before, the checksums of the
+files read and the links of its files while they are kept (engine/resources.py,
+engine/versions.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from i18n import date, t, tn
+from i18n import date, number, t, tn
 from engine.publication import zip_name
 from engine import store
-from engine.publication import publications
 from engine.resources import FIELD_TYPE, RESOURCES
+from engine.versions import versions
 
 TABLE = "open_data:table"  # widget key; URL parameter ?table=NAME: the table whose columns are shown
 
@@ -70,30 +72,47 @@ def dictionary(lang: str) -> None:
         st.caption(t("open_data.key", lang, columns=", ".join(resource.primary_key)))
 
 
+def what_changed(changes: dict | None, lang: str) -> str:
+    """A publication's changes in words: the tables whose rows changed (by how many), the
+    files read that were added, removed or changed."""
+    if changes is None:
+        return t("open_data.first_publication", lang)
+    said = [f"{t(f'resource.{table}', lang)} {'+' if n > 0 else '−'}{number(abs(n), lang)}"
+            for table, n in changes["rows"].items() if table in RESOURCES]
+    said += [t(f"open_data.{kind}", lang, files=", ".join(changes[kind]))
+             for kind in ("sources_added", "sources_removed", "sources_changed") if changes[kind]]
+    return "; ".join(said) or t("open_data.no_change", lang)
+
+
 def changelog(meta: dict, lang: str) -> None:
     st.subheader(t("open_data.changelog", lang))
-    found = publications(store.resolve_home(None))
+    found = versions(store.resolve_home(None))
     if not found:
         st.info(t("open_data.no_changelog", lang))
         return
     table = pd.DataFrame([{
-        "published": context.published({**meta, "published_at": p.get("published_at")}, lang),
-        "as_of": date(p["as_of"], lang) if p.get("as_of") else "—",
-        "snapshot": p.get("snapshot"),
-        **{f"rows_{n}": p.get("rows", {}).get(n) for n in ("applications", "queue", "vacancies", "kindergartens")},
+        "published": context.published({**meta, "published_at": p["published_at"]}, lang),
+        "as_of": date(p["as_of"], lang) if p["as_of"] else "—",
+        "snapshot": p["snapshot"],
+        "files": p["files"]["zip"] if p["files"] else None,  # none once pruned
+        "changes": what_changed(p["changes"], lang),
+        **{f"rows_{n}": p["rows"].get(n) for n in ("applications", "queue", "vacancies", "kindergartens")},
         "sources": "; ".join(f"{s['file']} ({s['sha256'][:12]}…)" if s.get("sha256") else s["file"]
-                             for s in p.get("sources", [])),
+                             for s in p["sources"]),
     } for p in found])
     st.dataframe(table, hide_index=True, column_config={
         "published": t("about.published", lang),
         "as_of": t("about.as_of", lang),
         "snapshot": t("about.snapshot", lang),
+        "files": st.column_config.LinkColumn(t("open_data.files", lang), display_text="ZIP"),
+        "changes": t("open_data.changes", lang),
         **{f"rows_{n}": st.column_config.NumberColumn(t(f"resource.{n}", lang), format="%d")
            for n in ("applications", "queue", "vacancies", "kindergartens")},
         "sources": t("about.source", lang),
     })
     context.download(table, "publications", lang)
     st.caption(tn("open_data.changelog_note", len(found), lang))
+    st.markdown(t("open_data.versions_note", lang))
 
 
 def main() -> None:
