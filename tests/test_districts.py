@@ -23,7 +23,7 @@ from conftest import application, kindergarten, run_kezek, vacancy, write_datase
 from dashboard.views import districts
 from engine import numbering, store
 from engine.schema import NUMBERED_STATUSES
-from test_dashboard import downloads, read_csv, texts, visit
+from test_dashboard import downloads, offered, read_csv, texts, visit
 
 __all__ = ["downloads"]  # a fixture, imported for the tests of this module
 
@@ -121,13 +121,14 @@ def test_the_link_restores_the_view_and_a_choice_changes_the_link(demo, monkeypa
 
 def test_the_downloads_hold_the_rows_of_the_tables(demo, monkeypatch, downloads):
     at = visit(demo, monkeypatch, page="districts", lang="ru", district="Алматы", months="12")
-    offered = dict(downloads)
     shown = at.dataframe[0].value.astype(str)
-    got = read_csv(offered["districts_by_month.csv"])
-    assert list(got.columns) == list(shown.columns)
+    name, data = offered(downloads, "districts_by_month")
+    assert "_district-almaty_months-12_ru_" in name  # the filter in the file's name
+    got = read_csv(data, "ru", *shown.columns)  # Russian column names
     assert got.values.tolist() == shown.values.tolist() and set(got["district"]) == {"Алматы"}
     queue = at.dataframe[1].value
-    got = read_csv(offered["queue_per_place_by_month.csv"])
+    name, data = offered(downloads, "queue_per_place_by_month")
+    got = read_csv(data, "ru", *queue.columns)
     assert got["month"].tolist() == queue["month"].tolist()
     assert got["waiting"].astype(int).tolist() == queue["waiting"].tolist()
     assert got["places"].astype(int).tolist() == queue["places"].tolist()
@@ -223,17 +224,26 @@ def test_a_snapshot_published_before_queue_months_counts_the_same_queue(demo, tm
 def test_the_api_answers_the_tables_of_the_page(demo, monkeypatch, downloads):
     from test_api import client_for
 
-    visit(demo, monkeypatch, page="districts", lang="en", district="Сарыарқа", months="24")
-    offered = dict(downloads)
+    at = visit(demo, monkeypatch, page="districts", lang="en", district="Сарыарқа", months="24")
     api = client_for(demo)
+
+    def number(cell: str) -> object:  # 5, 5.0: the same figure however a file writes it
+        try:
+            return float(cell)
+        except ValueError:
+            return cell
+
+    def download(table: str, columns) -> list[dict]:
+        rows = read_csv(offered(downloads, table)[1], "en", *columns).to_dict("records")
+        return [{k: number(v) for k, v in row.items()} for row in rows]
 
     def as_csv(response) -> list[dict]:
         assert response.status_code == 200
-        return [{k: "" if v is None else str(v) for k, v in row.items()} for row in response.json()]
+        return [{k: "" if v is None else number(str(v)) for k, v in row.items()} for row in response.json()]
 
     by_district = api.get("/api/v1/stats/districts_by_month", params={"district": "Сарыарқа", "months": 24})
-    assert as_csv(by_district) == read_csv(offered["districts_by_month.csv"]).to_dict("records")
+    assert as_csv(by_district) == download("districts_by_month", at.dataframe[0].value.columns)
     per_place = api.get("/api/v1/stats/queue_per_place", params={"months": 24})
-    assert as_csv(per_place) == read_csv(offered["queue_per_place_by_month.csv"]).to_dict("records")
+    assert as_csv(per_place) == download("queue_per_place_by_month", at.dataframe[1].value.columns)
     assert [r["waiting_per_place"] for r in per_place.json()].count(None) == 5  # null, never 0, without places
     assert api.get("/api/v1/stats/queue_per_place", params={"months": "0"}).status_code == 400

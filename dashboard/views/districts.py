@@ -15,7 +15,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import charts, context, queries
 from i18n import N_, decimal, t
 
 REGION, LOCALITY, DISTRICT = "districts:region", "districts:locality", "districts:district"
@@ -50,14 +50,13 @@ def area(lang: str) -> tuple[str, str, int | None]:
     return region, locality, None if period == "all" else int(period)
 
 
+def in_use(**filters) -> list[tuple[str, object]]:
+    """The filters a download's name records: those chosen, as in the page's address."""
+    return [(name, value) for name, value in filters.items() if value]
+
+
 def district_name(code: str, lang: str) -> str:
     return code or t("vacancies.no_district", lang)
-
-
-def count_axis(fig, top: float) -> None:
-    """A count's axis in whole numbers from zero: one step per unit while they are few
-    (otherwise Plotly writes 0 1 1 2 2 for 0 0.5 1 1.5 2)."""
-    fig.update_yaxes(tickformat=",d", rangemode="tozero", **({"dtick": 1} if top <= 10 else {}))
 
 
 def month_axis(fig, months) -> None:
@@ -76,12 +75,12 @@ def districts_chart(shown: pd.DataFrame, measure: str, lang: str) -> None:
     fig = px.line(chart, x="month", y=measure, color="name", markers=True,
                   labels={"month": t("audit.month", lang), measure: t(MEASURES[measure], lang), "name": ""})
     month_axis(fig, shown["month"])
-    count_axis(fig, chart[measure].max() if not chart.empty else 0)
+    charts.count_axis(fig, chart[measure])
     context.style_figure(fig, lang, height=360)
     context.chart(fig, alt=t("districts.chart_alt", lang, measure=t(MEASURES[measure], lang)))
 
 
-def districts_table(shown: pd.DataFrame, lang: str) -> None:
+def districts_table(shown: pd.DataFrame, filters: list[tuple[str, object]], lang: str) -> None:
     several = shown["locality"].nunique() > 1
     # A month nobody judged reads "—": not a zero, and not the grid's English "None".
     view = shown.assign(district=shown["district"].map(lambda d: district_name(d, lang)),
@@ -96,7 +95,7 @@ def districts_table(shown: pd.DataFrame, lang: str) -> None:
                         for k in ("places", "bulletins", "referrals")},
                      "findings": st.column_config.TextColumn(t(COLUMNS["findings"], lang), alignment="right"),
                  })
-    context.download(shown, "districts_by_month.csv", lang)
+    context.download(shown, "districts_by_month.csv", lang, filters=filters)
 
 
 def by_district(day: dt.date, months: int | None, region: str, locality: str, lang: str) -> None:
@@ -117,7 +116,7 @@ def by_district(day: dt.date, months: int | None, region: str, locality: str, la
     if shown["findings"].isna().any():
         st.caption(t("districts.findings_unknown", lang))
     districts_chart(shown, measure, lang)
-    districts_table(shown, lang)
+    districts_table(shown, in_use(region=region, locality=locality, district=district, months=months), lang)
 
 
 def queue_per_place(day: dt.date, months: int | None, region: str, locality: str, lang: str) -> None:
@@ -152,7 +151,8 @@ def queue_per_place(day: dt.date, months: int | None, region: str, locality: str
            for k in ("waiting", "places", "bulletins")},
         "waiting_per_place": st.column_config.TextColumn(t(COLUMNS["waiting_per_place"], lang), alignment="right"),
     })
-    context.download(table, "queue_per_place_by_month.csv", lang)
+    context.download(table, "queue_per_place_by_month.csv", lang,
+                     filters=in_use(region=region, locality=locality, months=months))
 
 
 def main() -> None:
