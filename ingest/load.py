@@ -242,7 +242,7 @@ class Ingest:
             canonical = renames.get(key) or synonyms.get(key)
             if canonical in spec.column_names:
                 if canonical in chosen:
-                    self.problems.append(Problem(loaded.file, 1, header, f"maps to {canonical!r}, which column {chosen[canonical]!r} already gives",
+                    self.problems.append(Problem(loaded.file, loaded.detected.get("header_row", 1), header, f"maps to {canonical!r}, which column {chosen[canonical]!r} already gives",
                                                  key="header_twice", values=(("column", canonical), ("other", chosen[canonical]))))
                     continue
                 chosen[canonical] = header
@@ -251,7 +251,7 @@ class Ingest:
             else:
                 loaded.extra.append(header)
         loaded.columns, loaded.raw = chosen, raw
-        self._check_required_columns(spec, chosen, loaded)
+        self._check_required_columns(spec, chosen, loaded, list(source_types))
         # One statement types the whole file; `_raw_x` keeps the text of columns that need
         # parsing so that a value that does not parse can be quoted back to the publisher.
         selects, raw_keep = [], []
@@ -332,7 +332,8 @@ class Ingest:
             return f"DATE '{at:%Y-%m-%d}'"
         return None
 
-    def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
+    def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile, headers: list[str]) -> None:
+        missing = len(self.problems)
         for column in spec.columns:
             if column.required and column.name not in chosen and self._from_snapshot(spec, column, loaded) is None:
                 accepted = ", ".join(accepted_headers(column.name))
@@ -341,6 +342,10 @@ class Ingest:
         if spec.name == "kindergartens" and not ({"name_kk", "name_ru"} & chosen.keys()):
             self.problems.append(Problem(loaded.file, None, "name_kk", "a name column is missing: name_kk or name_ru",
                                          key="missing_name_column"))
+        if len(self.problems) > missing and not loaded.mapped:  # which row was read as the headers, and what it says
+            row, shown = loaded.detected.get("header_row", 1), ", ".join(headers[:12]) + (", …" if len(headers) > 12 else "")
+            self.notices.append(Notice(loaded.file, "headers_read", f"the headers were read from row {row}: {shown}",
+                                       (("row", row), ("headers", shown))))
 
     def _typed(self, column: Column, ident: str, src_type: str, text: str, table_mapping) -> str:
         target = DUCKDB_TYPE[column.type]

@@ -187,7 +187,7 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
         raise BadInput([Problem(path.name, 1, None, f"the header row is longer than {spaced(MAX_HEADER_CHARS)} "
                                 "characters; not a header of the format")])
     if not header_line.strip():
-        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row")])
+        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row", key="empty_file")])
     headers = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter))
     headers = [h.replace("\ufeff", "").strip() for h in headers]
     check_width(path, len(headers))
@@ -221,7 +221,8 @@ def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
     found = re.search(r"Found:\s*(\d+)", text)
     row = int(line.group(1)) if line else None
     if found:
-        return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}")
+        return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}",
+                       key="row_fields", values=(("value", found.group(1)), ("other", n_headers)))
     too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if too_long:
         return Problem(path.name, row, None, f"the row is longer than {spaced(int(too_long.group(1)))} bytes; "
@@ -445,5 +446,5 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: P
     """Load `path` into table `table`; returns what was detected (encoding, delimiter)."""
     fmt = path.suffix.lower().lstrip(".")
     if path.stat().st_size == 0:
-        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row")])
+        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row", key="empty_file")])
     return READERS[fmt](con, path, table, workdir)

@@ -31,7 +31,6 @@ MAX_RATIO = 200  # CSV exports compress about 8 times; a zip that expands 200 ti
 class SourceReport:
     source: str
     metadata: dict = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
     ruleset: Ruleset | None = None  # the publisher's own, from the file dataset.json names
     described: bool = False  # a dataset.json (or a mapping's [dataset]) describes it
 
@@ -237,7 +236,6 @@ def _tables(folder: Path, mapping: Mapping | None, report: SourceReport, ingest:
             continue
         tables = (mapping.tables_for_file(path.stem) if mapping else []) or [file_key(path.stem)]
         if fmt not in FORMATS or tables[0] not in TABLES:
-            report.ignored.append(path.name)
             ingest.notices.append(_ignored(path, fmt))
             continue
         for table in tables:
@@ -322,5 +320,4 @@ def _source_file(ingest: Ingest, path: Path, mapping: Mapping | None, workdir: P
             where = entry.url or str(path.parent / entry.path)
             part = ingest_source(ingest, where, entry_mapping, workdir)
         report.metadata = report.metadata or part.metadata
-        report.ignored += part.ignored
     return report

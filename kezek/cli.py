@@ -154,7 +154,7 @@ def _run_update(args, home: Path) -> tuple[int, str]:
     warned = messages.warnings(report.notices)  # on stderr; the other notices with the report
     told = messages.notice_lines([n for n in report.notices if n not in warned], args.lang)
     try:
-        lines = messages.check_lines(report, args.lang) if report.checked else report.lines()
+        lines = (messages.check_lines if report.checked else messages.report_lines)(report, args.lang)
         print(mask(printable("\n".join([*lines, *(f"  {line}" for line in told)]))))
     except (OSError, ValueError):
         pass

@@ -24,6 +24,7 @@ LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX: the first one set
 PROBLEMS = {
     "born_after_registration": N_("problem.born_after_registration"),
     "duplicate": N_("problem.duplicate"),
+    "empty_file": N_("problem.empty_file"),
     "event_needs": N_("problem.event_needs"),
     "header_twice": N_("problem.header_twice"),
     "id_is_personal": N_("problem.id_is_personal"),
@@ -36,11 +37,13 @@ PROBLEMS = {
     "numbers_alike": N_("problem.numbers_alike"),
     "out_of_bounds": N_("problem.out_of_bounds"),
     "place_is_personal": N_("problem.place_is_personal"),
+    "row_fields": N_("problem.row_fields"),
     "too_small": N_("problem.too_small"),
     "unknown_group": N_("problem.unknown_group"),
     "unknown_language": N_("problem.unknown_language"),
     "unknown_languages": N_("problem.unknown_languages"),
     "unknown_reference": N_("problem.unknown_reference"),
+    "unknown_ruleset": N_("problem.unknown_ruleset"),
     "unknown_value": N_("problem.unknown_value"),
     "unreadable_bool": N_("problem.unreadable_bool"),
     "unreadable_date": N_("problem.unreadable_date"),
@@ -52,6 +55,7 @@ PROBLEMS = {
 NOTICES = {
     "dataset_json_lacks": N_("notice.dataset_json_lacks"),
     "header_row": N_("notice.header_row"),
+    "headers_read": N_("notice.headers_read"),
     "ignored_format": N_("notice.ignored_format"),
     "ignored_name": N_("notice.ignored_name"),
     "no_dataset_json": N_("notice.no_dataset_json"),
@@ -164,6 +168,27 @@ def warnings(notices: list[Notice]) -> list[Notice]:
 
 def warning(text: str, lang: str) -> str:
     return t("clerk.warning", lang, text=text)
+
+
+def report_lines(report, lang: str) -> list[str]:
+    """What a published update did: the snapshot, rows per table, findings, personal data dropped
+    or withheld, and the time each stage took."""
+    if report.unchanged:
+        return [t("clerk.unchanged", lang)]
+    out = [t("clerk.published", lang, snapshot=report.snapshot, as_of=report.as_of)]
+    if report.series[0]:
+        read = report.series[0] - report.series[1]
+        carried = tn("clerk.series_carried", report.series[1], lang) if report.series[1] else ""
+        out.append("  " + tn("clerk.series", report.series[0], lang, read=read, carried=carried))
+    out += [f"  {tn('clerk.table_rows', count, lang, table=name)}" for name, count in report.rows.items()]
+    found = {k: v for k, v in report.findings.items() if v}
+    out.append("  " + tn("clerk.findings", sum(found.values()), lang)
+               + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
+    out += ["  " + t("clerk.dropped", lang, file=file, columns=", ".join(columns)) for file, columns in report.dropped.items()]
+    out += ["  " + t("clerk.withheld", lang, file=file, counts=", ".join(f"{column} {n}" for column, n in counts.items()))
+            for file, counts in report.withheld.items()]
+    out.append("  " + t("clerk.time", lang, timings=", ".join(f"{k} {v:.1f}s" for k, v in report.timings.items())))
+    return out
 
 
 def check_lines(report, lang: str) -> list[str]:

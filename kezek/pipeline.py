@@ -53,7 +53,6 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, list[str]] = field(default_factory=dict)  # file → personal columns
     withheld: dict[str, dict[str, int]] = field(default_factory=dict)  # file → column → values withheld
-    ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # every remote file answered 304: nothing published
@@ -61,25 +60,6 @@ class Report:
     series: tuple[int, int] = (0, 0)  # a series' snapshots, and how many of them were carried, not read
     notices: list[Notice] = field(default_factory=list)  # for the clerk, in their language (kezek/messages.py)
     checked: bool = False  # `--check`: validated, nothing computed or published
-
-    def lines(self) -> list[str]:
-        if self.unchanged:
-            return ["source unchanged since the last publication: nothing downloaded, nothing published"]
-        out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
-        if self.series[0]:
-            read = self.series[0] - self.series[1]
-            out.append(f"  series: {self.series[0]} snapshots; {read} read"
-                       + (f", {self.series[1]} carried from the last publication" if self.series[1] else ""))
-        out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
-        found = {k: v for k, v in self.findings.items() if v}
-        out.append(f"  audit: {sum(found.values())} findings" + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
-        for file, columns in self.dropped.items():
-            out.append(f"  personal data dropped from {file}: {', '.join(columns)}")
-        for file, counts in self.withheld.items():
-            out.append(f"  values that looked like personal data (an ИИН, an e-mail, a phone) withheld in {file}: "
-                       + ", ".join(f"{column} {n}" for column, n in counts.items()))
-        out.append("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
-        return out
 
 
 @cache
@@ -191,7 +171,6 @@ def _update(sources: list[str], home: Path | None, mapping_path: Path | None, no
         ingest.notices += _metadata_notices(metadata, [s.described for s in source_reports])
         report.rows = ingest.finish()
         report.notices = list(dict.fromkeys(ingest.notices))
-        report.ignored = [i for s in source_reports for i in s.ignored]
         report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
         report.withheld = {f.file: f.withheld for f in ingest.files if f.withheld}
         report.timings["ingest"] = time.perf_counter() - clock
@@ -385,10 +364,14 @@ def _metadata_problems(metadata: dict) -> list[Problem]:
     problems = []
     if "exported_at" in metadata and _read_exported_at(metadata) is None:
         problems.append(Problem("dataset.json", None, "exported_at",
-                                f"cannot read {metadata['exported_at']!r} as a date and time"))
+                                f"cannot read {metadata['exported_at']!r} as a date and time",
+                                key="unreadable_datetime", values=(("value", metadata["exported_at"]),
+                                                                   ("other", "2017-06-05 09:30"))))
     if metadata.get("ruleset") is not None and metadata["ruleset"] not in rulesets() and "ruleset_file" not in metadata:
         problems.append(Problem("dataset.json", None, "ruleset", f"dataset.json names ruleset {metadata['ruleset']!r}; "
-                                f"known: {', '.join(rulesets())}, or a ruleset file of the dataset (NAME.toml)"))
+                                f"known: {', '.join(rulesets())}, or a ruleset file of the dataset (NAME.toml)",
+                                key="unknown_ruleset", values=(("value", metadata["ruleset"]),
+                                                               ("other", ", ".join(rulesets())))))
     return problems
 
 

@@ -178,8 +178,9 @@ def test_check_validates_without_publishing(tmp_path):
         "  kindergartens: 1 строка", "  vacancies: 1 строка", "  applications: 3 строки"]
     assert not (home / "published.json").exists() and not (home / "snapshots").exists()
     assert not (home / "update.log").exists()  # a check is no run of the update: the data's age is unchanged
-    published = kezek("update", "--source", str(folder), "--home", str(home))
+    published = kezek("update", "--source", str(folder), "--home", str(home), "--lang", "kk")
     assert published.returncode == 0, published.stderr
+    assert "нұсқасы жарияланды" in published.stdout and "  applications: 3 жол" in published.stdout
     before = (home / "published.json").read_bytes()
     write_csv(folder / "vacancies.csv", [vacancy(**{"Количество мест": "0"})], delimiter=";")
     refused = check(folder, home, "--lang", "en")
@@ -229,3 +230,12 @@ def test_the_format_documents_every_key_of_dataset_json_with_an_example():
     example = json.loads(section.split("```json", 1)[1].split("```", 1)[0])
     assert set(example) == set(DATASET_KEYS)
     assert all(f"`{key}`" in section for key in DATASET_KEYS)
+
+
+def test_missing_columns_say_which_row_was_read_as_the_headers(tmp_path):
+    folder = dataset(tmp_path / "ds")
+    write_csv(folder / "kindergartens.csv", [{"Организация": "K1", "Адрес сайта": "kg1.kz"}], delimiter=";")
+    said = refused(folder, tmp_path / "home", "ru")
+    assert "  kindergartens.csv: заголовки прочитаны из строки 1: Организация, Адрес сайта" in said
+    assert ("kindergartens.csv, столбец kindergarten_id: нет обязательного столбца (допустимые заголовки: "
+            "kindergarten_id, Код организации, Код ДО, Ұйым коды") in said
