@@ -239,3 +239,7 @@ def test_missing_columns_say_which_row_was_read_as_the_headers(tmp_path):
     assert "  kindergartens.csv: заголовки прочитаны из строки 1: Организация, Адрес сайта" in said
     assert ("kindergartens.csv, столбец kindergarten_id: нет обязательного столбца (допустимые заголовки: "
             "kindergarten_id, Код организации, Код ДО, Ұйым коды") in said
+    # each missing column once, not again on every row, nor as references to a register without ids
+    assert "kindergartens.csv: нет столбца с наименованием: name_kk или name_ru" not in said
+    assert "столбец name_kk: нет столбца с наименованием" in said and "нужно наименование" not in said
+    assert "значение обязательно" not in said and "в таблице kindergartens нет" not in said
