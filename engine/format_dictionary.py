@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from engine.schema import (DATASET_KEYS, EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION, REFERRAL_CHANNELS_WITHOUT_BULLETIN,
-                           TABLES)
+import json
+
+from engine.schema import (DATASET_EXAMPLE, DATASET_KEYS, EVENT_REQUIRES, EVENT_STATUS, FORMAT_VERSION,
+                           REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES)
 
 
 def markdown() -> str:
@@ -39,6 +41,10 @@ def markdown() -> str:
     out += ["## `dataset.json`", "", "A dataset's description of itself, beside its tables; every key is optional.", "",
             "| key | meaning |", "|---|---|"]
     out += [f"| `{key}` | {meaning} |" for key, meaning in DATASET_KEYS.items()]
+    out += ["", "For example:", "", "```json", json.dumps(DATASET_EXAMPLE, ensure_ascii=False, indent=2), "```", "",
+            "Without a dataset.json, or with one that gives no `title`, `publisher` or `license`, `kezek update`",
+            "warns (in the language of its messages): every page would show “—” for them, while the data are",
+            "published all the same. A mapping's `[dataset]` may give the same keys (mapping.md)."]
     out += ["", "## A series (format 1.1)", "",
             "A folder whose subfolders are named by the local time of each snapshot (`YYYY-MM-DD` or",
             "`YYYY-MM-DDTHHMM`), or a local git repository of daily commits (`git:PATH`), each snapshot",

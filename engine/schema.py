@@ -299,3 +299,13 @@ DATASET_KEYS = {
                "absent: the rulesets in force per region and date, none where no ruleset covers a region.",
     "license": "The licence of the data (an SPDX id, e.g. CC0-1.0).",
 }
+# A dataset.json with every key, as docs/format.md shows it.
+DATASET_EXAMPLE = {
+    "title": "Очередь в детские сады города Астаны",
+    "publisher": "ГУ «Управление образования города Астаны»",
+    "region": "Астана",
+    "exported_at": "2017-06-05T09:30:00",
+    "timezone": "Asia/Almaty",
+    "ruleset": "astana-2017",
+    "license": "CC0-1.0",
+}

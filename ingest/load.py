@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import zoneinfo
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -23,7 +23,7 @@ from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest import transform
 from ingest.mapping import Mapping, publishes_personal_header
-from ingest.problems import SHOWN, BadInput, Problem
+from ingest.problems import RANGES_KEPT, BadInput, Notice, Problem
 
 if TYPE_CHECKING:  # imported by the readers that need it: an update of CSV files does without
     import pyarrow as pa
@@ -49,6 +49,13 @@ EXPECTED = {
     "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
     "bool": "true or false",
 }
+# How a file writes its dates (most of its date cells), so that a problem quotes a date as the
+# clerk wrote it: 05.06.2017, not 2017-06-05. strftime patterns, without and with the time.
+DATE_STYLES = {"dotted": ("%d.%m.%Y", "%d.%m.%Y %H:%M"), "iso": ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")}
+EXAMPLES = {"dotted": {"date": "05.06.2017", "datetime": "05.06.2017 09:30"},
+            "iso": {"date": "2017-06-05", "datetime": "2017-06-05 09:30"}}
+DOTTED_DATE = r"^\s*[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"
+KEPT = 10_000  # problems kept (each the same problem on any number of rows); more are counted
 
 
 def sha256_of(path: Path) -> str:
@@ -84,6 +91,7 @@ class LoadedFile:
     folded: bool = False  # a series' file already reduced with the others read before it
     archived: Path | None = None  # its archive, written before the update ended (a folded file)
     mapped: bool = False  # its rows made by a mapping that transforms (the archive keeps those, not the file's)
+    date_style: str = "iso"  # how most of its date cells are written (DATE_STYLES)
 
 
 class Ingest:
@@ -94,7 +102,9 @@ class Ingest:
         self.workdir = workdir
         self.files: list[LoadedFile] = []
         self.problems: list[Problem] = []
-        self.unshown = 0  # problems counted but not kept (beyond the first ones of a query set)
+        self.unshown = 0  # problems counted but not kept (beyond the first KEPT of a query set)
+        self.notices: list[Notice] = []  # told with the problems or the report: files ignored, header rows found
+        self.unreadable: set[str] = set()  # tables whose file could not be read: checks that need them are skipped
         self.warnings: list[str] = []  # published all the same, told with the update's report
         self._last_read: tuple[Path, dict, str] | None = None  # a file several tables read (add_file)
         self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
@@ -135,14 +145,25 @@ class Ingest:
         name = label or path.name
         table_mapping = mapping.tables.get(table) if mapping else None
         transforms = table_mapping is not None and table_mapping.transforms
-        if shared:
-            source, detected, sha = self._read_once(path)
-            if not transforms:
-                self.con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {source}")
-        else:
-            source, detected, sha = raw, read_file(self.con, path, raw, self.workdir), sha256_of(path)
+        try:
+            if shared:
+                source, detected, sha = self._read_once(path)
+                if not transforms:
+                    self.con.execute(f"CREATE TABLE {raw} AS SELECT * FROM {source}")
+            else:
+                source, detected, sha = raw, read_file(self.con, path, raw, self.workdir), sha256_of(path)
+        except BadInput as exc:  # told with the problems of the other files, which are read all the same
+            self.problems += [replace(p, file=name) if p.file == path.name else p for p in exc.problems]
+            self.unreadable.add(table)
+            loaded = LoadedFile(table, name, f"staged_{len(self.files)}", path=path)
+            self.files.append(loaded)
+            return loaded
         loaded = LoadedFile(table, name, f"staged_{len(self.files)}", sha256=sha, path=path, detected=dict(detected),
                             snapshot_at=snapshot_at, dated_at=dated_at)
+        if detected.get("header_row", 1) != 1:  # a title above the headers: said, so the clerk can check it
+            row = detected["header_row"]
+            self.notices.append(Notice(name, "header_row", f"headers taken from row {row} (the rows above them "
+                                       "are read as a title)", (("row", row),)))
         if transforms:
             raw, loaded.mapped = self._transformed(source, loaded, mapping, drop=not shared), True
             if raw is None:
@@ -184,6 +205,7 @@ class Ingest:
         if drop:
             self.con.execute(f"DROP TABLE {raw}")
         if made is None:
+            self.unreadable.add(loaded.table)
             self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})")
                               for key, message in problems]
             return None
@@ -220,7 +242,8 @@ class Ingest:
             canonical = renames.get(key) or synonyms.get(key)
             if canonical in spec.column_names:
                 if canonical in chosen:
-                    self.problems.append(Problem(loaded.file, 1, header, f"maps to {canonical!r}, which column {chosen[canonical]!r} already gives"))
+                    self.problems.append(Problem(loaded.file, loaded.detected.get("header_row", 1), header, f"maps to {canonical!r}, which column {chosen[canonical]!r} already gives",
+                                                 key="header_twice", values=(("column", canonical), ("other", chosen[canonical]))))
                     continue
                 chosen[canonical] = header
             elif privacy.is_personal(header):
@@ -228,7 +251,7 @@ class Ingest:
             else:
                 loaded.extra.append(header)
         loaded.columns, loaded.raw = chosen, raw
-        self._check_required_columns(spec, chosen, loaded)
+        self._check_required_columns(spec, chosen, loaded, list(source_types))
         # One statement types the whole file; `_raw_x` keeps the text of columns that need
         # parsing so that a value that does not parse can be quoted back to the publisher.
         selects, raw_keep = [], []
@@ -309,13 +332,20 @@ class Ingest:
             return f"DATE '{at:%Y-%m-%d}'"
         return None
 
-    def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile) -> None:
+    def _check_required_columns(self, spec: Table, chosen: dict[str, str], loaded: LoadedFile, headers: list[str]) -> None:
+        missing = len(self.problems)
         for column in spec.columns:
             if column.required and column.name not in chosen and self._from_snapshot(spec, column, loaded) is None:
                 accepted = ", ".join(accepted_headers(column.name))
-                self.problems.append(Problem(loaded.file, None, column.name, f"required column is missing (accepted headers: {accepted})"))
+                self.problems.append(Problem(loaded.file, None, column.name, f"required column is missing (accepted headers: {accepted})",
+                                             key="missing_column", values=(("accepted", accepted),)))
         if spec.name == "kindergartens" and not ({"name_kk", "name_ru"} & chosen.keys()):
-            self.problems.append(Problem(loaded.file, None, "name_kk", "a name column is missing: name_kk or name_ru"))
+            self.problems.append(Problem(loaded.file, None, "name_kk", "a name column is missing: name_kk or name_ru",
+                                         key="missing_name_column"))
+        if len(self.problems) > missing and not loaded.mapped:  # which row was read as the headers, and what it says
+            row, shown = loaded.detected.get("header_row", 1), ", ".join(headers[:12]) + (", …" if len(headers) > 12 else "")
+            self.notices.append(Notice(loaded.file, "headers_read", f"the headers were read from row {row}: {shown}",
+                                       (("row", row), ("headers", shown))))
 
     def _typed(self, column: Column, ident: str, src_type: str, text: str, table_mapping) -> str:
         target = DUCKDB_TYPE[column.type]
@@ -348,72 +378,131 @@ class Ingest:
             return f"TRY_CAST({text} AS BOOLEAN)"
         raise AssertionError(column.type)
 
+    def _date_style(self, loaded: LoadedFile, present: list[Column]) -> str:
+        """How most of the file's date cells are written: `dotted` (05.06.2017) or `iso`."""
+        dated = [q("_raw_" + c.name) for c in present if c.type in ("date", "datetime")]
+        if not dated:
+            return "iso"
+        cells = " UNION ALL ".join(f"SELECT {c} AS v FROM {loaded.staged}" for c in dated)
+        dotted, written = self.con.execute(
+            f"SELECT count(*) FILTER (WHERE regexp_matches(v, '{DOTTED_DATE}')), count(v) FROM ({cells})").fetchone()
+        return "dotted" if dotted * 2 > written else "iso"
+
+    def _as_written(self, column_sql: str, with_time: bool, loaded: LoadedFile) -> str:
+        """A typed date (or date and time) as the file writes its dates."""
+        pattern = DATE_STYLES[loaded.date_style][1 if with_time else 0]
+        return f"strftime({column_sql}, {sql_str(pattern)})"
+
     def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column]) -> None:
+        """Every problem of the file's own values, one query each, each row giving
+        (row, column, key, value, other, message): `key` and the two values for the clerk's
+        language (kezek/messages.py), `message` in English."""
         t, f = loaded.staged, sql_str(loaded.file)
+        loaded.date_style = self._date_style(loaded, present)
         queries = []
         for column in present:
-            c, raw = q(column.name), q("_raw_" + column.name)
+            c, raw, name = q(column.name), q("_raw_" + column.name), sql_str(column.name)
+            kept = column.type not in ("string", "list") or column.enum or column.name == "language"
+            if column.required:  # an empty cell; a value that does not read is told as such below
+                queries.append(f"SELECT _row, {name}, 'value_required', NULL, NULL, 'a value is required' "
+                               f"FROM {t} WHERE {raw if kept else c} IS NULL")
             if column.type in EXPECTED and not column.enum:
+                example = sql_str(EXAMPLES[loaded.date_style][column.type]) if column.type in ("date", "datetime") else "NULL"
                 queries.append(
-                    f"SELECT _row, {sql_str(column.name)}, 'cannot read ' || {raw} || ' as ' || "
-                    f"{sql_str(EXPECTED[column.type])} FROM {t} WHERE {raw} IS NOT NULL AND {c} IS NULL"
+                    f"SELECT _row, {name}, {sql_str('unreadable_' + column.type)}, {raw}, {example}, "
+                    f"'cannot read ' || {raw} || ' as ' || {sql_str(EXPECTED[column.type])} "
+                    f"FROM {t} WHERE {raw} IS NOT NULL AND {c} IS NULL"
                 )
             if column.enum:
                 allowed = ", ".join(column.enum)
                 queries.append(
-                    f"SELECT _row, {sql_str(column.name)}, 'unknown value ' || {raw} || '; expected one of: ' || "
+                    f"SELECT _row, {name}, 'unknown_value', {raw}, {sql_str(allowed)}, "
+                    f"'unknown value ' || {raw} || '; expected one of: ' || "
                     f"{sql_str(allowed)} || ' (or their Russian or Kazakh labels)' FROM {t} "
                     f"WHERE {c} IS NOT NULL AND {c} NOT IN ({', '.join(map(sql_str, column.enum))})"
                 )
             if column.name == "language":
                 queries.append(
-                    f"SELECT _row, 'language', 'unknown language ' || {raw} || '; expected a code such as kk or ru' "
+                    f"SELECT _row, 'language', 'unknown_language', {raw}, NULL, "
+                    f"'unknown language ' || {raw} || '; expected a code such as kk or ru' "
                     f"FROM {t} WHERE {c} IS NOT NULL AND NOT regexp_full_match({c}, '[a-z]{{2,3}}')"
                 )
             if column.type == "list":
                 queries.append(
-                    f"SELECT _row, {sql_str(column.name)}, 'unknown language in ' || {c} || "
+                    f"SELECT _row, {name}, 'unknown_languages', {c}, NULL, 'unknown language in ' || {c} || "
                     f"'; expected codes such as kk|ru' FROM {t} WHERE {c} IS NOT NULL AND NOT "
                     f"regexp_full_match({c}, '[a-z]{{2,3}}(\\|[a-z]{{2,3}})*')"
                 )
             if column.minimum is not None:
                 queries.append(
-                    f"SELECT _row, {sql_str(column.name)}, 'must be at least {column.minimum}, got ' || {c} "
-                    f"FROM {t} WHERE {c} < {column.minimum}"
+                    f"SELECT _row, {name}, 'too_small', CAST({c} AS VARCHAR), '{column.minimum}', "
+                    f"'must be at least {column.minimum}, got ' || {c} FROM {t} WHERE {c} < {column.minimum}"
                 )
+        if spec.name == "applications" and {"birth_date", "registered_at"} <= {c.name for c in present}:
+            born, registered = self._as_written("birth_date", False, loaded), self._as_written("registered_at", True, loaded)
+            queries.append(
+                f"SELECT _row, 'birth_date', 'born_after_registration', {born}, {registered}, "
+                f"'birth date ' || {born} || ' is after the registration ' || {registered} "
+                f"FROM {t} WHERE birth_date > registered_at"
+            )
         self._collect(queries, f)
 
     # -- validation across files ---------------------------------------------------------
+    # The same problem on many rows is told once: the rows as ranges (gaps and islands: rows
+    # that follow each other share row - row_number()), how many in all.
+    GROUPED = """
+    WITH p AS (SELECT * FROM ({union}) AS p(file, row, col, key, value, other, message)),
+    islands AS (
+        SELECT *, row - row_number() OVER (PARTITION BY file, col, key, value, other, message ORDER BY row) AS island
+        FROM p),
+    ranges AS (
+        SELECT file, col, key, value, other, message, min(row) AS first, max(row) AS last, count(*) AS n
+        FROM islands GROUP BY file, col, key, value, other, message, island)
+    SELECT file, min(first) AS row, col, message, key, value, other,
+           list([first, last] ORDER BY first)[1:{ranges}] AS rows, sum(n) AS n, count(*) OVER () AS problems
+    FROM ranges GROUP BY file, col, key, value, other, message
+    ORDER BY file, row, col, message, key, value, other
+    LIMIT {kept}
+    """
+
     def _collect(self, queries: list[str], file_sql: str | None = None) -> None:
-        """Run problem queries (each: row, column, message[, file]) and keep their rows."""
+        """Run problem queries (each: [file,] row, column, key, value, other, message) and keep
+        their problems, each once with the rows it is on."""
         if not queries:
             return
         if file_sql is not None:
             queries = [f"SELECT {file_sql} AS file, * FROM ({qry})" for qry in queries]
         union = " UNION ALL ".join(f"SELECT * FROM ({qry})" for qry in queries)
-        rows = self.con.execute(
-            f"SELECT * FROM ({union}) AS p(file, row, col, message) ORDER BY ALL LIMIT {SHOWN + 1}"
-        ).fetchall()
-        total = self.con.execute(f"SELECT count(*) FROM ({union})").fetchone()[0]
-        self.problems.extend(Problem(*r) for r in rows)
-        self.unshown += max(0, total - len(rows))
+        rows = self.con.execute(self.GROUPED.format(union=union, ranges=RANGES_KEPT, kept=KEPT)).fetchall()
+        for file, row, col, message, key, value, other, ranges, n, _ in rows:
+            values = tuple((k, v) for k, v in (("value", value), ("other", other)) if v is not None)
+            self.problems.append(Problem(file, row, col, message, key=key, values=values,
+                                         rows=tuple(map(tuple, ranges)), count=int(n)))
+        self.unshown += max(0, (rows[0][-1] if rows else 0) - len(rows))
 
     def finish(self) -> dict[str, int]:
-        """Union the staged files into canonical tables `c_<table>` and validate them."""
-        present = {f.table for f in self.files} | set(carried_tables(self.con))
+        """Union the staged files into canonical tables `c_<table>` and validate them: every
+        check runs, whatever the others found (a bad `seats` must not hide a reference to a
+        missing kindergarten), and the problems are raised together."""
+        present = {f.table for f in self.files if f.raw} | set(carried_tables(self.con))
         for name, spec in TABLES.items():
-            if spec.required and name not in present:
-                self.problems.append(Problem(f"{name}.*", None, None, f"required table {name!r} is missing (expected {name}.csv, .parquet, .json, .jsonl or .xlsx)"))
-        self._raise_if_problems()
-        # A series' snapshots become one state and the events derived from them.
+            if spec.required and name not in present and name not in self.unreadable:
+                expected = f"{name}.csv, .parquet, .json, .jsonl or .xlsx"
+                self.problems.append(Problem(f"{name}.*", None, None, f"required table {name!r} is missing (expected {expected})",
+                                             key="missing_table", values=(("table", name), ("expected", expected))))
+        # A series' snapshots become one state and the events derived from them; with problems
+        # in its files already, those are told (its snapshots side by side would repeat every key).
         series = {}
         for f in self.files:
             if f.snapshot_at is not None and not f.folded:
                 series.setdefault(f.table, []).append((f.snapshot_at, f.staged))
+        if (series or self.carried) and self.problems:
+            self.raise_if_problems()
         collapsed = collapse(self.con, series) if series or self.carried else {}
         counts = {}
         for name, spec in TABLES.items():
-            staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None]
+            # a file a mapping could not transform has no rows (`raw` unset)
+            staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None and f.raw]
             staged += [collapsed[name]] if name in collapsed else []
             cols = ", ".join(["_file", "_row", *map(q, spec.column_names)])
             if staged:
@@ -427,8 +516,8 @@ class Ingest:
             counts[name] = self.con.execute(f"SELECT count(*) FROM c_{name}").fetchone()[0]
             for s in staged + [t for _, t in series.get(name, [])]:
                 self.con.execute(f"DROP TABLE IF EXISTS {s}")
-        self._collect(list(self._table_checks()))
-        self._raise_if_problems()
+        self._collect(list(self._table_checks(present)))
+        self.raise_if_problems()
         self.warnings += self._unknown_references()
         return counts
 
@@ -458,12 +547,19 @@ class Ingest:
                                f"have — {shown}; published as named")
         return out
 
-    def _table_checks(self):
+    def _missing(self, present: set[str]) -> set[tuple[str, str | None]]:
+        """(table, column) pairs no file gave: a table missing or unreadable (column None), a
+        required column missing. A check that needs one of them would only repeat its problem."""
+        tables = {f.file: f.table for f in self.files}
+        out = {(name, None) for name in TABLES if name not in present}
+        return out | {(tables.get(p.file), p.column) for p in self.problems if p.key == "missing_column"}
+
+    def _table_checks(self, present: set[str]):
+        """Queries of the problems across rows and files, each giving (file, row, column, key,
+        value, other, message); keys and values for the clerk's language, messages in English."""
+        missing = self._missing(present)
         for name, spec in TABLES.items():
             t = f"c_{name}"
-            for column in spec.columns:
-                if column.required:
-                    yield f"SELECT _file, _row, {sql_str(column.name)}, 'a value is required' FROM {t} WHERE {q(column.name)} IS NULL"
             if spec.primary_key:
                 key = ", ".join(map(q, spec.primary_key))
                 # An optional column of a key (positions.queue_id) may be empty: the empty
@@ -471,7 +567,8 @@ class Ingest:
                 required = [k for k in spec.primary_key if spec.column(k).required]
                 shown = " || ' / ' || ".join(f"coalesce(CAST({q(k)} AS VARCHAR), '—')" for k in spec.primary_key)
                 yield (
-                    f"SELECT _file, _row, {sql_str(', '.join(spec.primary_key))}, "
+                    f"SELECT _file, _row, {sql_str(', '.join(spec.primary_key))}, 'duplicate', {shown}, "
+                    f"first_file || ', ' || first_row, "
                     f"'duplicate ' || {shown} || ' (first at ' || first_file || ' row ' || first_row || ')' "
                     f"FROM (SELECT *, first_value(_file) OVER w AS first_file, first_value(_row) OVER w AS first_row, "
                     f"row_number() OVER w AS n FROM {t} WHERE {' AND '.join(f'{q(k)} IS NOT NULL' for k in required)} "
@@ -480,62 +577,83 @@ class Ingest:
             for column, ref_table, ref_column in spec.foreign_keys:
                 if column in spec.unknown_kept:
                     continue  # told as a warning (unknown_references)
+                if (ref_table, None) in missing or (ref_table, ref_column) in missing:
+                    continue  # every reference would point nowhere: the missing table or column is told
                 yield (
-                    f"SELECT _file, _row, {sql_str(column)}, {sql_str(f'{ref_table} has no ')} || {q(column)} "
+                    f"SELECT _file, _row, {sql_str(column)}, 'unknown_reference', {q(column)}, {sql_str(ref_table)}, "
+                    f"{sql_str(f'{ref_table} has no ')} || {q(column)} "
                     f"FROM {t} AS x WHERE {q(column)} IS NOT NULL AND NOT EXISTS "
                     f"(SELECT 1 FROM c_{ref_table} AS r WHERE r.{q(ref_column)} = x.{q(column)})"
                 )
-        yield (
-            "SELECT _file, _row, 'name_ru', 'a name is required: name_kk or name_ru' "
-            "FROM c_kindergartens WHERE name_kk IS NULL AND name_ru IS NULL"
-        )
+        if not any(p.key == "missing_name_column" for p in self.problems):  # else every row would repeat it
+            yield (
+                "SELECT _file, _row, 'name_ru', 'name_required', NULL, NULL, 'a name is required: name_kk or name_ru' "
+                "FROM c_kindergartens WHERE name_kk IS NULL AND name_ru IS NULL"
+            )
         # A number a parent could not type into a lookup would publish an application nobody
         # can find (engine/application_number.py: letters, digits, . / _ -, at most 64).
         yield (
-            f"SELECT _file, _row, 'application_number', 'not an application number: ' || left(application_number, 40) "
+            f"SELECT _file, _row, 'application_number', 'not_a_number', left(application_number, 40), '{MAX_LENGTH}', "
+            f"'not an application number: ' || left(application_number, 40) "
             f"|| ' (letters, digits, . / _ -, at most {MAX_LENGTH})' FROM c_applications "
             f"WHERE NOT regexp_full_match({compact_sql('application_number')}, '{WELL_FORMED}') "
             f"OR length({compact_sql('application_number')}) > {MAX_LENGTH}"
         )
         # An ИИН is no application number: published, it would name the child (or parent).
         yield (
-            "SELECT _file, _row, 'application_number', 'looks like an ИИН, a personal identity number: ' || application_number "
+            "SELECT _file, _row, 'application_number', 'number_is_iin', application_number, NULL, "
+            "'looks like an ИИН, a personal identity number: ' || application_number "
             "|| '; publish the number the queue gave the application' FROM c_applications "
             f"WHERE {privacy.is_iin_sql('application_number')}"
         )
+        # Two numbers that differ only in case, spaces or look-alike letters can't be looked up
+        # apart, however they are typed (their compact forms are equal): refused. Those that
+        # differ only in other separators or leading zeros are published (kezek/pipeline.py).
+        yield (
+            "SELECT _file, _row, 'application_number', 'numbers_alike', application_number, first, "
+            "chr(39) || application_number || chr(39) || ' cannot be told apart from ' || chr(39) || first || chr(39) "
+            "|| ' (case, spaces or look-alike letters)' FROM "
+            "(SELECT _file, _row, application_number, first_value(application_number) OVER w AS first, "
+            f"row_number() OVER w AS n FROM (SELECT *, {compact_sql('application_number')} AS k FROM c_applications) "
+            "WINDOW w AS (PARTITION BY k ORDER BY _file, _row)) WHERE n > 1 AND application_number <> first"
+        )
         # Ids and places are published as they are: a person there is a mistake.
-        refusals = ((privacy.IDENTIFIERS, privacy.is_person_id_sql,
+        refusals = ((privacy.IDENTIFIERS, privacy.is_person_id_sql, "id_is_personal",
                      "(an ИИН or an e-mail), not an id: ", "; publish the id the register gave it"),
-                    (privacy.PLACES, privacy.looks_personal_sql, "(an ИИН, a phone or an e-mail), not a place: ", ""))
-        for columns_of, looks_personal, what, advice in refusals:
+                    (privacy.PLACES, privacy.looks_personal_sql, "place_is_personal",
+                     "(an ИИН, a phone or an e-mail), not a place: ", ""))
+        for columns_of, looks_personal, problem, what, advice in refusals:
             for name, columns in columns_of.items():
                 for column in columns:
-                    yield (f"SELECT _file, _row, {sql_str(column)}, {sql_str('looks like personal data ' + what)} || "
+                    yield (f"SELECT _file, _row, {sql_str(column)}, '{problem}', {q(column)}, NULL, "
+                           f"{sql_str('looks like personal data ' + what)} || "
                            f"{q(column)} || {sql_str(advice)} FROM c_{name} WHERE {looks_personal(q(column))}")
-        yield (
-            "SELECT _file, _row, 'birth_date', 'birth date ' || birth_date || ' is after the registration ' || registered_at "
-            "FROM c_applications WHERE birth_date > registered_at"
-        )
         for column, bound in (("latitude", 90), ("longitude", 180)):
-            yield f"SELECT _file, _row, '{column}', 'must be between -{bound} and {bound}' FROM c_kindergartens WHERE abs({column}) > {bound}"
+            yield (f"SELECT _file, _row, '{column}', 'out_of_bounds', CAST({column} AS VARCHAR), '{bound}', "
+                   f"'must be between -{bound} and {bound}' FROM c_kindergartens WHERE abs({column}) > {bound}")
         free = ", ".join(map(sql_str, REFERRAL_CHANNELS_WITHOUT_BULLETIN))
         for column, events in EVENT_REQUIRES.items():
             listed = ", ".join(map(sql_str, events))
             exempt = f" AND NOT (event = 'referral_issued' AND channel IN ({free}))" if column == "bulletin_id" else ""
             yield (
-                f"SELECT _file, _row, {sql_str(column)}, 'a value is required for event ' || event "
+                f"SELECT _file, _row, {sql_str(column)}, 'event_needs', event, NULL, "
+                f"'a value is required for event ' || event "
                 f"FROM c_events WHERE {q(column)} IS NULL AND event IN ({listed}){exempt}"
             )
         yield (
-            "SELECT _file, _row, 'group_id', 'groups has no group ' || group_id || ' in kindergarten ' || kindergarten_id "
+            "SELECT _file, _row, 'group_id', 'unknown_group', group_id, kindergarten_id, "
+            "'groups has no group ' || group_id || ' in kindergarten ' || kindergarten_id "
             "FROM c_vacancies AS v WHERE group_id IS NOT NULL AND EXISTS (SELECT 1 FROM c_groups) AND NOT EXISTS "
             "(SELECT 1 FROM c_groups AS g WHERE g.kindergarten_id = v.kindergarten_id AND g.group_id = v.group_id)"
         )
 
-    def _raise_if_problems(self) -> None:
+    def raise_if_problems(self) -> None:
+        """BadInput with every problem found, each naming the column by its header in the file."""
         if self.problems:
-            problems = sorted(self.problems, key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
-            raise BadInput(problems, len(problems) + self.unshown)
+            headers = {(f.file, canonical): header for f in self.files for canonical, header in f.columns.items()}
+            problems = sorted({replace(p, header=headers.get((p.file, p.column), p.header)): None for p in self.problems},
+                              key=lambda p: (p.file, p.row or 0, p.column or "", p.message))
+            raise BadInput(problems, len(problems) + self.unshown, self.notices)
 
 
 def _case(expr: str, labels: dict[str, str]) -> str:

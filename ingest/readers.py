@@ -19,6 +19,7 @@ from xml.etree import ElementTree
 import duckdb
 
 from ingest.problems import BadInput, Problem
+from ingest.vocabulary import column_synonyms, header_key
 
 FORMATS = ("csv", "parquet", "json", "jsonl", "xlsx")
 DELIMITERS = (",", ";", "\t")
@@ -35,6 +36,9 @@ MAX_HEADER_CHARS = csv.field_size_limit()
 # cells at A1 and XFD100000 of a 5 KB file would take 50 GB. 5 000 000 cells (100 000 rows of
 # 50 columns) is more than a spreadsheet export holds; larger tables come as CSV or Parquet.
 MAX_XLSX_CELLS = 5_000_000
+# A report saved from a spreadsheet often has a title (and a blank line) above its headers:
+# the header row is looked for among the first rows.
+HEADER_SEARCH_ROWS = 10
 
 
 def quote_ident(name: str) -> str:
@@ -118,6 +122,36 @@ def detect_delimiter(header_line: str) -> str:
     return best
 
 
+def known_headers(cells) -> int:
+    """How many cells name a column of the format (its name, or a Russian or Kazakh header)."""
+    synonyms = column_synonyms()
+    return sum(header_key(c) in synonyms for c in cells if c is not None)
+
+
+def header_index(rows: list[list]) -> int:
+    """The index of the header row among the first rows: the first row, unless a later one
+    names more columns of the format (at least two) — the rows above it are a title.
+
+    >>> header_index([["Список заявлений на 05.06.2017"], [], ["Номер заявления", "Статус", "Льгота"]])
+    2
+    >>> header_index([["application_number", "status"], ["Номер заявления", "Статус", "Льгота"]])
+    0
+    """
+    scores = [known_headers(map(str, r)) for r in rows[:HEADER_SEARCH_ROWS]]
+    if not scores or scores[0] >= 2:
+        return 0
+    best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+    return best if scores[best] >= 2 and scores[best] > scores[0] else 0
+
+
+def _header_line(lines: list[str]) -> tuple[int, str]:
+    """The header among the first lines of a CSV file (header_index), and its delimiter."""
+    parsed = [max((next(csv.reader([line.rstrip("\r\n")], delimiter=d), []) for d in DELIMITERS),
+                  key=known_headers) for line in lines]
+    index = header_index(parsed)
+    return index, detect_delimiter(lines[index].rstrip("\r\n"))
+
+
 def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
     """A UTF-8 copy without BOM for DuckDB's reader; the original is left as it was."""
     if encoding == "utf-8":
@@ -129,22 +163,38 @@ def _utf8_copy(path: Path, encoding: str, workdir: Path) -> Path:
     return out
 
 
+def _from_line(path: Path, skip: int, workdir: Path) -> Path:
+    """A copy of a UTF-8 text file without its first `skip` lines (a title above the headers)."""
+    out = workdir / f"{path.name}.table"
+    with open(path, "r", encoding="utf-8", newline="") as src, open(out, "w", encoding="utf-8", newline="") as dst:
+        for _ in range(skip):
+            src.readline()
+        while chunk := src.read(CHUNK):
+            dst.write(chunk)
+    return out
+
+
 def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Path) -> dict:
     encoding = detect_encoding(path)
     text_path = _utf8_copy(path, encoding, workdir)
     with open(text_path, "r", encoding="utf-8", newline="") as fh:
-        header_line = fh.readline(MAX_HEADER_CHARS + 1)
+        lines = [fh.readline(MAX_HEADER_CHARS + 1) for _ in range(HEADER_SEARCH_ROWS)]
+    # the lines up to the first that is too long for a header, or the end of the file
+    usable = lines[:next((i for i, line in enumerate(lines) if len(line) > MAX_HEADER_CHARS or not line), len(lines))]
+    skip, delimiter = _header_line(usable) if usable else (0, ",")
+    header_line = lines[skip]
     if len(header_line) > MAX_HEADER_CHARS:
         raise BadInput([Problem(path.name, 1, None, f"the header row is longer than {spaced(MAX_HEADER_CHARS)} "
                                 "characters; not a header of the format")])
     if not header_line.strip():
-        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row")])
-    delimiter = detect_delimiter(header_line.rstrip("\r\n"))
+        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row", key="empty_file")])
     headers = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter))
     headers = [h.replace("\ufeff", "").strip() for h in headers]
     check_width(path, len(headers))
     _check_headers(path, headers)
     placeholders = {f"c{i}": "VARCHAR" for i in range(len(headers))}
+    if skip:  # DuckDB's `skip` reads no rows after a title in some files: a copy from the header on
+        text_path = _from_line(text_path, skip, workdir)
     # DuckDB reads a file in parallel unless a quoted field holds a line break (an address
     # typed on two lines in a spreadsheet): then it is read again, in one pass.
     for parallel in (True, False):
@@ -161,8 +211,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
             if parallel and "quoted new lines" in str(exc):
                 continue
             raise BadInput([_csv_problem(path, exc, len(headers))]) from None
-    _rename(con, table, headers, first_row=2)
-    return {"encoding": encoding, "delimiter": delimiter}
+    _rename(con, table, headers, first_row=skip + 2)
+    return {"encoding": encoding, "delimiter": delimiter, **({"header_row": skip + 1} if skip else {})}
 
 
 def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
@@ -171,7 +221,8 @@ def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
     found = re.search(r"Found:\s*(\d+)", text)
     row = int(line.group(1)) if line else None
     if found:
-        return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}")
+        return Problem(path.name, row, None, f"{found.group(1)} fields, but the header has {n_headers}",
+                       key="row_fields", values=(("value", found.group(1)), ("other", n_headers)))
     too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if too_long:
         return Problem(path.name, row, None, f"the row is longer than {spaced(int(too_long.group(1)))} bytes; "
@@ -275,22 +326,23 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
         rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
     except Exception as exc:  # calamine raises its own error types for broken workbooks
         raise BadInput([Problem(path.name, None, None, f"cannot be read as XLSX: {exc}")]) from None
-    if not rows or not any(str(c).strip() for c in rows[0]):
+    skip = header_index(rows)
+    if not rows or not any(str(c).strip() for c in rows[skip]):
         raise BadInput([Problem(path.name, None, None, "the first sheet is empty; expected a header row")])
-    headers = [str(h).strip() for h in rows[0]]
+    headers = [str(h).strip() for h in rows[skip]]
     while headers and not headers[-1]:
         headers.pop()
     _check_headers(path, headers)
     width = len(headers)
-    columns = list(zip(*[(list(r) + [""] * width)[:width] for r in rows[1:]])) or [()] * width
+    columns = list(zip(*[(list(r) + [""] * width)[:width] for r in rows[skip + 1:]])) or [()] * width
     import pyarrow as pa
 
     arrow = pa.table({f"c{i}": pa.array([_cell_text(v) for v in col], pa.string()) for i, col in enumerate(columns)})
     con.register("_xlsx", arrow)
     con.execute(f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM _xlsx")
     con.unregister("_xlsx")
-    _rename(con, table, headers, first_row=2)
-    return {}
+    _rename(con, table, headers, first_row=skip + 2)
+    return {"header_row": skip + 1} if skip else {}
 
 
 # A cell's reference (`<c r="B7" t="s">`; rows have a number alone), with the spaces and
@@ -394,5 +446,5 @@ def read_file(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: P
     """Load `path` into table `table`; returns what was detected (encoding, delimiter)."""
     fmt = path.suffix.lower().lstrip(".")
     if path.stat().st_size == 0:
-        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row")])
+        raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row", key="empty_file")])
     return READERS[fmt](con, path, table, workdir)

@@ -15,7 +15,7 @@ from engine.schema import DATASET_KEYS, TABLES
 from ingest import archive, privacy
 from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
-from ingest.problems import BadInput, Problem
+from ingest.problems import BadInput, Notice, Problem
 from ingest.readers import FORMATS
 from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
@@ -31,8 +31,8 @@ MAX_RATIO = 200  # CSV exports compress about 8 times; a zip that expands 200 ti
 class SourceReport:
     source: str
     metadata: dict = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)
     ruleset: Ruleset | None = None  # the publisher's own, from the file dataset.json names
+    described: bool = False  # a dataset.json (or a mapping's [dataset]) describes it
 
 
 def is_remote(source: str) -> bool:
@@ -75,7 +75,7 @@ def ingest_generated(ingest: Ingest, source: str, tables: dict[str, pa.Table], m
     ingest.use_timezone(metadata["timezone"], source)
     for name, arrow in tables.items():
         ingest.add_arrow(arrow, name, f"{source}/{name}")
-    return SourceReport(source, dict(metadata))
+    return SourceReport(source, dict(metadata), described=True)
 
 
 def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) -> SourceReport:
@@ -90,7 +90,7 @@ def _folder(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str) 
     dated = snapshot_time(folder.name)
     if dated is not None and "exported_at" not in report.metadata:
         report.metadata["exported_at"] = f"{dated:%Y-%m-%d %H:%M}"
-    found = _tables(folder, mapping, report)
+    found = _tables(folder, mapping, report, ingest)
     for table, path in found:
         ingest.add_file(path, table, mapping, dated_at=dated, shared=_feeds_several(path, found))
     ingest.forget_read()
@@ -124,7 +124,7 @@ def _series(ingest: Ingest, folder: Path, mapping: Mapping | None, source: str,
     for i, snapshot in enumerate(snapshots[ingest.carried:], start=ingest.carried):
         if fetch is not None:
             fetch(snapshot)
-        found = _tables(snapshot.folder, mapping, report)
+        found = _tables(snapshot.folder, mapping, report, ingest)
         for table, path in found:
             unfolded += ingest.add_file(path, table, mapping, label=f"{snapshot.name}/{path.name}",
                                         snapshot_at=snapshot.at, shared=_feeds_several(path, found)).rows
@@ -183,6 +183,7 @@ def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: Sou
         mapping = load_mapping(folder / "mapping.toml")
     if (folder / "dataset.json").is_file():
         report.metadata = _dataset_json(folder / "dataset.json")
+        report.described = True
     ruleset_from = ("dataset.json", folder) if "ruleset" in report.metadata else None
     given = mapping.dataset if mapping else {}
     if given:
@@ -190,6 +191,7 @@ def _settings(ingest: Ingest, folder: Path, mapping: Mapping | None, report: Sou
         if "ruleset" in given and ruleset_from is None:
             ruleset_from = (f"{mapping.path} [dataset]", Path(mapping.path).parent)
         report.metadata = {**given, **report.metadata}
+        report.described = True
     if "timezone" in report.metadata:
         ingest.use_timezone(report.metadata["timezone"], "dataset.json" if "timezone" not in given else
                             f"{mapping.path} [dataset]")
@@ -218,9 +220,13 @@ def _feeds_several(path: Path, found: list[tuple[str, Path]]) -> bool:
     return sum(p == path for _, p in found) > 1
 
 
-def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> list[tuple[str, Path]]:
+EXPECTED_NAMES = ", ".join(TABLES)
+EXPECTED_FORMATS = ", ".join(f".{f}" for f in FORMATS)
+
+
+def _tables(folder: Path, mapping: Mapping | None, report: SourceReport, ingest: Ingest) -> list[tuple[str, Path]]:
     """The file of each canonical table in `folder` (one file may feed several tables through
-    a mapping); other files are listed as ignored."""
+    a mapping); other files are listed as ignored, each with the reason (ingest.notices)."""
     by_table: dict[str, Path] = {}
     for path in sorted(folder.iterdir()):
         fmt = path.suffix.lower().lstrip(".")
@@ -230,13 +236,23 @@ def _tables(folder: Path, mapping: Mapping | None, report: SourceReport) -> list
             continue
         tables = (mapping.tables_for_file(path.stem) if mapping else []) or [file_key(path.stem)]
         if fmt not in FORMATS or tables[0] not in TABLES:
-            report.ignored.append(path.name)
+            ingest.notices.append(_ignored(path, fmt))
             continue
         for table in tables:
             if table in by_table:
                 raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
             by_table[table] = path
     return sorted(by_table.items(), key=lambda item: (item[1].name, list(TABLES).index(item[0])))
+
+
+def _ignored(path: Path, fmt: str) -> Notice:
+    """Why a file of the folder is not read: its format, or a name that is no table's."""
+    if fmt not in FORMATS:
+        return Notice(path.name, "ignored_format", f"ignored: not a format Kezek reads ({EXPECTED_FORMATS})",
+                      (("formats", EXPECTED_FORMATS),))
+    return Notice(path.name, "ignored_name", f"ignored: {path.stem!r} is not a table name of the format; a file is "
+                  f"read by its name ({EXPECTED_NAMES}), or by a mapping.toml that names it",
+                  (("names", EXPECTED_NAMES),))
 
 
 def _dataset_json(path: Path) -> dict:
@@ -304,5 +320,4 @@ def _source_file(ingest: Ingest, path: Path, mapping: Mapping | None, workdir: P
             where = entry.url or str(path.parent / entry.path)
             part = ingest_source(ingest, where, entry_mapping, workdir)
         report.metadata = report.metadata or part.metadata
-        report.ignored += part.ignored
     return report

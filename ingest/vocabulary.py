@@ -53,3 +53,8 @@ def value_labels(domain: str) -> dict[str, str]:
 
 def accepted_headers(canonical: str) -> list[str]:
     return [canonical, *_labels()["columns"].get(canonical, [])]
+
+
+def labels_of(domain: str, value: str) -> list[str]:
+    """The labels of a canonical value as vocabulary.toml writes them (Russian and Kazakh)."""
+    return list(_labels()["values"].get(domain, {}).get(value, []))

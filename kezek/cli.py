@@ -27,6 +27,10 @@ def parser() -> argparse.ArgumentParser:
                    help="a dataset folder or .zip, a series (a folder of dated snapshot folders) or git:PATH, "
                         "or demo:PRESET (astana-2017, almaty, national); repeatable")
     p.add_argument("--mapping", type=Path, help="mapping file (TOML) for exports laid out differently")
+    p.add_argument("--check", action="store_true",
+                   help="validate only: list every problem at once, publish nothing (exit 0: an update would publish; 2: bad input)")
+    p.add_argument("--lang", choices=("kk", "ru", "en"),
+                   help="language of the messages (default: the locale, LC_ALL, LC_MESSAGES or LANG; else en)")
     _home_arg(p)
 
     p = sub.add_parser("lookup", help="one application's state and queue numbers")
@@ -90,8 +94,12 @@ def _damaged(exc: Exception) -> bool:
 
 
 def _update(args, home: Path) -> int:
+    from kezek.messages import language
     from kezek.runlog import record
 
+    args.lang = language(args.lang)
+    if args.check:  # nothing happens to the publication: not a run of update.log
+        return _run_update(args, home)[0]
     started = time.monotonic()
     status, outcome = _run_update(args, home)
     record(home, args.source, status, outcome, time.monotonic() - started)
@@ -113,13 +121,15 @@ def _run_update(args, home: Path) -> tuple[int, str]:
     from engine.settings import BadSetting
     from ingest.problems import BadInput
     from ingest.remote import RemoteError
-    from kezek.pipeline import UpdateRunning, update
+    from kezek import messages
+    from kezek.pipeline import UpdateRunning, check, update
 
     try:
-        report = update(args.source, home, args.mapping)
+        report = check(args.source, args.mapping) if args.check else update(args.source, home, args.mapping)
     except BadInput as exc:
-        _say(f"kezek update: bad input, nothing published ({exc.total} problem{'s' if exc.total != 1 else ''}):")
-        _say(exc.report())
+        headline, *lines = messages.bad_input_lines(exc, args.lang, args.check, messages.write_report(exc, args.lang, home))
+        _say(f"kezek update: {headline}")
+        _say("\n".join(lines))
         return EXIT_BAD_INPUT, f"bad input ({exc.total} problems), nothing published"
     except BadSetting as exc:
         _say(f"kezek update: {exc} (docs/settings.md); nothing published")
@@ -141,16 +151,20 @@ def _run_update(args, home: Path) -> tuple[int, str]:
     from ingest.privacy import mask
     from ingest.redaction import printable
 
+    warned = messages.warnings(report.notices)  # on stderr; the other notices with the report
+    told = messages.notice_lines([n for n in report.notices if n not in warned], args.lang)
     try:
-        print(mask(printable("\n".join(report.lines()))))
+        lines = (messages.check_lines if report.checked else messages.report_lines)(report, args.lang)
+        print(mask(printable("\n".join([*lines, *(f"  {line}" for line in told)]))))
     except (OSError, ValueError):
         pass
+    messages.clear_report(home)
     if report.unchanged:
         return EXIT_OK, "unchanged, nothing published"
-    for warning in report.warnings:  # published all the same: readers already see the new snapshot
-        _say(f"kezek update: warning: {warning}")
+    for warning in messages.notice_lines(warned, args.lang) + report.warnings:  # published all the same
+        _say(f"kezek update: {messages.warning(warning, args.lang)}")
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
-    warned = "".join(f"; warning: {w}" for w in report.warnings)
+    warned = "".join(f"; warning: {w}" for w in [*map(str, warned), *report.warnings])
     return EXIT_OK, f"published {report.snapshot} (data as of {report.as_of}; {rows}){warned}"
 
 

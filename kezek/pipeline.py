@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import time
 import zoneinfo
 from contextlib import contextmanager
@@ -35,7 +36,7 @@ from ingest import archive, remote, series
 from ingest.fingerprint import FINGERPRINT_KEY, local_fingerprint
 from ingest.load import DATE_FORMATS, DATETIME_FORMATS, DEFAULT_TIMEZONE, Ingest, sql_str
 from ingest.mapping import Mapping, load_mapping
-from ingest.problems import BadInput, Problem
+from ingest.problems import BadInput, Notice, Problem
 from ingest.redaction import public_source
 from ingest.sources import SourceReport, ingest_generated, ingest_source, is_remote
 from engine import publication
@@ -53,37 +54,14 @@ class Report:
     rows: dict[str, int] = field(default_factory=dict)
     dropped: dict[str, list[str]] = field(default_factory=dict)  # file → personal columns
     withheld: dict[str, dict[str, int]] = field(default_factory=dict)  # file → column → values withheld
-    ignored: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     findings: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # every remote file answered 304, or the local files are the same: nothing published
     local: bool = False  # unchanged: local files of the same fingerprint (ingest/fingerprint.py)
     warnings: list[str] = field(default_factory=list)  # after the switch: published all the same
     series: tuple[int, int] = (0, 0)  # a series' snapshots, and how many of them were carried, not read
-
-    def lines(self) -> list[str]:
-        if self.unchanged and self.local:
-            return ["source unchanged since the last publication (the same files, mapping and rules): "
-                    "not published"]
-        if self.unchanged:
-            return ["source unchanged since the last publication: nothing downloaded, nothing published"]
-        out = [f"published snapshot {self.snapshot} (data as of {self.as_of})"]
-        if self.series[0]:
-            read = self.series[0] - self.series[1]
-            out.append(f"  series: {self.series[0]} snapshots; {read} read"
-                       + (f", {self.series[1]} carried from the last publication" if self.series[1] else ""))
-        out += [f"  {name}: {count} rows" for name, count in self.rows.items()]
-        found = {k: v for k, v in self.findings.items() if v}
-        out.append(f"  audit: {sum(found.values())} findings" + (f" ({', '.join(f'{k} {v}' for k, v in found.items())})" if found else ""))
-        for file, columns in self.dropped.items():
-            out.append(f"  personal data dropped from {file}: {', '.join(columns)}")
-        for file, counts in self.withheld.items():
-            out.append(f"  values that looked like personal data (an ИИН, an e-mail, a phone) withheld in {file}: "
-                       + ", ".join(f"{column} {n}" for column, n in counts.items()))
-        if self.ignored:
-            out.append(f"  ignored (not a table of the format): {', '.join(self.ignored)}")
-        out.append("  time: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
-        return out
+    notices: list[Notice] = field(default_factory=list)  # for the clerk, in their language (kezek/messages.py)
+    checked: bool = False  # `--check`: validated, nothing computed or published
 
 
 @cache
@@ -118,6 +96,14 @@ def _clean_leftovers(home: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def check(sources: list[str], mapping_path: Path | None = None) -> Report:
+    """`kezek update --check`: read and validate every source as an update would, and publish
+    nothing. No lock and nothing written in the home: a check may run beside an update. The
+    problems are raised together (BadInput); a series is read whole (nothing carried)."""
+    with tempfile.TemporaryDirectory(prefix="kezek-check-") as workdir:
+        return _update(sources, None, mapping_path, dt.datetime.now(dt.timezone.utc), Path(workdir))
+
+
 def update(sources: list[str], home: Path, mapping_path: Path | None = None, now: dt.datetime | None = None) -> Report:
     with update_lock(home):
         _clean_leftovers(home)
@@ -142,20 +128,23 @@ FROM applications AS a JOIN states AS s USING (application_number)
 """
 
 
-def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
-    report, clock = Report(), time.perf_counter()
-    local = local_fingerprint(sources, mapping_path)
-    if _unchanged_locally(home, local):
-        report.unchanged = report.local = True
-        return report
+def _update(sources: list[str], home: Path | None, mapping_path: Path | None, now: dt.datetime, workdir: Path) -> Report:
+    """Publish in `home`; without one (`check`), stop once the sources are validated."""
+    report, clock = Report(checked=home is None), time.perf_counter()
+    local = None
+    if home is not None:  # a check validates the files whatever was published before
+        local = local_fingerprint(sources, mapping_path)
+        if _unchanged_locally(home, local):
+            report.unchanged = report.local = True
+            return report
     # Remote sources first, with conditional requests: when every file of every source is
     # unchanged since the last publication, there is nothing to publish.
-    state, downloads, fetched = remote.State(home), [], {}
+    state, downloads, fetched = remote.State(home) if home else None, [], {}
     for i, source in enumerate(sources):
         if is_remote(source):
             fetched[source], got = remote.fetch_dataset(source, workdir / f"remote-{i}", state=state)
             downloads += got
-    if fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
+    if home and fetched and len(fetched) == len(sources) and remote.unchanged(downloads) \
             and {public_source(d.url) for d in downloads if d.path} == set(state.known) and _complete(home):
         report.unchanged = True
         return report
@@ -174,7 +163,7 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         ingest = Ingest(con, workdir)
         shown = [public_source(s) for s in sources]  # no password or key is stored (ingest/redaction.py)
         try:  # a series, alone, carries what the current publication kept of its snapshots
-            if len(sources) == 1:
+            if len(sources) == 1 and home:
                 ingest.previous = (store.current(home).path, json.dumps(shown, ensure_ascii=False))
         except store.SnapshotUnavailable:
             pass
@@ -187,12 +176,15 @@ def _update(sources: list[str], home: Path, mapping_path: Path | None, now: dt.d
         # dataset.json is checked with the tables, before anything is computed, and its
         # problems are told together with theirs.
         ingest.problems += _metadata_problems(metadata)
+        ingest.notices += _metadata_notices(metadata, [s.described for s in source_reports])
         report.rows = ingest.finish()
-        report.ignored = [i for s in source_reports for i in s.ignored]
+        report.notices = list(dict.fromkeys(ingest.notices))
         report.dropped = {f.file: f.dropped for f in ingest.files if f.dropped}
         report.withheld = {f.file: f.withheld for f in ingest.files if f.withheld}
-        _check_numbers_distinct(con)
         report.timings["ingest"] = time.perf_counter() - clock
+        if home is None:  # --check: what an update would publish, and what it would warn of
+            report.warnings = list(ingest.warnings)
+            return report
 
         report.series = (len(ingest.snapshots), ingest.carried)
         clock = time.perf_counter()
@@ -401,11 +393,32 @@ def _metadata_problems(metadata: dict) -> list[Problem]:
     problems = []
     if "exported_at" in metadata and _read_exported_at(metadata) is None:
         problems.append(Problem("dataset.json", None, "exported_at",
-                                f"cannot read {metadata['exported_at']!r} as a date and time"))
+                                f"cannot read {metadata['exported_at']!r} as a date and time",
+                                key="unreadable_datetime", values=(("value", metadata["exported_at"]),
+                                                                   ("other", "2017-06-05 09:30"))))
     if metadata.get("ruleset") is not None and metadata["ruleset"] not in rulesets() and "ruleset_file" not in metadata:
         problems.append(Problem("dataset.json", None, "ruleset", f"dataset.json names ruleset {metadata['ruleset']!r}; "
-                                f"known: {', '.join(rulesets())}, or a ruleset file of the dataset (NAME.toml)"))
+                                f"known: {', '.join(rulesets())}, or a ruleset file of the dataset (NAME.toml)",
+                                key="unknown_ruleset", values=(("value", metadata["ruleset"]),
+                                                               ("other", ", ".join(rulesets())))))
     return problems
+
+
+# What the pages show of a dataset beside its tables, and "—" where dataset.json says nothing.
+DESCRIBED = ("title", "publisher", "license")
+
+
+def _metadata_notices(metadata: dict, described: list[bool]) -> list[Notice]:
+    """A warning when no source has a dataset.json, or when it lacks a title, a publisher or a
+    licence: published all the same, every page would show "—" for them."""
+    if not any(described):
+        return [Notice("dataset.json", "no_dataset_json", "absent: every page shows the title, publisher and "
+                       "licence as —; add a dataset.json (docs/format.md)")]
+    lacking = [k for k in DESCRIBED if not metadata.get(k)]
+    if lacking:
+        return [Notice("dataset.json", "dataset_json_lacks", f"gives no {', '.join(lacking)}: the pages show — "
+                       "for them (docs/format.md)", (("keys", ", ".join(lacking)),))]
+    return []
 
 
 def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt.date:
@@ -421,30 +434,6 @@ def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt
                UNION ALL SELECT max(announced_at) FROM snap.vacancies)"""
     ).fetchone()[0]
     return last or today
-
-
-def _check_numbers_distinct(con: duckdb.DuckDBPyConnection) -> None:
-    """Refuse two numbers that differ only in case, spaces or look-alike letters: they can't
-    be looked up apart, however they are typed (their compact forms are equal).
-
-    Two numbers that differ only in other separators or in leading zeros
-    (`УО.2018.000016.1`, `УО.2018.16.1`) are published: refusing a real export for that
-    would be harsh. They share a key, and a key that several numbers share finds none of
-    them (engine/lookup.py): no family is ever shown another's data. Each is found when
-    typed as published, and the not-found answer says so (`_numbers_sharing_a_key` tells
-    the operator)."""
-    rows = con.execute(
-        f"""SELECT _file, _row, application_number, first_value(application_number) OVER w
-            FROM (SELECT *, {compact_sql('application_number')} AS k FROM c_applications)
-            WINDOW w AS (PARTITION BY k ORDER BY _file, _row)
-            QUALIFY row_number() OVER w > 1
-            ORDER BY _file, _row LIMIT 21"""
-    ).fetchall()
-    if rows:
-        raise BadInput([
-            Problem(f, r, "application_number", f"{n!r} cannot be told apart from {first!r} (case, spaces or look-alike letters)")
-            for f, r, n, first in rows
-        ])
 
 
 def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import zipfile
 
@@ -255,12 +256,25 @@ def test_broken_dataset_exits_2_and_keeps_previous_snapshot(tmp_path, home, case
     assert sorted(p.name for p in (home / "snapshots").iterdir()) == [f"{before.snapshot}.duckdb"]
 
 
-def test_many_problems_show_twenty_then_a_count(tmp_path, home):
+def test_the_same_problem_on_many_rows_is_one_line_and_many_problems_show_twenty_then_a_count(tmp_path, home):
+    """30 rows with the same unknown status are one line naming the rows; 30 different
+    values are 20 lines and a count, and every one of them is in HOME/problems.csv."""
     bad = write_dataset(tmp_path / "bad", BASE)
     write_csv(bad / "applications.csv", [
         application(f"N{i}", "2016-02-01 10:00", status="?") for i in range(30)])
     done = run_kezek("update", "--source", str(bad), home=home)
     assert done.returncode == 2
+    problems = [line for line in done.stderr.splitlines() if line.startswith("applications.csv")]
+    assert problems == ["applications.csv, 30 rows (2–31), column status: unknown value ?; expected one of: queued, "
+                        "notified, referred, stop_list, inactive, enrolled, withdrawn, removed, aged_out, left "
+                        "(or their Russian or Kazakh labels)"]
+    write_csv(bad / "applications.csv", [
+        application(f"N{i}", "2016-02-01 10:00", status=f"?{i}") for i in range(30)])
+    done = run_kezek("update", "--source", str(bad), home=home)
     lines = done.stderr.strip().splitlines()
-    assert len(lines) == 22 and lines[-1] == "… and 10 more problems"
+    assert sum(line.startswith("applications.csv, row ") for line in lines) == 20
+    assert lines[-2] == "… and 10 more problems" and lines[-1] == f"every problem, one a line: {home / 'problems.csv'}"
+    with open(home / "problems.csv", encoding="utf-8-sig", newline="") as fh:
+        listed = list(csv.DictReader(fh))
+    assert sorted(int(r["rows"]) for r in listed) == list(range(2, 32))
     assert not (home / "published.json").exists()

@@ -6,6 +6,10 @@
 With `--light`, also the light page of the lookup's application (`/n/{number}`) on a phone
 whose browser runs no JavaScript: `n-<lang>-phone.png`.
 
+With `--check`, also what an akimat's clerk reads from `kezek update --check` on an export with
+problems (Russian headers, a title row, an ignored file, no dataset.json), rendered as a terminal:
+`check-<lang>.png`. `--pages '' --check` takes only that, without publishing or serving anything.
+
 Publishes the Astana 2017 demo (`kezek update --source demo:astana-2017`) into a temporary
 home (or a small generated dataset if that fails), serves it with `kezek serve` on a free
 loopback port, and drives Debian's Chromium with Playwright. Files are named
@@ -174,6 +178,62 @@ def save_small(png: bytes, path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
+def clerk_export(folder: Path) -> None:
+    """An export as a clerk might first save it: Russian headers, dates as dd.mm.yyyy, a title
+    row above the applications' headers, 44 rows of a privilege the format does not know, a
+    number of places that is not a number, a bulletin of a kindergarten the register lacks, a
+    file under a name that is no table's, and no dataset.json."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "kindergartens": [{"Код организации": "K1", "Наименование": "Ясли-сад №1 «Балапан»", "Регион": "Астана",
+                           "Форма собственности": "Государственный", "Языки обучения": "kk|ru"}],
+        "vacancies": [{"Номер бюллетеня": b, "Код организации": k, "Дата публикации": "10.04.2017 09:00",
+                       "Год рождения": "2015", "Язык обучения": "Казахский", "Количество мест": seats}
+                      for b, k, seats in (("B1", "K1", "много"), ("B2", "K7", "3"))],
+        "applications": [{"Номер заявления": f"УО.2016.{i:06d}.1", "Регион": "Астана", "Дата рождения": "15.01.2015",
+                          "Дата регистрации": "31.02.2016 10:00" if i == 5 else f"01.02.2016 10:{i:02d}",
+                          "Льгота": "Многодетная" if i >= 10 else "Без льготы", "Статус": "В очереди"}
+                         for i in range(1, 54)],
+    }
+    for name, rows in tables.items():
+        with open(folder / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+            if name == "applications":
+                fh.write("Список заявлений на 05.06.2017;;;;;\n;;;;;\n")  # a title and a blank row
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=";")
+            writer.writeheader()
+            writer.writerows(rows)
+    (folder / "Заявления (копия).csv").write_text("Номер заявления\n", encoding="utf-8")
+
+
+def terminal(command: str, output: str) -> str:
+    """A page that shows a command and what it printed as a terminal does."""
+    import html
+
+    return ("<!doctype html><meta charset=utf-8><style>body{margin:0;background:#1e1e1e}"
+            "pre{margin:0;padding:20px 24px;color:#e6e6e6;font:15px/1.45 'DejaVu Sans Mono',monospace;"
+            "white-space:pre-wrap;word-break:break-word}b{color:#8ae234;font-weight:normal}</style>"
+            f"<pre><b>$ {html.escape(command)}</b>\n{html.escape(output)}</pre>")
+
+
+def check_output(browser, langs: list[str], out: Path) -> None:
+    """`kezek update --check --lang L` on clerk_export, as a terminal shows it: check-<lang>.png."""
+    with tempfile.TemporaryDirectory(prefix="kezek-check-shot-") as tmp:
+        folder = Path(tmp) / "выгрузка"
+        clerk_export(folder)
+        page = browser.new_page(viewport={"width": 1100, "height": 400}, device_scale_factor=1)
+        for lang in langs:
+            args = ["update", "--check", "--source", "выгрузка/", "--lang", lang]
+            done = subprocess.run([*KEZEK, *args, "--home", "data"], capture_output=True, text=True, cwd=tmp,
+                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
+            page.set_content(terminal(f"kezek {' '.join(args)}", done.stdout + done.stderr + f"$ echo $?\n{done.returncode}"))
+            height = page.evaluate("() => document.documentElement.scrollHeight")
+            page.set_viewport_size({"width": 1100, "height": int(height)})
+            path = out / f"check-{lang}.png"
+            save_small(page.screenshot(), path)
+            print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
+        page.close()
+
+
 def light(browser, base: str, number: str, langs: list[str], out: Path) -> None:
     """The light page as a phone without JavaScript shows it: the whole page, from the top."""
     width, height = SIZES["phone"]
@@ -201,8 +261,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--app", help="the application the lookup and queue pages show")
     parser.add_argument("--sizes", default=",".join(SIZES), help="desktop, phone or both")
     parser.add_argument("--light", action="store_true", help="also /n/{number} on a phone, JavaScript off")
+    parser.add_argument("--check", action="store_true", help="also `kezek update --check` on a faulty export")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
+    if args.check:
+        from playwright.sync_api import sync_playwright
+
+        args.out.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+            check_output(browser, args.langs.split(","), args.out)
+            browser.close()
+        if not args.pages and not args.light:
+            return 0
 
     with tempfile.TemporaryDirectory(prefix="kezek-shots-") as tmp:
         home = args.home
