@@ -346,12 +346,14 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     for value in ("Kezek test", "Астана қаласының білім басқармасы", "CC-BY-4.0", d("2018-08-01", lang)):
         assert value in page
     assert RULES[lang] in [s.value for s in at.subheader]
-    from engine import rules
+    from engine import rules, ruleset
 
     for rule in rules.RULES.values():  # the methodology lists every rule of the catalogue, in the page's language
         assert f"**{rule.id}. {rule.title[lang]}.**" in page
     assert len(rules.RULES) == 18
     assert "bilim.astana.kz/en/archives/49434" in page  # Q3's source
+    # the folder published from, by its name: never the server's path to it
+    assert f"`{folder.name}`" in page and str(folder.parent) not in page
     rules, files = (frame.value for frame in at.dataframe)
     # the dated parameters of the rules the publication applied on 01.08.2018 (its audit_rules),
     # per region, with their sources
@@ -359,7 +361,9 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     assert set(rules["region"]) == {"Астана", "Ақмола облысы"}
     ratio = rules[rules["region"] == "Астана"].set_index("parameter").loc["ratio_general"]
     assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", "application", "Q3, A7")
-    assert ratio["source"] == "Astana education department, FAQ"
+    # the source by its title in the page's language (engine/rulesets/sources.toml)
+    faq = ruleset.source_catalog()["https://bilim.astana.kz/en/archives/49434"].title
+    assert ratio["source"] == faq[lang] and (lang == "en" or faq[lang] != faq["en"])
     assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
     assert len(read_csv(dict(downloads)["ruleset_astana-2017_kz-2019.csv"])) == len(rules)
     files = files.set_index("file")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import streamlit as st
@@ -70,7 +71,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
         return
     specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
     table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
-    table["source"] = [cited[s].title if s in cited else s for s in table["source"]]
+    table["source"] = [cited[s].title[lang] if s in cited else s for s in table["source"]]
     day = dt.date.fromisoformat(meta["as_of"])
     # the words each value is taken from, where the ruleset is one of Kezek's (a publisher's
     # own file is read at its publication only)
@@ -78,7 +79,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
                      for r, p in zip(table["ruleset"], table["parameter"])]
     table["valid_from"] = [d.isoformat() if d.year > 1900 else "—" for d in table["valid_from"]]
     names = list(dict.fromkeys(table["ruleset"]))
-    titles = "; ".join(known[n].title if n in known else n for n in names)
+    titles = "; ".join(known[n].title[lang] if n in known else n for n in names)
     with st.expander(t("about.parameters", lang, ruleset=", ".join(names)), icon=":material/tune:"):
         st.markdown(t("about.parameters_intro", lang, title=context.md(titles), day=date(day, lang)))
         st.dataframe(table.drop(columns=["region"] if table["region"].nunique() == 1 else []),
@@ -127,6 +128,15 @@ def forecasts(lang: str) -> None:
     context.download(table, "forecast_backtest.csv", lang)
 
 
+def public_name(source: str) -> str:
+    """A source of the update as the page shows it: an address or a demo preset as given (the
+    update keeps no password or key of it), a file or folder of the server by its own name
+    only: its path tells a reader nothing and a stranger how the server is laid out."""
+    if "://" in source or source.startswith("demo:"):
+        return source
+    return re.split(r"[/\\]", source.rstrip("/\\"))[-1] or source
+
+
 def sources(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.sources", lang))
     try:
@@ -134,7 +144,7 @@ def sources(meta: dict[str, str], lang: str) -> None:
     except ValueError:
         named = []
     if named:
-        st.markdown(t("about.sources_given", lang) + "\n" + "\n".join(f"- `{s}`" for s in named))
+        st.markdown(t("about.sources_given", lang) + "\n" + "\n".join(f"- `{public_name(s)}`" for s in named))
     files = context.query(queries.sources)
     st.markdown(t("about.sources_intro", lang))
     st.dataframe(files.assign(sha256=files["sha256"].fillna("—"), dropped_columns=files["dropped_columns"].fillna("")),
@@ -151,6 +161,22 @@ def sources(meta: dict[str, str], lang: str) -> None:
         f"- `{row.table_name}`: {number(row.rows, lang)}" for row in tables.itertuples()))
 
 
+def citations(rule: catalogue.Rule, lang: str) -> str:
+    """The sources of a rule in the page's language, as Markdown: a public page linked, a seed
+    document with its key (its copy is docs/seeds/KEY.txt), a file of docs/ by its name, and
+    the words quoted from a source as it writes them."""
+    from engine import ruleset
+
+    def where(key: str) -> str:
+        address = ruleset.source_catalog()[key].address
+        return f" (`{key}`)" if catalogue.SEED.match(key) else f" (`{address.split('#')[0]}`)" if address else ""
+
+    return "; ".join(
+        (f"[{context.md(title)}]({key})" if key.startswith("https://") else context.md(title) + where(key))
+        + (f": {context.md(quote)}" if quote else "")
+        for key, title, quote in rule.cited(lang))
+
+
 def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
@@ -163,7 +189,7 @@ def rules(meta: dict[str, str], lang: str) -> None:
         for rule in (r for r in catalogue.RULES.values() if r.id.startswith(family)):
             text = catalogue.text(rule.id, lang, first=first, general=general)
             st.markdown(f"**{rule.id}. {context.md(rule.title[lang])}.** {context.md(text)}  \n"
-                        f"*{t('about.source', lang)}: {context.md('; '.join(rule.cited()))}*")
+                        f"*{t('about.source', lang)}: {citations(rule, lang)}*")
     st.caption(t("about.rules_engine", lang))
     parameters(meta, lang)
 
