@@ -376,6 +376,25 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     assert "/api/v1/openapi.json" in code
 
 
+# --- open data ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_data_dictionary_describes_every_column_in_the_pages_language(story, monkeypatch, lang):
+    from engine.resources import RESOURCES
+
+    home, _ = story
+    at = visit(home, monkeypatch, page="open_data", lang=lang, table="findings")
+    columns = next(frame.value for frame in at.dataframe if "description" in frame.value.columns)
+    meant = dict(zip(columns["column"], columns["description"]))
+    findings = RESOURCES["findings"]
+    assert list(meant) == list(findings.column_names)
+    for name, text in meant.items():  # the catalog's words, never the English ones
+        assert text == i18n.t(findings.description_key(name), lang) != i18n.t(findings.description_key(name), "en")
+    for resource in RESOURCES.values():  # and every other table's, which the page shows the same way
+        for name in resource.column_names:
+            assert i18n.t(resource.description_key(name), lang) != i18n.t(resource.description_key(name), "en"), name
+
+
 # --- why the number moved (lookup) -------------------------------------------------------------
 
 MOVED = "УО.2018.000032.1"  # Қосшы, born 2016: number 3, then 2 on 01.08 when УО.2018.000030.1 was enrolled

@@ -56,7 +56,7 @@ def dictionary(lang: str) -> None:
         "type": FIELD_TYPE[c.type],
         "required": c.required,
         "values": ", ".join(c.enum) if c.enum else (c.pattern or ""),
-        "description": c.description,
+        "description": t(resource.description_key(c.name), lang),
     } for c in resource.columns])
     st.dataframe(columns, hide_index=True, column_config={
         "column": t("column.column", lang),
