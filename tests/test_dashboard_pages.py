@@ -16,8 +16,8 @@ import pytest
 
 from conftest import run_kezek
 import i18n
-from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, read_csv, texts,
-                            values, visit)
+from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, ROOT, dataset, demo, downloads, read_csv,
+                            texts, values, visit)
 
 __all__ = ["demo", "downloads"]  # fixtures, imported for the tests of this module
 
@@ -351,6 +351,15 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     for rule in rules.RULES.values():  # the methodology lists every rule of the catalogue, in the page's language
         assert f"**{rule.id}. {rule.title[lang]}.**" in page
     assert len(rules.RULES) == 18
+    # every rule id the audit uses (its SQL, the lawful routes) is the catalogue's and is on the page,
+    # and every kind of finding is named there: under the rule it tests, or as a fact no rule states
+    from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+
+    used = set(LEGITIMATE_CHANNELS.values()).union(*(rules.cited_ids(path.read_text(encoding="utf-8"))
+                                                     for path in (ROOT / "engine" / "audit" / "sql").glob("*.sql")))
+    assert {"A1", "A9", "E1", "E4", "Q3"} <= used <= set(rules.RULES)
+    assert [r for r in sorted(used) if f"**{r}. " not in page] == []
+    assert [f for f in FINDING_TYPES if i18n.t(f"finding.{f}", lang) not in page] == []
     assert "bilim.astana.kz/en/archives/49434" in page  # Q3's source
     # the folder published from, by its name: never the server's path to it
     assert f"`{folder.name}`" in page and str(folder.parent) not in page

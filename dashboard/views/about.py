@@ -1,6 +1,7 @@
 """About the data and the method: where the data come from (with checksums), when they
-were published, the queue rules applied (Q1–Q5, with their sources), the licence, and how
-to reuse everything (downloads, `kezek export`, the JSON API)."""
+were published, every rule of the catalogue (engine/rules.toml: Q, E and A, with their
+sources and the findings of the audit that test each), the licence, and how to reuse
+everything (downloads, `kezek export`, the JSON API)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ import re
 import pandas as pd
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import context, labels, queries
 from engine import rules as catalogue
+from engine.audit import FINDING_TYPES
 from i18n import N_, date, number, t, tn
 
 # The rules by family, as the methodology shows them (engine/rules.toml holds each rule once).
@@ -177,6 +179,11 @@ def citations(rule: catalogue.Rule, lang: str) -> str:
         for key, title, quote in rule.cited(lang))
 
 
+def findings(types: list[str], lang: str) -> str:
+    """Kinds of finding of the audit by their names (queue-rules.md, F)."""
+    return ", ".join(labels.finding_type(f, lang) for f in types)
+
+
 def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
@@ -188,8 +195,13 @@ def rules(meta: dict[str, str], lang: str) -> None:
         st.markdown(f"##### {t(heading, lang)}")
         for rule in (r for r in catalogue.RULES.values() if r.id.startswith(family)):
             text = catalogue.text(rule.id, lang, first=first, general=general)
+            tested = (f"  \n*{t('about.findings', lang)}: {context.md(findings(rule.findings, lang))}*"
+                      if rule.findings else "")
             st.markdown(f"**{rule.id}. {context.md(rule.title[lang])}.** {context.md(text)}  \n"
-                        f"*{t('about.source', lang)}: {citations(rule, lang)}*")
+                        f"*{t('about.source', lang)}: {citations(rule, lang)}*{tested}")
+    # the audit's facts that no rule states: records that contradict themselves, a series' changes
+    unruled = [f for f in FINDING_TYPES if not any(f in r.findings for r in catalogue.RULES.values())]
+    st.markdown(t("about.findings_no_rule", lang, findings=context.md(findings(unruled, lang))))
     st.caption(t("about.rules_engine", lang))
     parameters(meta, lang)
 
