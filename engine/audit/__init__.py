@@ -211,18 +211,30 @@ def _in_words(raw: str, name: str, lang: str) -> str:
     return f"CASE {raw} {cases} ELSE {raw} END"
 
 
+def _as_written(raw: str, lang: str) -> str:
+    """SQL writing the date, or date and time, that `raw` evaluates to as the language writes
+    it (01.08.2018 17:29 in Kazakh and Russian, 2018-08-01 17:29 in English), to the minute;
+    any other value as it is."""
+    from i18n import date_pattern
+
+    day = date_pattern(lang).replace("%Y", "\\1").replace("%m", "\\2").replace("%d", "\\3")
+    return f"regexp_replace({raw}, '^(\\d{{4}})-(\\d{{2}})-(\\d{{2}})( \\d{{2}}:\\d{{2}})?(:\\d{{2}})?$', '{day}\\4')"
+
+
 def _explanation(lang: str) -> str:
     """SQL filling the template of `lang` (column `t_{lang}`) from the finding's columns and evidence."""
+    from i18n import date_pattern
+
     expr = f"t_{lang}"
     for name in placeholders():
         if name in ("application_number", "bulletin_id", "kindergarten_id"):
             value = f"f.{name}"
         elif name == "at":
-            value = "strftime(f.\"at\", '%Y-%m-%d %H:%M')"
+            value = f"strftime(f.\"at\", '{date_pattern(lang)} %H:%M')"
         elif name in WORDED:
             value = _in_words(f"json_extract_string(f.evidence, '$.{name}')", name, lang)
         else:
-            value = f"regexp_replace(json_extract_string(f.evidence, '$.{name}'), '^(\\d{{4}}-\\d{{2}}-\\d{{2}} \\d{{2}}:\\d{{2}}):\\d{{2}}$', '\\1')"
+            value = _as_written(f"json_extract_string(f.evidence, '$.{name}')", lang)
         expr = f"replace({expr}, '{{{name}}}', coalesce(CAST({value} AS VARCHAR), '—'))"
     return expr
 
