@@ -369,7 +369,11 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     assert "astana-2017" in page
     assert set(rules["region"]) == {"Астана", "Ақмола облысы"}
     ratio = rules[rules["region"] == "Астана"].set_index("parameter").loc["ratio_general"]
-    assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", "application", "Q3, A7")
+    assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", i18n.t("unit.application", lang), "Q3, A7")
+    assert not {u for u in rules["unit"] if "_" in u}  # every unit in words (working_day: "рабочий день")
+    from dashboard.views import about
+
+    assert {u for spec in ruleset.parameter_specs().values() for u in spec.units} <= set(about.UNIT)
     # the source by its title in the page's language (engine/rulesets/sources.toml)
     faq = ruleset.source_catalog()["https://bilim.astana.kz/en/archives/49434"].title
     assert ratio["source"] == faq[lang] and (lang == "en" or faq[lang] != faq["en"])

@@ -19,6 +19,11 @@ from i18n import N_, date, number, t, tn
 
 # The rules by family, as the methodology shows them (engine/rules.toml holds each rule once).
 FAMILIES = {"Q": N_("about.rules_q"), "E": N_("about.rules_e"), "A": N_("about.rules_a")}
+# The units a parameter is stated in (engine/rulesets/parameters.toml), in words.
+UNIT = {"annulment": N_("unit.annulment"), "application": N_("unit.application"),
+        "calendar_day": N_("unit.calendar_day"), "hour_of_day": N_("unit.hour_of_day"),
+        "month_day": N_("unit.month_day"), "policy": N_("unit.policy"), "privilege": N_("unit.privilege"),
+        "working_day": N_("unit.working_day"), "year": N_("unit.year")}
 
 API = """GET /api/v1/applications/{number}?as_of=YYYY-MM-DD
 GET /api/v1/applications/{number}/history
@@ -74,6 +79,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
     specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
     table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
     table["source"] = [cited[s].title[lang] if s in cited else s for s in table["source"]]
+    table["unit"] = [t(UNIT[u], lang) if u in UNIT else u for u in table["unit"]]
     day = dt.date.fromisoformat(meta["as_of"])
     # the words each value is taken from, where the ruleset is one of Kezek's (a publisher's
     # own file is read at its publication only)
