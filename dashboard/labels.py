@@ -56,6 +56,7 @@ FINDING_TYPE = {
     "unexplained_jump": N_("finding.unexplained_jump"),
 }
 CHANNEL = {
+    "priority": N_("channel.priority"),  # in queue order: a finding's evidence names it
     "staff_child": N_("channel.staff_child"),
     "free_choice": N_("channel.free_choice"),
     "private_state_order": N_("channel.private_state_order"),

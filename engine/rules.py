@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from engine import ruleset
 
-LANGUAGES = ("kk", "ru", "en")
+LANGUAGES = ruleset.LANGUAGES
 FAMILIES = {"Q": "numbering the queue", "E": "eligibility for an offer", "A": "allocation of places"}
 RULE_ID = re.compile(r"^[QEA][1-9]$")
 
@@ -32,17 +32,19 @@ class Rule(BaseModel):
     id: str
     title: dict[str, str]
     text: dict[str, str]
-    sources: list[str] = Field(min_length=1)
+    sources: list[str] = Field(min_length=1)  # keys of engine/rulesets/sources.toml
+    quotes: dict[str, str] = {}  # source key → the words of that source the rule rests on
     findings: list[str] = []
 
     def parameters(self) -> list[str]:
         """The dated parameters of the rulesets that serve this rule (parameters.toml)."""
         return [name for name, spec in ruleset.parameter_specs().items() if self.id in spec.rules]
 
-    def cited(self) -> list[str]:
-        """Each source as a reader can follow it: a catalogued source by its title and key."""
+    def cited(self, lang: str) -> list[tuple[str, str, str]]:
+        """Each source: its key, its title in `lang`, and the words quoted from it as written
+        there ("" if none)."""
         catalog = ruleset.source_catalog()
-        return [f"{catalog[s].title} ({s})" if s in catalog else s for s in self.sources]
+        return [(s, catalog[s].title[lang], self.quotes.get(s, "")) for s in self.sources]
 
 
 @cache
@@ -55,6 +57,11 @@ def catalogue() -> dict[str, Rule]:
         for field in ("title", "text"):
             if set(getattr(rule, field)) != set(LANGUAGES):
                 raise ValueError(f"rules.toml: {rule.id}.{field} must be given in {', '.join(LANGUAGES)}")
+        # every source is catalogued, so that the methodology cites it in the reader's language
+        unknown = [s for s in [*rule.sources, *rule.quotes] if s not in ruleset.source_catalog()]
+        if unknown or not set(rule.quotes) <= set(rule.sources):
+            raise ValueError(f"rules.toml: {rule.id} cites {unknown or sorted(set(rule.quotes) - set(rule.sources))}: "
+                             "not a source of the rule in engine/rulesets/sources.toml")
     return rules
 
 
@@ -98,6 +105,14 @@ def citations(root: Path) -> dict[str, list[str]]:
     return out
 
 
+def link(source: str) -> str | None:
+    """Where a reader of docs/ finds a source: a seed document's copy, a public page's address,
+    a file of docs/ it names."""
+    address = ruleset.source_catalog()[source].address
+    return (f"seeds/{source}.txt" if SEED.match(source) else source if source.startswith("https://")
+            else address.removeprefix("docs/") if address.startswith("docs/") else None)
+
+
 def markdown() -> str:
     out = ["# The queue rules", "",
            "Generated from `engine/rules.toml` by `python -m engine.rules`; do not edit by hand.",
@@ -115,8 +130,9 @@ def markdown() -> str:
                 out.append("Parameters: " + ", ".join(f"`{p}`" for p in rule.parameters()) + ".")
             if rule.findings:
                 out.append("Findings of the audit: " + ", ".join(f"`{f}`" for f in rule.findings) + ".")
-            out.append("Sources: " + "; ".join(f"[{c}](seeds/{s}.txt)" if SEED.match(s) else c
-                                               for s, c in zip(rule.sources, rule.cited())) + ".")
+            out.append("Sources: " + "; ".join((f"[{title}]({link(s)})" if link(s) else title)
+                                               + (f": {quote}" if quote else "")
+                                               for s, title, quote in rule.cited("en")) + ".")
             out += ["Applied in: " + ", ".join(f"`{p}`" for p in where.get(rule.id, [])) + ".", ""]
     return "\n".join(out)
 

@@ -28,9 +28,9 @@ import re
 import tomllib
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 FOLDER = "rulesets"
 # The files of the folder that are catalogues, not rulesets: what the parameters mean, the
@@ -39,6 +39,17 @@ CATALOGS = ("parameters.toml", "sources.toml", "regions.toml")
 NONE = "none"  # value of a parameter whose rule does not exist in a ruleset
 FAR_PAST = dt.datetime(1900, 1, 1)
 FAR_FUTURE = dt.datetime(9999, 1, 1)
+LANGUAGES = ("kk", "ru", "en")  # a source or a ruleset is cited in the reader's language
+
+
+def _in_every_language(texts: dict[str, str]) -> dict[str, str]:
+    if set(texts) != set(LANGUAGES):
+        raise ValueError(f"give the text in {', '.join(LANGUAGES)} (e.g. title.kk, title.ru, title.en); "
+                         f"given: {', '.join(sorted(texts)) or 'none'}")
+    return texts
+
+
+Texts = Annotated[dict[str, str], AfterValidator(_in_every_language)]  # language → text
 
 
 class ParameterSpec(BaseModel):
@@ -52,10 +63,18 @@ class ParameterSpec(BaseModel):
 
 
 class Source(BaseModel):
+    """An entry of sources.toml: a document by its title and what it says, in each language
+    (`language`: the languages the document itself is written in).
+
+    >>> source_catalog()["order-254-2020"].title["ru"][:40]
+    'Приказ Министра образования и науки Респ'
+    """
+
     model_config = ConfigDict(extra="forbid")
-    title: str = Field(min_length=8)
-    says: str = Field(min_length=8)
+    title: Texts
+    says: Texts
     language: str
+    address: str = ""  # where to read it, when the key is not its address (a file of docs/)
 
 
 class DatedValue(BaseModel):
@@ -72,10 +91,17 @@ class DatedValue(BaseModel):
 class Ruleset(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
-    title: str
+    title: Texts
     regions: list[str] = Field(min_length=1)
     in_force_from: dt.date
     parameters: dict[str, list[DatedValue]]
+
+    @field_validator("title", mode="before")
+    @classmethod
+    def _one_title_for_every_language(cls, title: object) -> object:
+        # A publisher's own ruleset may give one title (`title = "…"`), its own words in every
+        # language; Kezek's rulesets give title.kk, title.ru and title.en.
+        return dict.fromkeys(LANGUAGES, title) if isinstance(title, str) else title
 
     @field_validator("parameters")
     @classmethod

@@ -89,7 +89,7 @@ class Column:
     name: str
     type: str  # string | int | float | date | datetime | enum | list
     required: bool
-    description: str
+    description: str = ""  # a column of the input format; a published one is described in the catalogs
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     personal: bool = False  # used inside the engine, never published as such

@@ -41,7 +41,7 @@ def markdown() -> str:
         if r.partition:
             out.append(f"Parquet partitioned by {', '.join(f'`{c}`' for c in r.partition)}.")
         out += ["", "| column | type | constraints | meaning | русский | қазақша |", "|---|---|---|---|---|---|"]
-        out += [f"| `{c.name}` | {FIELD_TYPE[c.type]} | {cell(constraints(c))} | {cell(c.description)} | "
+        out += [f"| `{c.name}` | {FIELD_TYPE[c.type]} | {cell(constraints(c))} | {cell(t(r.description_key(c.name), 'en'))} | "
                 f"{t(f'column.{c.name}', 'ru')} | {t(f'column.{c.name}', 'kk')} |" for c in r.columns]
         out.append("")
     return "\n".join(out)

@@ -25,10 +25,10 @@ def texts(key: str, **values) -> dict[str, str]:
     return {lang: t(key, lang, **values) for lang in LANGUAGES}
 
 
-def field(column: Column) -> dict:
-    titles = texts(f"column.{column.name}")
+def field(resource: Resource, column: Column) -> dict:
+    titles, descriptions = texts(f"column.{column.name}"), texts(resource.description_key(column.name))
     out = {"name": column.name, "type": FIELD_TYPE[column.type], "title": titles["en"],
-           "description": column.description, "kezek:titles": titles}
+           "description": descriptions["en"], "kezek:titles": titles, "kezek:descriptions": descriptions}
     constraints: dict = {}
     if column.required:
         constraints["required"] = True
@@ -44,7 +44,7 @@ def field(column: Column) -> dict:
 
 
 def schema(resource: Resource) -> dict:
-    out: dict = {"fields": [field(c) for c in resource.columns], "missingValues": [""]}
+    out: dict = {"fields": [field(resource, c) for c in resource.columns], "missingValues": [""]}
     if resource.primary_key:
         out["primaryKey"] = list(resource.primary_key)
     keys = [(col, table, ref) for col, table, ref in resource.foreign_keys if table in RESOURCES]

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from conftest import write_dataset
-from engine import store
+from engine import schema, store
 from engine.audit import FINDING_TYPES
 from engine.lookup import lookup
 from engine.schema import EVENT_STATUS
@@ -155,9 +155,15 @@ def test_scenario(path, tmp_path):
             got_number = doc["queue_number"] if doc and doc["in_queue"] else "-"
             assert got_number == queue_number, (day, number, doc)
     # every explanation is one filled sentence in each language
+    # and says a status or an event in the words of its language, never by its code, and a date
+    # as the language writes it (01.08.2018 in Kazakh and Russian)
+    codes = set(schema.STATUS) | set(schema.EVENT)
     for row in con.execute("SELECT explanation_kk, explanation_ru, explanation_en FROM findings").fetchall():
         for text in row:
             assert text and not re.search(r"\{\w+\}", text) and text.endswith("."), text
+        for text in row[:2]:
+            assert not set(re.findall(r"\b[a-z_]+\b", text)) & codes, text
+            assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), text
 
 
 def test_every_rule_and_finding_type_has_a_scenario():

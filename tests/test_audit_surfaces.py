@@ -8,6 +8,7 @@ figure below is checked against something the audit did not compute.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from engine import store
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine.rules import RULES
 from test_api import template_of, validate
-from test_dashboard import LANGS, downloads, offered, read_csv, texts, values, visit
+from test_dashboard import LANGS, ROOT, downloads, offered, read_csv, texts, values, visit
 
 __all__ = ["downloads"]  # a fixture, imported for the tests of this module
 PREFIX = "/api/v1"
@@ -249,8 +250,59 @@ def test_a_finding_opens_to_its_explanation_rule_and_evidence(home, api, monkeyp
     assert f["explanation"][lang] in shown
     assert RULES["A1"].text[lang] in shown and i18n.t("audit.rule", lang, rule="A1") in shown
     evidence = next(d.value for d in at.dataframe if list(d.value.columns) == ["item", "value"])
-    assert evidence["item"].tolist() == list(f["evidence"])
-    assert "passed_over_count" in evidence["item"].tolist()
+    # labelled in the page's language, in the audit's order; the applications passed over by number
+    assert evidence["item"].tolist() == [i18n.t(f"evidence.{key}", lang) for key in f["evidence"]]
+    passed = dict(zip(evidence["item"], evidence["value"]))[i18n.t("evidence.passed_over", lang)]
+    assert [p["application_number"] for p in f["evidence"]["passed_over"]] == re.findall(r"\S+(?= \(№)", passed)
+
+
+# What a reader must never see in a finding's evidence: the audit's keys and codes (snake_case),
+# a JSON text, a date in ISO form where the language writes it otherwise.
+RAW = re.compile(r"\b[a-z]+(_[a-z]+)+\b|[{}\[\]\"]|\b\d{4}-\d{2}-\d{2}\b")
+
+
+def evidence_keys() -> set[str]:
+    """Every item the audit's SQL writes into a finding's evidence: the names of its
+    json_object(name, value, …) calls."""
+    keys = set()
+    for sql in (ROOT / "engine" / "audit" / "sql").glob("*.sql"):
+        text = sql.read_text(encoding="utf-8")
+        for start in (m.end() for m in re.finditer(r"json_object\(", text)):
+            depth, parts, part = 0, [], ""
+            for ch in text[start:]:
+                if ch == ")" and depth == 0:
+                    break
+                depth += (ch in "([{") - (ch in ")]}")
+                if ch == "," and depth == 0:
+                    parts.append(part.strip()); part = ""
+                else:
+                    part += ch
+            parts.append(part.strip())
+            keys |= {k.strip("'") for k in parts[::2]}
+    return keys
+
+
+def test_every_item_of_evidence_has_a_name_in_every_language():
+    from dashboard.components import evidence
+
+    keys = evidence_keys()
+    assert {"passed_over_count", "seats", "block_until", "registered_before"} <= keys  # the parse finds them
+    assert keys - set(evidence.ITEM) - set(evidence.WITH_UNIT.values()) == set()  # a unit is said with its value
+
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_every_finding_s_evidence_reads_as_labelled_values(api, lang):
+    from dashboard.components import evidence
+
+    seen = set()
+    for f in every_finding(api):
+        table = evidence.rows(f["evidence"], lang)
+        assert len(table) == len(set(f["evidence"]) - set(evidence.WITH_UNIT.values())), f["type"]
+        for item, value in zip(table["item"], table["value"]):
+            assert not RAW.search(item) and not RAW.search(value), (f["type"], item, value)
+            assert re.search(r"[А-Яа-яЁёӘәҒғҚқҢңӨөҰұҮүҺһІі]", item), (f["type"], item)  # a word, not a key
+        seen.add(f["type"])
+    assert len(seen) >= 10  # the demo plants most kinds of finding
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -207,7 +207,10 @@ def test_the_audit_page_opens_a_finding_to_its_evidence(server, page, lang):
     page.get_by_text(RULES["A3"].text[lang]).wait_for(timeout=WAIT)
     page.wait_for_function("() => location.search.includes('finding=')", timeout=WAIT)
     assert query(page.url)["finding"] == str(finding["finding_id"])
-    wait_for_rows(page, present="window_closes_at", absent="birth_date")  # the evidence, never a birth date
+    # the evidence by its labels in the page's language, never a key or a birth date
+    wait_for_rows(page, present=i18n.t("evidence.window_closes_at", lang), absent="birth_date")
+    cells = page.locator("[role=gridcell]").all_inner_texts()
+    assert "window_closes_at" not in cells and not any(c.startswith("{") for c in cells)
     page.get_by_text(i18n.t("audit.lookup_link", lang, number=finding["application_number"])).click()
     page.wait_for_function("() => location.pathname.endsWith('/lookup')", timeout=WAIT)
     assert query(page.url)["app"] == finding["application_number"]

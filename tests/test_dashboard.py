@@ -716,13 +716,14 @@ def keys_in_code(pattern: re.Pattern) -> set[str]:
 
 def used_keys() -> set[str]:
     """Keys written in the code (given to t, tn or N_), and those the open-data package names
-    for each published resource and column (engine/resources.py)."""
+    for each published resource and column, its title and description (engine/resources.py)."""
     from engine.resources import RESOURCES
 
     found = keys_in_code(KEY_USE)
     for resource in RESOURCES.values():
         found |= {f"resource.{resource.name}", f"resource.{resource.name}_description"}
         found |= {f"column.{name}" for name in resource.column_names}
+        found |= {resource.description_key(name) for name in resource.column_names}
     return found
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from conftest import run_kezek
 import i18n
-from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, dataset, demo, downloads, offered, read_csv,
-                            texts, values, visit)
+from test_dashboard import (AKMOLA, KNOWN, LANGS, NBSP, PAGES, QOSSHY, ROOT, dataset, demo, downloads, offered,
+                            read_csv, texts, values, visit)
 from dashboard import labels
 
 __all__ = ["demo", "downloads"]  # fixtures, imported for the tests of this module
@@ -352,20 +352,37 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     for value in ("Kezek test", "Астана қаласының білім басқармасы", "CC-BY-4.0", d("2018-08-01", lang)):
         assert value in page
     assert RULES[lang] in [s.value for s in at.subheader]
-    from engine import rules
+    from engine import rules, ruleset
 
     for rule in rules.RULES.values():  # the methodology lists every rule of the catalogue, in the page's language
         assert f"**{rule.id}. {rule.title[lang]}.**" in page
     assert len(rules.RULES) == 18
+    # every rule id the audit uses (its SQL, the lawful routes) is the catalogue's and is on the page,
+    # and every kind of finding is named there: under the rule it tests, or as a fact no rule states
+    from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
+
+    used = set(LEGITIMATE_CHANNELS.values()).union(*(rules.cited_ids(path.read_text(encoding="utf-8"))
+                                                     for path in (ROOT / "engine" / "audit" / "sql").glob("*.sql")))
+    assert {"A1", "A9", "E1", "E4", "Q3"} <= used <= set(rules.RULES)
+    assert [r for r in sorted(used) if f"**{r}. " not in page] == []
+    assert [f for f in FINDING_TYPES if i18n.t(f"finding.{f}", lang) not in page] == []
     assert "bilim.astana.kz/en/archives/49434" in page  # Q3's source
+    # the folder published from, by its name: never the server's path to it
+    assert f"`{folder.name}`" in page and str(folder.parent) not in page
     rules, files = (frame.value for frame in at.dataframe)
     # the dated parameters of the rules the publication applied on 01.08.2018 (its audit_rules),
     # per region, with their sources
     assert "astana-2017" in page
     assert set(rules["region"]) == {"Астана", "Ақмола облысы"}
     ratio = rules[rules["region"] == "Астана"].set_index("parameter").loc["ratio_general"]
-    assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", "application", "Q3, A7")
-    assert ratio["source"] == "Astana education department, FAQ"
+    assert (ratio["value"], ratio["unit"], ratio["rules"]) == ("3", i18n.t("unit.application", lang), "Q3, A7")
+    assert not {u for u in rules["unit"] if "_" in u}  # every unit in words (working_day: "рабочий день")
+    from dashboard.views import about
+
+    assert {u for spec in ruleset.parameter_specs().values() for u in spec.units} <= set(about.UNIT)
+    # the source by its title in the page's language (engine/rulesets/sources.toml)
+    faq = ruleset.source_catalog()["https://bilim.astana.kz/en/archives/49434"].title
+    assert ratio["source"] == faq[lang] and (lang == "en" or faq[lang] != faq["en"])
     assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
     assert len(read_csv(offered(downloads, "ruleset_astana_2017_kz_2019")[1])) == len(rules)
     files = files.set_index("file")
@@ -376,6 +393,25 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     code = "\n".join(c.value for c in at.code)
     assert "kezek export --out DIR" in code and "/api/v1/applications/{number}" in code
     assert "/api/v1/openapi.json" in code
+
+
+# --- open data ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("lang", ["kk", "ru"])
+def test_the_data_dictionary_describes_every_column_in_the_pages_language(story, monkeypatch, lang):
+    from engine.resources import RESOURCES
+
+    home, _ = story
+    at = visit(home, monkeypatch, page="open_data", lang=lang, table="findings")
+    columns = next(frame.value for frame in at.dataframe if "description" in frame.value.columns)
+    meant = dict(zip(columns["column"], columns["description"]))
+    findings = RESOURCES["findings"]
+    assert list(meant) == list(findings.column_names)
+    for name, text in meant.items():  # the catalog's words, never the English ones
+        assert text == i18n.t(findings.description_key(name), lang) != i18n.t(findings.description_key(name), "en")
+    for resource in RESOURCES.values():  # and every other table's, which the page shows the same way
+        for name in resource.column_names:
+            assert i18n.t(resource.description_key(name), lang) != i18n.t(resource.description_key(name), "en"), name
 
 
 # --- why the number moved (lookup) -------------------------------------------------------------

@@ -78,6 +78,9 @@ def test_every_column_is_described_in_three_languages(exported):
         for f in fields:
             assert f["description"] and all(f["kezek:titles"][lang] for lang in LANGUAGES), (resource["name"], f)
             assert f["kezek:titles"]["kk"] != f["name"] and f["kezek:titles"]["ru"] != f["name"]
+            # what the column means, in each language (i18n/*.json, field.RESOURCE.COLUMN)
+            meaning = f["kezek:descriptions"]
+            assert f["description"] == meaning["en"] and meaning["kk"] != meaning["en"] != meaning["ru"], f["name"]
 
 
 def test_the_same_snapshot_gives_the_same_bytes(exported, tmp_path):

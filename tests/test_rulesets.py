@@ -56,8 +56,10 @@ def test_malformed_rulesets_are_refused(change, message):
 def test_every_parameter_and_source_is_documented():
     for name, spec in ruleset.parameter_specs().items():
         assert spec.description and spec.rules and spec.units, name
-    for key, source in ruleset.source_catalog().items():
-        assert source.title and source.says, key
+    for key, source in ruleset.source_catalog().items():  # cited in the reader's language
+        for lang in ruleset.LANGUAGES:
+            assert source.title[lang].strip() and source.says[lang].strip(), (key, lang)
+        assert source.title["kk"] != source.title["en"] and source.title["ru"] != source.title["en"], key
     cited = {v.source for r in ruleset.rulesets().values() for vs in r.parameters.values() for v in vs}
     assert cited <= set(ruleset.source_catalog())
 
@@ -261,3 +263,12 @@ def test_where_the_rules_are_not_known_the_published_order_is_compared_not_judge
         assert t("audit.orders_title", lang) in [s.value for s in at.subheader]
         shown = at.dataframe[0].value
         assert t("order.application_time", lang) in set(shown["order_name"])
+
+
+def test_a_ruleset_is_titled_in_every_language():
+    for name, rules in ruleset.rulesets().items():  # Kezek's own: each language its own words
+        assert len(set(rules.title.values())) == 3, name
+    own = doc("kz-2019") | {"name": "vilnius-own", "title": "Vilnius: kindergarten waiting list"}
+    assert ruleset.parse_ruleset(own).title["ru"] == "Vilnius: kindergarten waiting list"  # a publisher's one title
+    with pytest.raises(ValidationError, match="title.kk, title.ru, title.en"):
+        ruleset.parse_ruleset(own | {"title": {"en": "Vilnius", "ru": "Вильнюс"}})

@@ -1,21 +1,29 @@
 """About the data and the method: where the data come from (with checksums), when they
-were published, the queue rules applied (Q1–Q5, with their sources), the licence, and how
-to reuse everything (downloads, `kezek export`, the JSON API)."""
+were published, every rule of the catalogue (engine/rules.toml: Q, E and A, with their
+sources and the findings of the audit that test each), the licence, and how to reuse
+everything (downloads, `kezek export`, the JSON API)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import context, queries
+from dashboard import context, labels, queries
 from engine import rules as catalogue
+from engine.audit import FINDING_TYPES
 from i18n import N_, date, number, t, tn
 
 # The rules by family, as the methodology shows them (engine/rules.toml holds each rule once).
 FAMILIES = {"Q": N_("about.rules_q"), "E": N_("about.rules_e"), "A": N_("about.rules_a")}
+# The units a parameter is stated in (engine/rulesets/parameters.toml), in words.
+UNIT = {"annulment": N_("unit.annulment"), "application": N_("unit.application"),
+        "calendar_day": N_("unit.calendar_day"), "hour_of_day": N_("unit.hour_of_day"),
+        "month_day": N_("unit.month_day"), "policy": N_("unit.policy"), "privilege": N_("unit.privilege"),
+        "working_day": N_("unit.working_day"), "year": N_("unit.year")}
 
 API = """GET /api/v1/applications/{number}?as_of=YYYY-MM-DD
 GET /api/v1/applications/{number}/history
@@ -70,7 +78,8 @@ def parameters(meta: dict[str, str], lang: str) -> None:
         return
     specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
     table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
-    table["source"] = [cited[s].title if s in cited else s for s in table["source"]]
+    table["source"] = [cited[s].title[lang] if s in cited else s for s in table["source"]]
+    table["unit"] = [t(UNIT[u], lang) if u in UNIT else u for u in table["unit"]]
     day = dt.date.fromisoformat(meta["as_of"])
     # the words each value is taken from, where the ruleset is one of Kezek's (a publisher's
     # own file is read at its publication only)
@@ -78,7 +87,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
                      for r, p in zip(table["ruleset"], table["parameter"])]
     table["valid_from"] = [d.isoformat() if d.year > 1900 else "—" for d in table["valid_from"]]
     names = list(dict.fromkeys(table["ruleset"]))
-    titles = "; ".join(known[n].title if n in known else n for n in names)
+    titles = "; ".join(known[n].title[lang] if n in known else n for n in names)
     with st.expander(t("about.parameters", lang, ruleset=", ".join(names)), icon=":material/tune:"):
         st.markdown(t("about.parameters_intro", lang, title=context.md(titles), day=date(day, lang)))
         st.dataframe(table.drop(columns=["region"] if table["region"].nunique() == 1 else []),
@@ -127,6 +136,15 @@ def forecasts(lang: str) -> None:
     context.download(table, "forecast_backtest", lang)
 
 
+def public_name(source: str) -> str:
+    """A source of the update as the page shows it: an address or a demo preset as given (the
+    update keeps no password or key of it), a file or folder of the server by its own name
+    only: its path tells a reader nothing and a stranger how the server is laid out."""
+    if "://" in source or source.startswith("demo:"):
+        return source
+    return re.split(r"[/\\]", source.rstrip("/\\"))[-1] or source
+
+
 def sources(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.sources", lang))
     try:
@@ -134,7 +152,7 @@ def sources(meta: dict[str, str], lang: str) -> None:
     except ValueError:
         named = []
     if named:
-        st.markdown(t("about.sources_given", lang) + "\n" + "\n".join(f"- `{s}`" for s in named))
+        st.markdown(t("about.sources_given", lang) + "\n" + "\n".join(f"- `{public_name(s)}`" for s in named))
     files = context.query(queries.sources)
     st.markdown(t("about.sources_intro", lang))
     st.dataframe(files.assign(sha256=files["sha256"].fillna("—"), dropped_columns=files["dropped_columns"].fillna("")),
@@ -151,6 +169,27 @@ def sources(meta: dict[str, str], lang: str) -> None:
         f"- `{row.table_name}`: {number(row.rows, lang)}" for row in tables.itertuples()))
 
 
+def citations(rule: catalogue.Rule, lang: str) -> str:
+    """The sources of a rule in the page's language, as Markdown: a public page linked, a seed
+    document with its key (its copy is docs/seeds/KEY.txt), a file of docs/ by its name, and
+    the words quoted from a source as it writes them."""
+    from engine import ruleset
+
+    def where(key: str) -> str:
+        address = ruleset.source_catalog()[key].address
+        return f" (`{key}`)" if catalogue.SEED.match(key) else f" (`{address.split('#')[0]}`)" if address else ""
+
+    return "; ".join(
+        (f"[{context.md(title)}]({key})" if key.startswith("https://") else context.md(title) + where(key))
+        + (f": {context.md(quote)}" if quote else "")
+        for key, title, quote in rule.cited(lang))
+
+
+def findings(types: list[str], lang: str) -> str:
+    """Kinds of finding of the audit by their names (queue-rules.md, F)."""
+    return ", ".join(labels.finding_type(f, lang) for f in types)
+
+
 def rules(meta: dict[str, str], lang: str) -> None:
     st.subheader(t("about.rules", lang))
     st.markdown(t("about.rules_intro", lang))
@@ -162,8 +201,13 @@ def rules(meta: dict[str, str], lang: str) -> None:
         st.markdown(f"##### {t(heading, lang)}")
         for rule in (r for r in catalogue.RULES.values() if r.id.startswith(family)):
             text = catalogue.text(rule.id, lang, first=first, general=general)
+            tested = (f"  \n*{t('about.findings', lang)}: {context.md(findings(rule.findings, lang))}*"
+                      if rule.findings else "")
             st.markdown(f"**{rule.id}. {context.md(rule.title[lang])}.** {context.md(text)}  \n"
-                        f"*{t('about.source', lang)}: {context.md('; '.join(rule.cited()))}*")
+                        f"*{t('about.source', lang)}: {citations(rule, lang)}*{tested}")
+    # the audit's facts that no rule states: records that contradict themselves, a series' changes
+    unruled = [f for f in FINDING_TYPES if not any(f in r.findings for r in catalogue.RULES.values())]
+    st.markdown(t("about.findings_no_rule", lang, findings=context.md(findings(unruled, lang))))
     st.caption(t("about.rules_engine", lang))
     parameters(meta, lang)
 

@@ -15,6 +15,7 @@ import plotly.express as px
 import streamlit as st
 
 from dashboard import charts, context, labels, queries
+from dashboard.components import evidence
 from i18n import N_, date, number, t
 from engine.audit import FINDING_TYPES, LEGITIMATE_CHANNELS
 from engine import rules
@@ -157,16 +158,6 @@ def finding_list(chosen: dict[str, str], lang: str) -> list[dict]:
     return findings
 
 
-def evidence_rows(evidence: dict) -> pd.DataFrame:
-    """Evidence as two columns a reader can scan; lists (the applications passed over …) as text."""
-    def text(value) -> str:
-        if isinstance(value, (list, dict)):
-            return json.dumps(value, ensure_ascii=False)
-        return "" if value is None else str(value)
-
-    return pd.DataFrame({"item": list(evidence), "value": [text(v) for v in evidence.values()]})
-
-
 def one_finding(findings: list[dict], lang: str) -> None:
     """The finding chosen in the list (kept in the URL as ?finding=ID): its sentence, the
     rule it tests in plain words, and the evidence."""
@@ -186,7 +177,7 @@ def one_finding(findings: list[dict], lang: str) -> None:
                  (t("column.district", lang), f["district"]), (t("column.region", lang), f["region"])]
         st.markdown("\n".join(f"- {label}: {context.md(value)}" for label, value in where if value))
         st.markdown(f"**{t('audit.evidence', lang)}**")
-        st.dataframe(evidence_rows(f["evidence"]), hide_index=True, column_config={
+        st.dataframe(evidence.rows(f["evidence"], lang), hide_index=True, column_config={
             "item": t("column.item", lang), "value": t("column.value", lang)})
         if f["application_number"]:
             st.page_link("views/lookup.py", label=t("audit.lookup_link", lang, number=f["application_number"]),

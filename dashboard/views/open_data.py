@@ -52,21 +52,22 @@ def dictionary(lang: str) -> None:
                           default="queue", format_func=lambda n: f"{t(f'resource.{n}', lang)} ({n})")
     resource = RESOURCES[name]
     st.markdown(t(f"resource.{name}_description", lang))
+    # what a column means comes right after its names: on a phone the later columns need a scroll
     columns = pd.DataFrame([{
         "column": c.name,
         "title": t(f"column.{c.name}", lang),
+        "description": t(resource.description_key(c.name), lang),
         "type": FIELD_TYPE[c.type],
         "required": c.required,
         "values": ", ".join(c.enum) if c.enum else (c.pattern or ""),
-        "description": c.description,
     } for c in resource.columns])
     st.dataframe(columns, hide_index=True, column_config={
         "column": t("column.column", lang),
         "title": t("column.name", lang),
+        "description": st.column_config.TextColumn(t("column.description", lang), width="large"),
         "type": t("column.type", lang),
         "required": st.column_config.CheckboxColumn(t("column.required", lang)),
         "values": t("column.values", lang),
-        "description": t("column.description", lang),
     })
     if resource.primary_key:
         st.caption(t("open_data.key", lang, columns=", ".join(resource.primary_key)))

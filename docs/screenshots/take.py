@@ -2,13 +2,19 @@
 
     .venv/bin/python docs/screenshots/take.py [--out docs/screenshots] [--home DIR]
     .venv/bin/python docs/screenshots/take.py --pages '' --light   # only the light pages
+    .venv/bin/python docs/screenshots/take.py --pages '' --details   # only the details
+    .venv/bin/python docs/screenshots/take.py --pages '' --check   # only the clerk's check
 
 With `--light`, also the light page of the lookup's application (`/n/{number}`) on a phone
 whose browser runs no JavaScript: `n-<lang>-phone.png`.
 
 With `--check`, also what an akimat's clerk reads from `kezek update --check` on an export with
 problems (Russian headers, a title row, an ignored file, no dataset.json), rendered as a terminal:
-`check-<lang>.png`. `--pages '' --check` takes only that, without publishing or serving anything.
+`check-<lang>.png`; alone, without publishing or serving anything.
+
+With `--details`, also parts of pages on a desktop, each in one language (DETAILS): the data
+dictionary in Kazakh (`dictionary-kk.png`) and an audit finding's evidence in Russian
+(`evidence-ru.png`).
 
 Publishes the Astana 2017 demo (`kezek update --source demo:astana-2017`) into a temporary
 home (or a small generated dataset if that fails), serves it with `kezek serve` on a free
@@ -44,6 +50,12 @@ LANGS = ("kk", "ru")
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 MAX_HEIGHT = {"desktop": 3200, "phone": 5200}  # a long page is cut here: the top is what matters
 MAX_BYTES = 200_000
+# A part of a page: the page, its language, what it is opened on, and the catalog texts of where
+# the part starts (a heading or a label) and of what ends it (the table below it).
+DETAILS = {
+    "dictionary": ("open-data", "kk", {"table": "queue"}, "open_data.dictionary"),
+    "evidence": ("audit", "ru", {"finding": "out_of_order_offer"}, "audit.open"),
+}
 
 
 def free_port() -> int:
@@ -232,6 +244,44 @@ def check_output(browser, langs: list[str], out: Path) -> None:
             save_small(page.screenshot(), path)
             print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
         page.close()
+def first_finding(home: Path, kind: str) -> str:
+    """The id of the first finding of a kind (the audit page opens it with ?finding=ID)."""
+    from engine.store import current
+
+    with duckdb.connect(str(current(home).path), read_only=True) as con:
+        found = con.execute("SELECT min(finding_id) FROM findings WHERE type = ?", [kind]).fetchone()[0]
+    if found is None:
+        raise SystemExit(f"take.py: the publication has no finding of type {kind}")
+    return str(found)
+
+
+def details(browser, base: str, home: Path, out: Path) -> None:
+    """Each part of DETAILS: from its starting text to the bottom of the first table below it."""
+    from i18n import t
+
+    width, height = SIZES["desktop"]
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    page = context.new_page()
+    for name, (view, lang, params, start) in DETAILS.items():
+        params = {k: first_finding(home, v) if k == "finding" else v for k, v in params.items()}
+        query = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in {"lang": lang, **params}.items())
+        page.goto(f"{base}/{view}?{query}")
+        settle(page)
+        full = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]') || document.body;"
+                             " return Math.max(m.scrollHeight, document.body.scrollHeight); }")
+        page.set_viewport_size({"width": width, "height": max(height, int(full) + 40)})
+        page.wait_for_timeout(1500)  # the grids draw again at the new size
+        top = page.get_by_text(t(start, lang), exact=True).first.bounding_box()
+        below = [b for b in (g.bounding_box() for g in page.locator('[data-testid="stDataFrame"]').all())
+                 if b and b["y"] > top["y"]]
+        bottom = min(below, key=lambda b: b["y"]) if below else top
+        clip = {"x": 0, "y": max(0, top["y"] - 24), "width": width,
+                "height": bottom["y"] + bottom["height"] + 24 - max(0, top["y"] - 24)}
+        path = out / f"{name}-{lang}.png"
+        save_small(page.screenshot(clip=clip), path)
+        page.set_viewport_size({"width": width, "height": height})
+        print(f"{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}: {path.stat().st_size // 1024} KB")
+    context.close()
 
 
 def light(browser, base: str, number: str, langs: list[str], out: Path) -> None:
@@ -262,6 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default=",".join(SIZES), help="desktop, phone or both")
     parser.add_argument("--light", action="store_true", help="also /n/{number} on a phone, JavaScript off")
     parser.add_argument("--check", action="store_true", help="also `kezek update --check` on a faulty export")
+    parser.add_argument("--details", action="store_true", help="also the parts of pages in DETAILS")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     if args.check:
@@ -311,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
                     context.close()
                 if args.light:
                     light(browser, base, extra["lookup"]["app"], args.langs.split(","), args.out)
+                if args.details:
+                    details(browser, base, home, args.out)
                 browser.close()
         finally:
             proc.terminate()

@@ -193,16 +193,48 @@ def _context(con: duckdb.DuckDBPyConnection, ruleset: str | rulesets.Ruleset | N
                         [[r[k] for k in columns] for r in rows])
 
 
+# Placeholders whose value is a code of the format (a status, an event): the sentence says it
+# in the words of its language, the dashboard's names for it (i18n/{kk,ru,en}.json).
+WORDED = {"status": ("status", STATUS), "status_before": ("status", STATUS),
+          "status_from_events": ("status", STATUS), "event": ("event", EVENT)}
+
+
+def _in_words(raw: str, name: str, lang: str) -> str:
+    """SQL giving the word for the code `raw` evaluates to, the code itself where none is known."""
+    from i18n import t
+
+    prefix, codes = WORDED[name]
+    words = {code: t(f"{prefix}.{code}", lang) for code in codes}
+    # mid-sentence: "(стоп-лист)", not "(Стоп-лист)"
+    cases = " ".join(f"WHEN '{code}' THEN '{(w[:1].lower() + w[1:]).replace(chr(39), chr(39) * 2)}'"
+                     for code, w in words.items())
+    return f"CASE {raw} {cases} ELSE {raw} END"
+
+
+def _as_written(raw: str, lang: str) -> str:
+    """SQL writing the date, or date and time, that `raw` evaluates to as the language writes
+    it (01.08.2018 17:29 in Kazakh and Russian, 2018-08-01 17:29 in English), to the minute;
+    any other value as it is."""
+    from i18n import date_pattern
+
+    day = date_pattern(lang).replace("%Y", "\\1").replace("%m", "\\2").replace("%d", "\\3")
+    return f"regexp_replace({raw}, '^(\\d{{4}})-(\\d{{2}})-(\\d{{2}})( \\d{{2}}:\\d{{2}})?(:\\d{{2}})?$', '{day}\\4')"
+
+
 def _explanation(lang: str) -> str:
     """SQL filling the template of `lang` (column `t_{lang}`) from the finding's columns and evidence."""
+    from i18n import date_pattern
+
     expr = f"t_{lang}"
     for name in placeholders():
         if name in ("application_number", "bulletin_id", "kindergarten_id"):
             value = f"f.{name}"
         elif name == "at":
-            value = "strftime(f.\"at\", '%Y-%m-%d %H:%M')"
+            value = f"strftime(f.\"at\", '{date_pattern(lang)} %H:%M')"
+        elif name in WORDED:
+            value = _in_words(f"json_extract_string(f.evidence, '$.{name}')", name, lang)
         else:
-            value = f"regexp_replace(json_extract_string(f.evidence, '$.{name}'), '^(\\d{{4}}-\\d{{2}}-\\d{{2}} \\d{{2}}:\\d{{2}}):\\d{{2}}$', '\\1')"
+            value = _as_written(f"json_extract_string(f.evidence, '$.{name}')", lang)
         expr = f"replace({expr}, '{{{name}}}', coalesce(CAST({value} AS VARCHAR), '—'))"
     return expr
 
