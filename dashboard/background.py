@@ -15,6 +15,7 @@ import atexit
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,10 +27,15 @@ from engine.store import SnapshotUnavailable
 log = logging.getLogger("kezek.background")
 
 MAX_WAITING = 20_000
+# While parents' first visits keep coming, the worker gives way to them: after a piece that took
+# d seconds it rests as long again (at least REST), so the visits' answers get most of the
+# cores and the pieces still progress. BUSY: a visit within this many seconds counts as coming.
+REST, BUSY = 0.05, 1.0
 
 
 class Worker:
     def __init__(self):
+        self._last_visit = 0.0  # time.monotonic() of the last visit that asked to be answered first
         self._waiting: queue.Queue = queue.Queue(MAX_WAITING)
         self._asked: set[tuple] = set()
         self._lock = threading.Lock()
@@ -49,6 +55,10 @@ class Worker:
                 # A thread inside DuckDB when the interpreter ends aborts the process: the
                 # piece under way is finished first, and what waits is dropped.
                 atexit.register(self.stop)
+
+    def visited(self) -> None:
+        """A visit is being answered now: the worker gives way for a while."""
+        self._last_visit = time.monotonic()
 
     def settle(self) -> None:
         """Wait until every piece asked for is done (for tests and benchmarks)."""
@@ -76,6 +86,7 @@ class Worker:
                 self._waiting.task_done()
                 return
             home, named, work = piece
+            start = time.monotonic()
             try:
                 self._do(home, named[0], work)
             except Exception:  # the key is never logged: it may hold what a parent typed
@@ -84,6 +95,8 @@ class Worker:
                 with self._lock:
                     self._asked.discard(named)
                 self._waiting.task_done()
+            if time.monotonic() - self._last_visit < BUSY:
+                time.sleep(max(REST, time.monotonic() - start))
 
     @staticmethod
     def _do(home: Path, snapshot: str, work: Callable[[duckdb.DuckDBPyConnection], object]) -> None:

@@ -422,6 +422,7 @@ class Endpoint:
         return await anyio.to_thread.run_sync(self.make, request, typed, key, lang, limiter=render_limiter())
 
     def make(self, request: Request, typed: str, key: str, lang: str) -> Response:
+        background.worker.visited()  # the parent's answer first, the history after
         try:
             cur, snapshot = context.reader(self.home).open()
         except SnapshotUnavailable:
