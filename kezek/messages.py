@@ -174,7 +174,7 @@ def report_lines(report, lang: str) -> list[str]:
     """What a published update did: the snapshot, rows per table, findings, personal data dropped
     or withheld, and the time each stage took."""
     if report.unchanged:
-        return [t("clerk.unchanged_local" if report.local else "clerk.unchanged", lang)]
+        return [t("clerk.unchanged_local", lang) if report.local else t("clerk.unchanged", lang)]
     out = [t("clerk.published", lang, snapshot=report.snapshot, as_of=report.as_of)]
     if report.series[0]:
         read = report.series[0] - report.series[1]

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import context
-from i18n import date, number, t, tn
+from i18n import N_, date, number, t, tn
 from engine.publication import zip_name
 from engine import store
 from engine.resources import FIELD_TYPE, RESOURCES
@@ -73,6 +73,11 @@ def dictionary(lang: str) -> None:
         st.caption(t("open_data.key", lang, columns=", ".join(resource.primary_key)))
 
 
+# What a publication's files read did, as engine/versions.py names it.
+SOURCE_CHANGES = {"sources_added": N_("open_data.sources_added"), "sources_removed": N_("open_data.sources_removed"),
+                  "sources_changed": N_("open_data.sources_changed")}
+
+
 def what_changed(changes: dict | None, lang: str) -> str:
     """A publication's changes in words: the tables whose rows changed (by how many), the
     files read that were added, removed or changed."""
@@ -80,8 +85,7 @@ def what_changed(changes: dict | None, lang: str) -> str:
         return t("open_data.first_publication", lang)
     said = [f"{t(f'resource.{table}', lang)} {'+' if n > 0 else '−'}{number(abs(n), lang)}"
             for table, n in changes["rows"].items() if table in RESOURCES]
-    said += [t(f"open_data.{kind}", lang, files=", ".join(changes[kind]))
-             for kind in ("sources_added", "sources_removed", "sources_changed") if changes[kind]]
+    said += [t(key, lang, files=", ".join(changes[kind])) for kind, key in SOURCE_CHANGES.items() if changes[kind]]
     return "; ".join(said) or t("open_data.no_change", lang)
 
 
