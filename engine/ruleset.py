@@ -56,6 +56,7 @@ class ParameterSpec(BaseModel):
     """An entry of parameters.toml: what a parameter means and how it may be stated."""
 
     model_config = ConfigDict(extra="forbid")
+    title: Texts  # its name in each language, as the methodology page names it
     rules: list[str] = Field(min_length=1)
     description: str = Field(min_length=8)
     units: list[str] = Field(min_length=1)

@@ -384,8 +384,8 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     faq = ruleset.source_catalog()["https://bilim.astana.kz/en/archives/49434"].title
     assert ratio["source"] == faq[lang] and (lang == "en" or faq[lang] != faq["en"])
     assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
-    # each value and the words it is taken from in the page's language: a named value in words,
-    # a note in the ruleset's own words for that language (note.kk, note.ru, note.en)
+    # each parameter by its name, its value and the words it is taken from, in the page's language:
+    # a named value in words, a note in the ruleset's own words for that language (note.kk, note.ru, note.en)
     acmola = rules[rules["region"] == "Ақмола облысы"].set_index("parameter")
     assert acmola.loc["on_window_missed", "value"] == i18n.t("ruleset_value.stop_list", lang)
     assert acmola.loc["interest_deadline", "value"] == {"kk": "1 қазан", "ru": "1 октября", "en": "1 October"}[lang]
@@ -399,7 +399,8 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     if lang != "en":
         from test_browser_phone import english
 
-        assert english([*rules["note"], *rules["value"]], set()) == set()
+        assert english([*rules["name"], *rules["note"], *rules["value"]], set()) == set()
+    assert acmola.loc["choice_window", "name"] == ruleset.parameter_specs()["choice_window"].title[lang]
     assert len(read_csv(offered(downloads, "ruleset_astana_2017_kz_2019")[1])) == len(rules)
     files = files.set_index("file")
     for path in sorted(folder.glob("*.csv")):  # the checksum of each file read

@@ -56,6 +56,7 @@ def test_malformed_rulesets_are_refused(change, message):
 def test_every_parameter_and_source_is_documented():
     for name, spec in ruleset.parameter_specs().items():
         assert spec.description and spec.rules and spec.units, name
+        assert len(set(spec.title.values())) == 3, name  # named in each language in its own words
     for key, source in ruleset.source_catalog().items():  # cited in the reader's language
         for lang in ruleset.LANGUAGES:
             assert source.title[lang].strip() and source.says[lang].strip(), (key, lang)

@@ -94,7 +94,8 @@ def parameters(meta: dict[str, str], lang: str) -> None:
     if table.empty:
         return
     specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
-    table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
+    table.insert(3, "name", [specs[p].title[lang] if p in specs else p for p in table["parameter"]])
+    table.insert(4, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
     table["source"] = [cited[s].title[lang] if s in cited else s for s in table["source"]]
     table["value"] = [value_words(v, u, lang) for v, u in zip(table["value"], table["unit"])]
     table["unit"] = [t(UNIT[u], lang) if u in UNIT else u for u in table["unit"]]
@@ -113,6 +114,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
             "region": t("column.region", lang),
             "ruleset": t("about.ruleset", lang),
             "parameter": t("column.parameter", lang),
+            "name": t("column.name", lang),
             "rules": t("column.rules", lang),
             "value": t("column.value", lang),
             "unit": t("column.unit", lang),
