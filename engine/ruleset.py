@@ -56,6 +56,7 @@ class ParameterSpec(BaseModel):
     """An entry of parameters.toml: what a parameter means and how it may be stated."""
 
     model_config = ConfigDict(extra="forbid")
+    title: Texts  # its name in each language, as the methodology page names it
     rules: list[str] = Field(min_length=1)
     description: str = Field(min_length=8)
     units: list[str] = Field(min_length=1)
@@ -85,7 +86,16 @@ class DatedValue(BaseModel):
     value: int | str
     unit: str = Field(min_length=1)
     source: str = Field(min_length=1)
-    note: str = ""
+    # the words the value is taken from, in each language (note.kk, note.ru, note.en): a
+    # quote as its source writes it, then what it says in the reader's language
+    note: Texts = Field(default_factory=lambda: dict.fromkeys(LANGUAGES, ""))
+
+    @field_validator("note", mode="before")
+    @classmethod
+    def _one_note_for_every_language(cls, note: object) -> object:
+        # A publisher's own ruleset may give a note once (`note = "…"`), shown as given in every
+        # language, as its title (Ruleset.title).
+        return dict.fromkeys(LANGUAGES, note) if isinstance(note, str) else note
 
 
 class Ruleset(BaseModel):

@@ -384,6 +384,23 @@ def test_about_names_the_sources_with_checksums_the_rules_and_how_to_reuse(story
     faq = ruleset.source_catalog()["https://bilim.astana.kz/en/archives/49434"].title
     assert ratio["source"] == faq[lang] and (lang == "en" or faq[lang] != faq["en"])
     assert set(rules[rules["region"] == "Ақмола облысы"]["ruleset"]) == {"kz-2019"}  # the earliest national rules: none in force yet
+    # each parameter by its name, its value and the words it is taken from, in the page's language:
+    # a named value in words, a note in the ruleset's own words for that language (note.kk, note.ru, note.en)
+    acmola = rules[rules["region"] == "Ақмола облысы"].set_index("parameter")
+    assert acmola.loc["on_window_missed", "value"] == i18n.t("ruleset_value.stop_list", lang)
+    assert acmola.loc["interest_deadline", "value"] == {"kk": "1 қазан", "ru": "1 октября", "en": "1 October"}[lang]
+    assert rules[rules["region"] == "Астана"].set_index("parameter").loc["interest_deadline", "value"] == \
+        i18n.t("ruleset_value.none", lang)
+    codes = {c for spec in ruleset.parameter_specs().values() for c in spec.choices} | {"none", "None", "nan", "10-01"}
+    assert not codes & set(rules["value"])
+    kz = ruleset.get("kz-2019").value("choice_window", dt.date(2018, 8, 1)).note
+    assert acmola.loc["choice_window", "note"] == kz[lang] and len(set(kz.values())) == 3
+    assert rules["note"].astype(bool).sum() >= 30  # all but the three values no words are quoted for
+    if lang != "en":
+        from test_browser_phone import english
+
+        assert english([*rules["name"], *rules["note"], *rules["value"]], set()) == set()
+    assert acmola.loc["choice_window", "name"] == ruleset.parameter_specs()["choice_window"].title[lang]
     assert len(read_csv(offered(downloads, "ruleset_astana_2017_kz_2019")[1])) == len(rules)
     files = files.set_index("file")
     for path in sorted(folder.glob("*.csv")):  # the checksum of each file read

@@ -56,6 +56,7 @@ def test_malformed_rulesets_are_refused(change, message):
 def test_every_parameter_and_source_is_documented():
     for name, spec in ruleset.parameter_specs().items():
         assert spec.description and spec.rules and spec.units, name
+        assert len(set(spec.title.values())) == 3, name  # named in each language in its own words
     for key, source in ruleset.source_catalog().items():  # cited in the reader's language
         for lang in ruleset.LANGUAGES:
             assert source.title[lang].strip() and source.says[lang].strip(), (key, lang)
@@ -272,3 +273,20 @@ def test_a_ruleset_is_titled_in_every_language():
     assert ruleset.parse_ruleset(own).title["ru"] == "Vilnius: kindergarten waiting list"  # a publisher's one title
     with pytest.raises(ValidationError, match="title.kk, title.ru, title.en"):
         ruleset.parse_ruleset(own | {"title": {"en": "Vilnius", "ru": "Вильнюс"}})
+
+
+def test_a_value_is_noted_in_every_language_and_a_publishers_note_as_given():
+    for path in FILES:  # Kezek's own: note.kk, note.ru, note.en, never one text for all
+        for name, values in tomllib.loads(path.read_text(encoding="utf-8"))["parameters"].items():
+            for value in values:
+                assert "note" not in value or set(value["note"]) == set(ruleset.LANGUAGES), (path.name, name)
+    noted = ruleset.get("kz-2024").value("on_window_missed", dt.date(2024, 6, 1)).note
+    assert noted == {"kk": "әйтпесе өтініш белсенді емес болады", "ru": "иначе заявление становится неактивным",
+                     "en": "or the application becomes inactive"}
+    own = doc("kz-2019") | {"name": "vilnius-own"}
+    own["parameters"]["max_age"][0]["note"] = "Vaikai iki 7 metų"  # a publisher's note in its one language
+    assert ruleset.parse_ruleset(own).value("max_age", dt.date(2020, 1, 1)).note == dict.fromkeys(ruleset.LANGUAGES,
+                                                                                                 "Vaikai iki 7 metų")
+    own["parameters"]["max_age"][0]["note"] = {"en": "Children under 7"}
+    with pytest.raises(ValidationError, match="give the text in kk, ru, en.*given: en"):
+        ruleset.parse_ruleset(own)

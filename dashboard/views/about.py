@@ -11,6 +11,7 @@ import re
 
 import pandas as pd
 import streamlit as st
+from babel.dates import format_date
 
 from dashboard import context, labels, queries
 from engine import rules as catalogue
@@ -24,6 +25,11 @@ UNIT = {"annulment": N_("unit.annulment"), "application": N_("unit.application")
         "calendar_day": N_("unit.calendar_day"), "hour_of_day": N_("unit.hour_of_day"),
         "month_day": N_("unit.month_day"), "policy": N_("unit.policy"), "privilege": N_("unit.privilege"),
         "working_day": N_("unit.working_day"), "year": N_("unit.year")}
+# The values a parameter states by name (parameters.toml's `choices`, and `none` where a ruleset
+# has no such rule), in words: the policy after a missed window in the portals' own terms.
+VALUE = {"first": N_("ruleset_value.first"), "general": N_("ruleset_value.general"),
+         "inactive": N_("ruleset_value.inactive"), "none": N_("ruleset_value.none"),
+         "stay_in_queue": N_("ruleset_value.stay_in_queue"), "stop_list": N_("ruleset_value.stop_list")}
 
 API = """GET /api/v1/applications/{number}?as_of=YYYY-MM-DD
 GET /api/v1/applications/{number}/history
@@ -61,6 +67,17 @@ def applied(meta: dict[str, str]) -> pd.DataFrame:
         else pd.DataFrame(columns=["region", "ruleset", "parameter", "value", "unit", "valid_from", "source"])
 
 
+def value_words(value: object, unit: str, lang: str) -> str:
+    """A parameter's value as the page's language says it: a named value in words, a day of
+    the year (MM-DD) as "1 October", a number as it is."""
+    if value is None or pd.isna(value):  # `none`: the audit's table holds no value
+        return t(VALUE["none"], lang)
+    text = str(value)
+    if unit == "month_day" and re.fullmatch(r"\d\d-\d\d", text):
+        return format_date(dt.date(2000, int(text[:2]), int(text[3:])), "d MMMM", locale=lang)
+    return t(VALUE[text], lang) if text in VALUE else text
+
+
 def ruleset_name(meta: dict[str, str], lang: str) -> str:
     names = ", ".join(dict.fromkeys(applied(meta)["ruleset"]))
     if not names:
@@ -77,13 +94,15 @@ def parameters(meta: dict[str, str], lang: str) -> None:
     if table.empty:
         return
     specs, cited, known = ruleset.parameter_specs(), ruleset.source_catalog(), ruleset.rulesets()
-    table.insert(3, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
+    table.insert(3, "name", [specs[p].title[lang] if p in specs else p for p in table["parameter"]])
+    table.insert(4, "rules", [", ".join(specs[p].rules) if p in specs else "" for p in table["parameter"]])
     table["source"] = [cited[s].title[lang] if s in cited else s for s in table["source"]]
+    table["value"] = [value_words(v, u, lang) for v, u in zip(table["value"], table["unit"])]
     table["unit"] = [t(UNIT[u], lang) if u in UNIT else u for u in table["unit"]]
     day = dt.date.fromisoformat(meta["as_of"])
-    # the words each value is taken from, where the ruleset is one of Kezek's (a publisher's
-    # own file is read at its publication only)
-    table["note"] = [known[r].value(p, day).note if r in known and p in known[r].parameters else ""
+    # the words each value is taken from, in the page's language, where the ruleset is one of
+    # Kezek's (a publisher's own file is read at its publication only)
+    table["note"] = [known[r].value(p, day).note[lang] if r in known and p in known[r].parameters else ""
                      for r, p in zip(table["ruleset"], table["parameter"])]
     table["valid_from"] = [d.isoformat() if d.year > 1900 else "—" for d in table["valid_from"]]
     names = list(dict.fromkeys(table["ruleset"]))
@@ -95,6 +114,7 @@ def parameters(meta: dict[str, str], lang: str) -> None:
             "region": t("column.region", lang),
             "ruleset": t("about.ruleset", lang),
             "parameter": t("column.parameter", lang),
+            "name": t("column.name", lang),
             "rules": t("column.rules", lang),
             "value": t("column.value", lang),
             "unit": t("column.unit", lang),
