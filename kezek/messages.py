@@ -47,6 +47,7 @@ PROBLEMS = {
     "unknown_value": N_("problem.unknown_value"),
     "unreadable_bool": N_("problem.unreadable_bool"),
     "unreadable_date": N_("problem.unreadable_date"),
+    "unreadable_date_withheld": N_("problem.unreadable_date_withheld"),
     "unreadable_datetime": N_("problem.unreadable_datetime"),
     "unreadable_float": N_("problem.unreadable_float"),
     "unreadable_int": N_("problem.unreadable_int"),
