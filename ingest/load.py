@@ -104,7 +104,7 @@ class Ingest:
         self.unshown = 0  # problems counted but not kept (beyond the first KEPT of a query set)
         self.notices: list[Notice] = []  # told with the problems or the report: files ignored, header rows found
         self.unreadable: set[str] = set()  # tables whose file could not be read: checks that need them are skipped
-        self.warnings: list[str] = []  # published all the same, told with the update's report
+        self.warnings: list[Notice] = []  # published all the same, told with the update's report
         self._last_read: tuple[Path, dict, str] | None = None  # a file several tables read (add_file)
         self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
         self.instants_read = False  # whether a zone-aware time was turned into the zone's wall clock
@@ -126,11 +126,15 @@ class Ingest:
             self.con.execute("SELECT timezone($zone, TIMESTAMPTZ '2000-01-01 00:00:00+00')", {"zone": zone})
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, duckdb.Error):
             raise BadInput([Problem(named_in, None, "timezone", f"unknown time zone {zone!r}; expected an IANA "
-                                    f"name such as {DEFAULT_TIMEZONE}")]) from None
+                                    f"name such as {DEFAULT_TIMEZONE}", key="timezone_unknown",
+                                    values=(("value", zone), ("other", DEFAULT_TIMEZONE)))]) from None
         if zone != self.timezone and (self.timezone_from or self.instants_read):
             earlier = self.timezone_from or "the default, in which files before it were read"
             raise BadInput([Problem(named_in, None, "timezone", f"{zone} differs from {self.timezone} of {earlier}; "
-                                    "the sources of one update share one zone")])
+                                    "the sources of one update share one zone",
+                                    key="timezone_differs" if self.timezone_from else "timezone_differs_default",
+                                    values=(("value", zone), ("other", self.timezone),
+                                            *((("file", self.timezone_from),) if self.timezone_from else ())))])
         self.con.execute("SET TimeZone = $zone", {"zone": zone})
         self.timezone, self.timezone_from = zone, self.timezone_from or named_in
 
@@ -205,7 +209,9 @@ class Ingest:
             self.con.execute(f"DROP TABLE {raw}")
         if made is None:
             self.unreadable.add(loaded.table)
-            self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})")
+            self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})",
+                                      key="mapping_not_applied", values=(("column", key), ("value", message),
+                                                                         ("file", loaded.file)))
                               for key, message in problems]
             return None
         made_table = f"made_{len(self.files)}"
@@ -527,7 +533,7 @@ class Ingest:
     ORDER BY n DESC, value
     """
 
-    def _unknown_references(self) -> list[str]:
+    def _unknown_references(self, shown: int = 5) -> list[Notice]:
         out = []
         for name, spec in TABLES.items():
             for column, ref_table, ref_column in spec.foreign_keys:
@@ -537,11 +543,13 @@ class Ingest:
                                                              ref_table=f"c_{ref_table}", ref_column=q(ref_column))).fetchall()
                 if found:
                     rows = sum(n for _, n, _ in found)
-                    shown = ", ".join(f"«{v}» ({n})" for v, n, _ in found[:5]) + (f" and {len(found) - 5} more"
-                                                                                 if len(found) > 5 else "")
-                    out.append(f"{found[0][2]}: {rows} row{'s' * (rows != 1)} of {name} name{'s' * (rows == 1)} "
-                               f"{len(found)} {column}{' values' * (len(found) != 1)} that {ref_table} does not "
-                               f"have — {shown}; published as named")
+                    listed = ", ".join(f"«{v}» ({n})" for v, n, _ in found[:shown]) + (", …" if len(found) > shown else "")
+                    out.append(Notice(found[0][2], "unknown_references",
+                                      f"{rows} row{'s' * (rows != 1)} of {name} name{'s' * (rows == 1)} {len(found)} "
+                                      f"{column}{' values' * (len(found) != 1)} that {ref_table} does not have — {listed}; "
+                                      "published as named",
+                                      (("n", rows), ("table", name), ("count", len(found)), ("column", column),
+                                       ("other", ref_table), ("listed", listed))))
         return out
 
     def _missing(self, present: set[str]) -> set[tuple[str, str | None]]:
