@@ -254,9 +254,10 @@ def _check_headers(path: Path, headers: list[str]) -> None:
     seen: dict[str, int] = {}
     for i, header in enumerate(headers, start=1):
         if not header:
-            problems.append(Problem(path.name, 1, f"#{i}", "empty header; every column needs a name"))
+            problems.append(Problem(path.name, 1, f"#{i}", "empty header; every column needs a name", key="empty_header"))
         elif header.casefold() in seen:
-            problems.append(Problem(path.name, 1, header, f"header repeated (columns {seen[header.casefold()]} and {i})"))
+            problems.append(Problem(path.name, 1, header, f"header repeated (columns {seen[header.casefold()]} and {i})",
+                                    key="header_repeated", values=(("value", seen[header.casefold()]), ("other", i))))
         seen.setdefault(header.casefold(), i)
     if problems:
         raise BadInput(problems)
@@ -335,7 +336,7 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as XLSX: {exc}")]) from None
     skip = header_index(rows)
     if not rows or not any(str(c).strip() for c in rows[skip]):
-        raise BadInput([Problem(path.name, None, None, "the first sheet is empty; expected a header row")])
+        raise BadInput([Problem(path.name, None, None, "the first sheet is empty; expected a header row", key="empty_sheet")])
     headers = [str(h).strip() for h in rows[skip]]
     while headers and not headers[-1]:
         headers.pop()
@@ -372,7 +373,8 @@ def _check_sheet_extent(path: Path) -> None:
             part = _first_sheet_part(book)
             if part is None:  # a zip whose first sheet cannot be found cannot be checked: refused
                 raise BadInput([Problem(path.name, None, None, "the first sheet of the workbook cannot be found "
-                                        "(xl/workbook.xml and its relationships); save the table as CSV")])
+                                        "(xl/workbook.xml and its relationships); save the table as CSV",
+                                        key="sheet_missing")])
             columns, height, loose_cells, loose_rows = set(), 0, 0, 0
             with book.open(part) as xml:
                 rest = b""

@@ -57,7 +57,7 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
                        fetch=lambda snapshot: materialize(repository, snapshot))
     if printable(source) != source:  # bytes Python could not decode, kept as surrogate escapes
         raise BadInput([Problem(printable(source), None, None, "the path is not UTF-8 (a name written in another "
-                                "encoding); rename the folder or file in UTF-8")])
+                                "encoding); rename the folder or file in UTF-8", key="path_not_utf8")])
     if path.is_file() and path.suffix.lower() == ".toml":
         return _source_file(ingest, path, mapping, workdir)
     if path.is_dir() and is_series(path):
@@ -66,7 +66,8 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         return _folder(ingest, path, mapping, source)
     if path.is_file() and path.suffix.lower() == ".zip":
         return _folder(ingest, _unzip(path, workdir), mapping, source)
-    raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET")])
+    raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET",
+                            key="no_such_dataset")])
 
 
 def ingest_generated(ingest: Ingest, source: str, tables: dict[str, pa.Table], metadata: dict) -> SourceReport:

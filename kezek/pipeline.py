@@ -354,7 +354,8 @@ def _demo(ingest: Ingest, source: str) -> SourceReport:
 
     preset = source.removeprefix(DEMO)
     if preset not in PRESETS:
-        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
+        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}",
+                                key="unknown_preset", values=(("other", ", ".join(PRESETS)),))])
     dataset = generate(preset)
     return ingest_generated(ingest, source, dataset.tables, dataset.metadata)
 

@@ -309,6 +309,13 @@ def too_wide(folder: Path) -> Path:
     return folder
 
 
+def repeated_header(folder: Path) -> Path:
+    lines = (folder / "kindergartens.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ";Примечание;Примечание", *(line + ";;" for line in lines[1:])]
+    (folder / "kindergartens.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return folder
+
+
 def described(folder: Path, **metadata) -> Path:
     (folder / "dataset.json").write_text(json.dumps({**DESCRIBED, **metadata}, ensure_ascii=False), encoding="utf-8")
     return folder
@@ -337,6 +344,8 @@ SAID = {
     "encoding": (mixed_encodings, "applications.csv, строка 5: не в кодировке UTF-8, а другие строки файла в ней",
                  "applications.csv, 5-жол: UTF-8 кодтауында емес"),
     "size": (too_wide, "groups.csv: столбцов: 1 001, больше предела 1 000", "groups.csv: бағандар саны 1 001, шегі 1 000"),
+    "headers": (repeated_header, "kindergartens.csv, строка 1, столбец Примечание: заголовок повторяется (столбцы 6 и 7)",
+                "kindergartens.csv, 1-жол, Примечание бағаны: тақырып қайталанады (6 және 7 бағандар)"),
     "mapping": (lambda f: (f / "mapping.toml").write_text("[tables.applications]\ncolumnz = {}\n") and f,
                 "столбец tables.applications.columnz: в файле сопоставления нет такого ключа",
                 "сәйкестендіру файлында мұндай кілт жоқ", "tables.applications.columnz"),
