@@ -61,9 +61,10 @@ def open_data_building(home: Path, snapshot: str) -> Path:
     return home / OPEN_DATA / f".building-{snapshot}"
 
 
-def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[str]]:
+def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[tuple[str, str, tuple]]]:
     """Move the finished file into place and point readers at it. Returns the file and the
-    warnings of what failed after the switch: once the pointer names the new snapshot it is
+    warnings of what failed after the switch, each (catalog key notice.<key>, English message,
+    its values): once the pointer names the new snapshot it is
     published, and a changelog that could not be written is repaired at the next publication.
     When the switch fails, the new file is removed: no snapshot stays that was never published.
     The snapshot's open data, written beside it, are put in place before it."""
@@ -93,18 +94,21 @@ def publish(home: Path, snapshot: str, published_at: str) -> tuple[Path, list[st
             record(home, previous.path)  # the line a failed run could not write, before ours
         record(home, final)
     except Exception as exc:  # noqa: BLE001 - whatever it is, the snapshot is published
-        warnings.append(f"the changelog {LOG} could not be written ({exc}); the next publication repairs it")
+        warnings.append(("changelog_not_written", f"the changelog {LOG} could not be written ({exc}); the next "
+                         "publication repairs it", (("file", LOG), ("error", str(exc)))))
     try:
         prune(home, snapshot, dt.datetime.fromisoformat(published_at))
     except Exception as exc:  # noqa: BLE001 - as above
-        warnings.append(f"superseded snapshots could not be removed ({exc}); the next publication tries again")
+        warnings.append(("snapshots_not_pruned", f"superseded snapshots could not be removed ({exc}); the next "
+                         "publication tries again", (("error", str(exc)),)))
     try:  # after the pruning: the list links only the files that are kept
         from engine.versions import write  # here: engine/versions.py reads this module
 
         write(home)
     except Exception as exc:  # noqa: BLE001 - as above
-        warnings.append(f"the list of publications {OPEN_DATA}/{VERSIONS} could not be written ({exc}); "
-                        "the next publication writes it")
+        warnings.append(("versions_not_written", f"the list of publications {OPEN_DATA}/{VERSIONS} could not be "
+                         f"written ({exc}); the next publication writes it",
+                         (("file", f"{OPEN_DATA}/{VERSIONS}"), ("error", str(exc)))))
     return final, warnings
 
 

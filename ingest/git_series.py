@@ -34,11 +34,12 @@ def _git(path: Path, *args: str, binary: bool = False):
                                    "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": "/nonexistent"})
     except FileNotFoundError:
         raise BadInput([Problem(f"{PREFIX}{path}", None, None, "git is not installed; install it to read a series "
-                                "from a repository")]) from None
+                                "from a repository", key="git_missing")]) from None
     except subprocess.CalledProcessError as exc:
         said = exc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise BadInput([Problem(f"{PREFIX}{path}", None, None,
-                                f"not readable as a git repository: {said[0] if said else exc.returncode}")]) from None
+                                f"not readable as a git repository: {said[0] if said else exc.returncode}",
+                                key="git_unreadable")]) from None
     return done.stdout if binary else done.stdout.decode("utf-8")
 
 
@@ -59,7 +60,7 @@ def commit_snapshots(path: Path, out: Path) -> list[Snapshot]:
     out/YYYY-MM-DDTHHMM/ by `materialize`; a commit is what its snapshot holds."""
     found = snapshots(path)
     if not found:
-        raise BadInput([Problem(f"{PREFIX}{path}", None, None, "no commit holds files here")])
+        raise BadInput([Problem(f"{PREFIX}{path}", None, None, "no commit holds files here", key="git_no_commit")])
     out.mkdir(parents=True, exist_ok=True)
     return [Snapshot(at, f"{at:%Y-%m-%dT%H%M}", commit, out / f"{at:%Y-%m-%dT%H%M}") for at, commit in found]
 

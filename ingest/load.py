@@ -23,7 +23,7 @@ from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest import transform
 from ingest.mapping import Mapping, publishes_personal_header
-from ingest.problems import RANGES_KEPT, BadInput, Notice, Problem
+from ingest.problems import PERSONAL_COLUMNS, RANGES_KEPT, BadInput, Notice, Problem
 
 if TYPE_CHECKING:  # imported by the readers that need it: an update of CSV files does without
     import pyarrow as pa
@@ -49,9 +49,8 @@ EXPECTED = {
     "datetime": "a date and time as YYYY-MM-DD HH:MM[:SS] or DD.MM.YYYY HH:MM[:SS]",
     "bool": "true or false",
 }
-# How a file writes its dates (most of its date cells), so that a problem quotes a date as the
-# clerk wrote it: 05.06.2017, not 2017-06-05. strftime patterns, without and with the time.
-DATE_STYLES = {"dotted": ("%d.%m.%Y", "%d.%m.%Y %H:%M"), "iso": ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S")}
+# How a file writes its dates (most of its date cells): a problem's example of a date is
+# written so, 05.06.2017 rather than 2017-06-05.
 EXAMPLES = {"dotted": {"date": "05.06.2017", "datetime": "05.06.2017 09:30"},
             "iso": {"date": "2017-06-05", "datetime": "2017-06-05 09:30"}}
 DOTTED_DATE = r"^\s*[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"
@@ -91,7 +90,7 @@ class LoadedFile:
     folded: bool = False  # a series' file already reduced with the others read before it
     archived: Path | None = None  # its archive, written before the update ended (a folded file)
     mapped: bool = False  # its rows made by a mapping that transforms (the archive keeps those, not the file's)
-    date_style: str = "iso"  # how most of its date cells are written (DATE_STYLES)
+    date_style: str = "iso"  # how most of its date cells are written (EXAMPLES)
 
 
 class Ingest:
@@ -105,7 +104,7 @@ class Ingest:
         self.unshown = 0  # problems counted but not kept (beyond the first KEPT of a query set)
         self.notices: list[Notice] = []  # told with the problems or the report: files ignored, header rows found
         self.unreadable: set[str] = set()  # tables whose file could not be read: checks that need them are skipped
-        self.warnings: list[str] = []  # published all the same, told with the update's report
+        self.warnings: list[Notice] = []  # published all the same, told with the update's report
         self._last_read: tuple[Path, dict, str] | None = None  # a file several tables read (add_file)
         self.timezone, self.timezone_from = DEFAULT_TIMEZONE, None  # the zone, and the file that named it
         self.instants_read = False  # whether a zone-aware time was turned into the zone's wall clock
@@ -127,11 +126,15 @@ class Ingest:
             self.con.execute("SELECT timezone($zone, TIMESTAMPTZ '2000-01-01 00:00:00+00')", {"zone": zone})
         except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError, duckdb.Error):
             raise BadInput([Problem(named_in, None, "timezone", f"unknown time zone {zone!r}; expected an IANA "
-                                    f"name such as {DEFAULT_TIMEZONE}")]) from None
+                                    f"name such as {DEFAULT_TIMEZONE}", key="timezone_unknown",
+                                    values=(("value", zone), ("other", DEFAULT_TIMEZONE)))]) from None
         if zone != self.timezone and (self.timezone_from or self.instants_read):
             earlier = self.timezone_from or "the default, in which files before it were read"
             raise BadInput([Problem(named_in, None, "timezone", f"{zone} differs from {self.timezone} of {earlier}; "
-                                    "the sources of one update share one zone")])
+                                    "the sources of one update share one zone",
+                                    key="timezone_differs" if self.timezone_from else "timezone_differs_default",
+                                    values=(("value", zone), ("other", self.timezone),
+                                            *((("file", self.timezone_from),) if self.timezone_from else ())))])
         self.con.execute("SET TimeZone = $zone", {"zone": zone})
         self.timezone, self.timezone_from = zone, self.timezone_from or named_in
 
@@ -206,7 +209,9 @@ class Ingest:
             self.con.execute(f"DROP TABLE {raw}")
         if made is None:
             self.unreadable.add(loaded.table)
-            self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})")
+            self.problems += [Problem(mapping.path, None, None, f"{key}: {message} (reading {loaded.file})",
+                                      key="mapping_not_applied", values=(("column", key), ("value", message),
+                                                                         ("file", loaded.file)))
                               for key, message in problems]
             return None
         made_table = f"made_{len(self.files)}"
@@ -388,11 +393,6 @@ class Ingest:
             f"SELECT count(*) FILTER (WHERE regexp_matches(v, '{DOTTED_DATE}')), count(v) FROM ({cells})").fetchone()
         return "dotted" if dotted * 2 > written else "iso"
 
-    def _as_written(self, column_sql: str, with_time: bool, loaded: LoadedFile) -> str:
-        """A typed date (or date and time) as the file writes its dates."""
-        pattern = DATE_STYLES[loaded.date_style][1 if with_time else 0]
-        return f"strftime({column_sql}, {sql_str(pattern)})"
-
     def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column]) -> None:
         """Every problem of the file's own values, one query each, each row giving
         (row, column, key, value, other, message): `key` and the two values for the clerk's
@@ -408,9 +408,12 @@ class Ingest:
                                f"FROM {t} WHERE {raw if kept else c} IS NULL")
             if column.type in EXPECTED and not column.enum:
                 example = sql_str(EXAMPLES[loaded.date_style][column.type]) if column.type in ("date", "datetime") else "NULL"
+                # a birth date, even one that does not read, is a child's: the value is not quoted
+                shown, quoted = ("NULL", "'a value'") if column.name in PERSONAL_COLUMNS else (raw, raw)
+                key = f"unreadable_{column.type}" + ("_withheld" if column.name in PERSONAL_COLUMNS else "")
                 queries.append(
-                    f"SELECT _row, {name}, {sql_str('unreadable_' + column.type)}, {raw}, {example}, "
-                    f"'cannot read ' || {raw} || ' as ' || {sql_str(EXPECTED[column.type])} "
+                    f"SELECT _row, {name}, {sql_str(key)}, {shown}, {example}, "
+                    f"'cannot read ' || {quoted} || ' as ' || {sql_str(EXPECTED[column.type])} "
                     f"FROM {t} WHERE {raw} IS NOT NULL AND {c} IS NULL"
                 )
             if column.enum:
@@ -439,11 +442,11 @@ class Ingest:
                     f"'must be at least {column.minimum}, got ' || {c} FROM {t} WHERE {c} < {column.minimum}"
                 )
         if spec.name == "applications" and {"birth_date", "registered_at"} <= {c.name for c in present}:
-            born, registered = self._as_written("birth_date", False, loaded), self._as_written("registered_at", True, loaded)
+            # A child's birth date is never quoted (stderr, logs, problems.csv): the rows and the
+            # column say where it is, and the same problem on many rows is then one line.
             queries.append(
-                f"SELECT _row, 'birth_date', 'born_after_registration', {born}, {registered}, "
-                f"'birth date ' || {born} || ' is after the registration ' || {registered} "
-                f"FROM {t} WHERE birth_date > registered_at"
+                f"SELECT _row, 'birth_date', 'born_after_registration', NULL, NULL, "
+                f"'the birth date is after the registration date' FROM {t} WHERE birth_date > registered_at"
             )
         self._collect(queries, f)
 
@@ -530,7 +533,7 @@ class Ingest:
     ORDER BY n DESC, value
     """
 
-    def _unknown_references(self) -> list[str]:
+    def _unknown_references(self, shown: int = 5) -> list[Notice]:
         out = []
         for name, spec in TABLES.items():
             for column, ref_table, ref_column in spec.foreign_keys:
@@ -540,11 +543,13 @@ class Ingest:
                                                              ref_table=f"c_{ref_table}", ref_column=q(ref_column))).fetchall()
                 if found:
                     rows = sum(n for _, n, _ in found)
-                    shown = ", ".join(f"«{v}» ({n})" for v, n, _ in found[:5]) + (f" and {len(found) - 5} more"
-                                                                                 if len(found) > 5 else "")
-                    out.append(f"{found[0][2]}: {rows} row{'s' * (rows != 1)} of {name} name{'s' * (rows == 1)} "
-                               f"{len(found)} {column}{' values' * (len(found) != 1)} that {ref_table} does not "
-                               f"have — {shown}; published as named")
+                    listed = ", ".join(f"«{v}» ({n})" for v, n, _ in found[:shown]) + (", …" if len(found) > shown else "")
+                    out.append(Notice(found[0][2], "unknown_references",
+                                      f"{rows} row{'s' * (rows != 1)} of {name} name{'s' * (rows == 1)} {len(found)} "
+                                      f"{column}{' values' * (len(found) != 1)} that {ref_table} does not have — {listed}; "
+                                      "published as named",
+                                      (("n", rows), ("table", name), ("count", len(found)), ("column", column),
+                                       ("other", ref_table), ("listed", listed))))
         return out
 
     def _missing(self, present: set[str]) -> set[tuple[str, str | None]]:

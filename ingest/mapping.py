@@ -19,6 +19,7 @@ tables. The expressions are checked and run apart from everything else (ingest/t
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from pathlib import Path
@@ -149,24 +150,39 @@ def file_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+# The keys of the clerk's language for what pydantic finds (its `type`); another is a value the
+# key does not take, told with the validator's own (English) words: they say which values it takes.
+SETTING_PROBLEMS = {"missing": "mapping_key_missing", "extra_forbidden": "mapping_key_unknown"}
+
+
 def load_mapping(path: Path) -> Mapping:
     try:
         mapping = Mapping.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise BadInput([Problem(str(path), None, None, f"mapping file cannot be read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"at line (\d+)", str(exc))  # tomllib gives the place only in its text
+        raise BadInput([Problem(str(path), int(line.group(1)) if line else None, None,
+                                f"mapping file cannot be read: {exc}", key="mapping_syntax")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput([Problem(str(path), None, None, f"mapping file cannot be read: {exc}",
+                                key="mapping_not_utf8" if isinstance(exc, UnicodeDecodeError) else "mapping_unreadable")]) from None
     except ValidationError as exc:
         problems = [
-            Problem(str(path), None, ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()
+            Problem(str(path), None, ".".join(map(str, e["loc"])), e["msg"],
+                    key=SETTING_PROBLEMS.get(e["type"], "mapping_value_invalid"), values=(("value", e["msg"]),))
+            for e in exc.errors()
         ]
         raise BadInput(problems) from None
     mapping._path = str(path)
     problems = [
         Problem(str(path), None, None, f"table {name}: header {header!r} names personal data; it cannot be mapped "
-                f"to {column!r}, which is published (a column with personal data is dropped on arrival)")
+                f"to {column!r}, which is published (a column with personal data is dropped on arrival)",
+                key="mapping_personal_header", values=(("table", name), ("value", header), ("other", column)))
         for name, table in mapping.tables.items() for header, column in table.columns.items()
         if publishes_personal_header(name, header, column)
     ]
-    problems += [Problem(str(path), None, None, f"{key}: {message}") for key, message in expression_problems(mapping)]
+    # what is wrong with an expression is said in English (ingest/transform.py), under the clerk's words
+    problems += [Problem(str(path), None, None, f"{key}: {message}", key="mapping_expression",
+                         values=(("column", key), ("value", message))) for key, message in expression_problems(mapping)]
     if problems:
         raise BadInput(problems)
     return mapping

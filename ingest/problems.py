@@ -79,9 +79,11 @@ def ranges_text(rows: tuple, count: int, shown: int | None = 5) -> str:
 @dataclass(frozen=True)
 class Notice:
     """Something the clerk should know that is no problem: a file ignored, the header row
-    found under a title, a dataset.json that says too little. `message` in English (logs)."""
+    found under a title, a dataset.json that says too little, a warning of what was published
+    all the same. `message` in English (logs). A count `n` among the values picks the plural
+    form of the catalog text."""
 
-    file: str
+    file: str  # "" when it is about no one file (the publication)
     key: str  # catalog key notice.<key>
     message: str
     values: tuple = ()
@@ -91,7 +93,7 @@ class Notice:
         return dict(self.values)
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.message}"
+        return f"{self.file}: {self.message}" if self.file else self.message
 
 
 class BadInput(Exception):

@@ -55,7 +55,8 @@ def not_text(path: Path, kind: str) -> BadInput:
     """Bad input for a file with NUL bytes where text is expected: an image, an archive, a
     workbook or UTF-16 text under a text file's name."""
     return BadInput([Problem(path.name, None, None, f"not a text file (it holds NUL bytes, as images, archives, "
-                             f"workbooks and UTF-16 text do): cannot be read as {kind}; save it as {kind} in UTF-8")])
+                             f"workbooks and UTF-16 text do): cannot be read as {kind}; save it as {kind} in UTF-8",
+                             key="not_text", values=(("value", kind),))])
 
 
 def _row_at(fh, offset: int) -> int:
@@ -102,13 +103,13 @@ def detect_encoding(path: Path) -> str:
                 raise not_text(path, "CSV")
             if UTF8_CYRILLIC_WORD.search(chunk):
                 raise BadInput([Problem(path.name, _row_at(fh, bad), None, "not UTF-8, while other rows of the file are: "
-                                        "mixed encodings; save the whole file in one (UTF-8)")])
+                                        "mixed encodings; save the whole file in one (UTF-8)", key="mixed_encodings")])
             if undefined is None and (at := chunk.find(b"\x98")) >= 0:
                 undefined = offset + at
             offset += len(chunk)
         if undefined is not None:  # the one byte Windows-1251 leaves undefined
             raise BadInput([Problem(path.name, _row_at(fh, undefined), None, "neither UTF-8 nor Windows-1251 text: "
-                                    "cannot be read as CSV; save it as CSV in UTF-8")])
+                                    "cannot be read as CSV; save it as CSV in UTF-8", key="unknown_encoding")])
         return "cp1251"
 
 
@@ -185,7 +186,8 @@ def read_csv(con: duckdb.DuckDBPyConnection, path: Path, table: str, workdir: Pa
     header_line = lines[skip]
     if len(header_line) > MAX_HEADER_CHARS:
         raise BadInput([Problem(path.name, 1, None, f"the header row is longer than {spaced(MAX_HEADER_CHARS)} "
-                                "characters; not a header of the format")])
+                                "characters; not a header of the format", key="header_too_long",
+                                values=(("value", spaced(MAX_HEADER_CHARS)),))])
     if not header_line.strip():
         raise BadInput([Problem(path.name, None, None, "the file is empty; expected a header row", key="empty_file")])
     headers = next(csv.reader([header_line.rstrip("\r\n")], delimiter=delimiter))
@@ -226,7 +228,8 @@ def _csv_problem(path: Path, exc: Exception, n_headers: int) -> Problem:
     too_long = re.search(r"Maximum line size of (\d+) bytes exceeded", text)
     if too_long:
         return Problem(path.name, row, None, f"the row is longer than {spaced(int(too_long.group(1)))} bytes; "
-                                             "no field of the format needs that much")
+                                             "no field of the format needs that much", key="row_too_long",
+                       values=(("value", spaced(int(too_long.group(1)))),))
     first = text.splitlines()[0] if text else type(exc).__name__
     return Problem(path.name, row, None, f"cannot be read as CSV: {first}")
 
@@ -236,10 +239,14 @@ def spaced(number: int) -> str:
     return f"{number:,}".replace(",", " ")
 
 
-def check_width(path: Path, columns: int, counted: str = "columns") -> None:
+def check_width(path: Path, columns: int, nested: bool = False) -> None:
+    """`nested`: the fields inside nested columns are counted too (Parquet, JSON)."""
     if columns > MAX_COLUMNS:
+        counted = "columns (nested fields counted)" if nested else "columns"
         raise BadInput([Problem(path.name, None, None, f"{spaced(columns)} {counted}, over the limit of "
-                                f"{spaced(MAX_COLUMNS)} (an export has a few dozen)")])
+                                f"{spaced(MAX_COLUMNS)} (an export has a few dozen)",
+                                key="too_many_fields" if nested else "too_many_columns",
+                                values=(("value", spaced(columns)), ("other", spaced(MAX_COLUMNS))))])
 
 
 def _check_headers(path: Path, headers: list[str]) -> None:
@@ -247,9 +254,10 @@ def _check_headers(path: Path, headers: list[str]) -> None:
     seen: dict[str, int] = {}
     for i, header in enumerate(headers, start=1):
         if not header:
-            problems.append(Problem(path.name, 1, f"#{i}", "empty header; every column needs a name"))
+            problems.append(Problem(path.name, 1, f"#{i}", "empty header; every column needs a name", key="empty_header"))
         elif header.casefold() in seen:
-            problems.append(Problem(path.name, 1, header, f"header repeated (columns {seen[header.casefold()]} and {i})"))
+            problems.append(Problem(path.name, 1, header, f"header repeated (columns {seen[header.casefold()]} and {i})",
+                                    key="header_repeated", values=(("value", seen[header.casefold()]), ("other", i))))
         seen.setdefault(header.casefold(), i)
     if problems:
         raise BadInput(problems)
@@ -270,7 +278,7 @@ def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
 
     try:
         # The footer alone; its count is of leaf columns, so that nested groups count too.
-        check_width(path, pq.read_metadata(path).num_columns, "columns (nested fields counted)")
+        check_width(path, pq.read_metadata(path).num_columns, nested=True)
     except (pa.ArrowException, OSError) as exc:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as Parquet: {exc}")]) from None
     try:
@@ -297,7 +305,7 @@ def read_json(con, path: Path, table: str, workdir: Path) -> dict:
         # fields for a map, which `records = true` then refuses).
         detected = con.sql("SELECT * FROM read_json($path, format = $fmt, records = true, sample_size = -1, "
                            "union_by_name = true, map_inference_threshold = -1)", params=params)
-        check_width(path, _leaf_columns(detected.types), "columns (nested fields counted)")
+        check_width(path, _leaf_columns(detected.types), nested=True)
         columns = dict(zip(detected.columns, map(str, detected.types)))
         con.execute(
             f"""CREATE OR REPLACE TABLE {quote_ident(table)} AS
@@ -328,7 +336,7 @@ def read_xlsx(con, path: Path, table: str, workdir: Path) -> dict:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as XLSX: {exc}")]) from None
     skip = header_index(rows)
     if not rows or not any(str(c).strip() for c in rows[skip]):
-        raise BadInput([Problem(path.name, None, None, "the first sheet is empty; expected a header row")])
+        raise BadInput([Problem(path.name, None, None, "the first sheet is empty; expected a header row", key="empty_sheet")])
     headers = [str(h).strip() for h in rows[skip]]
     while headers and not headers[-1]:
         headers.pop()
@@ -365,7 +373,8 @@ def _check_sheet_extent(path: Path) -> None:
             part = _first_sheet_part(book)
             if part is None:  # a zip whose first sheet cannot be found cannot be checked: refused
                 raise BadInput([Problem(path.name, None, None, "the first sheet of the workbook cannot be found "
-                                        "(xl/workbook.xml and its relationships); save the table as CSV")])
+                                        "(xl/workbook.xml and its relationships); save the table as CSV",
+                                        key="sheet_missing")])
             columns, height, loose_cells, loose_rows = set(), 0, 0, 0
             with book.open(part) as xml:
                 rest = b""
@@ -386,7 +395,8 @@ def _check_sheet_extent(path: Path) -> None:
     cells = (width + max(loose_cells, 0)) * (height + max(loose_rows, 0))
     if cells > MAX_XLSX_CELLS:
         raise BadInput([Problem(path.name, None, None, f"the first sheet spans {spaced(cells)} cells, over the limit "
-                                f"of {spaced(MAX_XLSX_CELLS)}; save a table this large as CSV")])
+                                f"of {spaced(MAX_XLSX_CELLS)}; save a table this large as CSV", key="too_many_cells",
+                                values=(("value", spaced(cells)), ("other", spaced(MAX_XLSX_CELLS))))])
 
 
 def _column_number(letters: bytes) -> int:

@@ -69,7 +69,8 @@ def snapshot_folders(folder: Path) -> list[tuple[dt.datetime, Path]]:
     problems = []
     for at, path in found:
         if at in seen:
-            problems.append(Problem(path.name, None, None, f"the same snapshot time as {seen[at].name}; keep one"))
+            problems.append(Problem(path.name, None, None, f"the same snapshot time as {seen[at].name}; keep one",
+                                    key="snapshot_twice", values=(("other", seen[at].name),)))
         seen.setdefault(at, path)
     if problems:
         raise BadInput(problems)

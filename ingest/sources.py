@@ -16,7 +16,7 @@ from ingest import archive, privacy
 from ingest.load import Ingest
 from ingest.mapping import Mapping, file_key, load_mapping
 from ingest.problems import BadInput, Notice, Problem
-from ingest.readers import FORMATS
+from ingest.readers import FORMATS, spaced
 from ingest.git_series import PREFIX, commit_snapshots, is_git_source, materialize
 from ingest.redaction import printable
 from ingest.series import (Snapshot, carried_tables, carry, collapse, identity, is_series, keep, settings_hash,
@@ -57,7 +57,7 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
                        fetch=lambda snapshot: materialize(repository, snapshot))
     if printable(source) != source:  # bytes Python could not decode, kept as surrogate escapes
         raise BadInput([Problem(printable(source), None, None, "the path is not UTF-8 (a name written in another "
-                                "encoding); rename the folder or file in UTF-8")])
+                                "encoding); rename the folder or file in UTF-8", key="path_not_utf8")])
     if path.is_file() and path.suffix.lower() == ".toml":
         return _source_file(ingest, path, mapping, workdir)
     if path.is_dir() and is_series(path):
@@ -66,7 +66,8 @@ def ingest_source(ingest: Ingest, source: str, mapping: Mapping | None, workdir:
         return _folder(ingest, path, mapping, source)
     if path.is_file() and path.suffix.lower() == ".zip":
         return _folder(ingest, _unzip(path, workdir), mapping, source)
-    raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET")])
+    raise BadInput([Problem(source, None, None, "no such dataset: expected a folder, a .zip, or demo:PRESET",
+                            key="no_such_dataset")])
 
 
 def ingest_generated(ingest: Ingest, source: str, tables: dict[str, pa.Table], metadata: dict) -> SourceReport:
@@ -240,7 +241,8 @@ def _tables(folder: Path, mapping: Mapping | None, report: SourceReport, ingest:
             continue
         for table in tables:
             if table in by_table:
-                raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one")])
+                raise BadInput([Problem(path.name, None, None, f"table {table!r} is also given by {by_table[table].name}; keep one",
+                                        key="table_twice", values=(("value", table), ("other", by_table[table].name)))])
             by_table[table] = path
     return sorted(by_table.items(), key=lambda item: (item[1].name, list(TABLES).index(item[0])))
 
@@ -259,9 +261,10 @@ def _dataset_json(path: Path) -> dict:
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput([Problem(path.name, None, None, f"not valid JSON: {exc}")]) from None
+        raise BadInput([Problem(path.name, getattr(exc, "lineno", None), None, f"not valid JSON: {exc}",
+                                key="not_json")]) from None
     if not isinstance(doc, dict):
-        raise BadInput([Problem(path.name, None, None, "expected a JSON object")])
+        raise BadInput([Problem(path.name, None, None, "expected a JSON object", key="not_json_object")])
     known = tuple(DATASET_KEYS)
     metadata = {k: str(doc[k]) for k in known if doc.get(k) not in (None, "")}
     _refuse_personal(metadata, path.name)
@@ -274,7 +277,9 @@ def _refuse_personal(metadata: dict, named_in: str) -> None:
     personal = [k for k, v in metadata.items() if privacy.looks_personal(v)]
     if personal:
         raise BadInput([Problem(named_in, None, k, f"looks like personal data (an ИИН, a phone or an e-mail): "
-                                f"{metadata[k]}; {named_in} is published, name no person in it") for k in personal])
+                                f"{metadata[k]}; {named_in} is published, name no person in it",
+                                key="metadata_is_personal", values=(("value", metadata[k]), ("other", named_in)))
+                        for k in personal])
 
 
 def _unzip(path: Path, workdir: Path) -> Path:
@@ -285,20 +290,24 @@ def _unzip(path: Path, workdir: Path) -> Path:
         with zipfile.ZipFile(path) as archive:
             members = archive.infolist()
             if len(members) > MAX_MEMBERS:
-                raise BadInput([Problem(path.name, None, None, f"holds {len(members)} files, over the limit of {MAX_MEMBERS}")])
+                raise BadInput([Problem(path.name, None, None, f"holds {len(members)} files, over the limit of {MAX_MEMBERS}",
+                                        key="zip_members", values=(("value", spaced(len(members))), ("other", spaced(MAX_MEMBERS))))])
             total = sum(m.file_size for m in members)
             if total > MAX_UNZIPPED:
-                raise BadInput([Problem(path.name, None, None, f"expands to {total} bytes, over the limit of {MAX_UNZIPPED}")])
+                raise BadInput([Problem(path.name, None, None, f"expands to {total} bytes, over the limit of {MAX_UNZIPPED}",
+                                        key="zip_too_large", values=(("value", spaced(total)), ("other", spaced(MAX_UNZIPPED))))])
             if total > max(MAX_RATIO * path.stat().st_size, 64 << 20):
-                raise BadInput([Problem(path.name, None, None, f"expands {total // path.stat().st_size} times "
-                                        f"(to {total} bytes): not an export, refused")])
+                ratio = total // path.stat().st_size
+                raise BadInput([Problem(path.name, None, None, f"expands {ratio} times (to {total} bytes): not an export, refused",
+                                        key="zip_ratio", values=(("value", spaced(ratio)), ("other", spaced(total))))])
             for member in members:
                 name = PurePosixPath(member.filename)
                 if name.is_absolute() or ".." in name.parts or (member.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise BadInput([Problem(path.name, None, None, f"unsafe path in archive: {member.filename}")])
+                    raise BadInput([Problem(path.name, None, None, f"unsafe path in archive: {member.filename}",
+                                            key="zip_unsafe_path", values=(("value", member.filename),))])
             archive.extractall(out)
     except zipfile.BadZipFile as exc:
-        raise BadInput([Problem(path.name, None, None, f"not a valid zip file: {exc}")]) from None
+        raise BadInput([Problem(path.name, None, None, f"not a valid zip file: {exc}", key="zip_invalid")]) from None
     return out
 
 

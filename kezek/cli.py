@@ -161,10 +161,10 @@ def _run_update(args, home: Path) -> tuple[int, str]:
     messages.clear_report(home)
     if report.unchanged:
         return EXIT_OK, "unchanged, nothing published"
-    for warning in messages.notice_lines(warned, args.lang) + report.warnings:  # published all the same
+    for warning in messages.notice_lines([*warned, *report.warnings], args.lang):  # published all the same
         _say(f"kezek update: {messages.warning(warning, args.lang)}")
     rows = ", ".join(f"{k} {v}" for k, v in report.rows.items())
-    warned = "".join(f"; warning: {w}" for w in [*map(str, warned), *report.warnings])
+    warned = "".join(f"; warning: {w}" for w in [*warned, *report.warnings])  # in English, as the log is
     return EXIT_OK, f"published {report.snapshot} (data as of {report.as_of}; {rows}){warned}"
 
 

@@ -19,46 +19,93 @@ from ingest.vocabulary import VALUE_DOMAIN, header_key, labels_of, value_labels
 REPORT = "problems.csv"  # beside update.log in the home folder
 LOCALE_VARIABLES = ("LC_ALL", "LC_MESSAGES", "LANG")  # POSIX: the first one set wins
 
-# The catalog text of each problem and notice key the ingest gives (ingest/load.py, ingest/sources.py,
-# kezek/pipeline.py); a problem without one is told in English.
+# The catalog text of each problem and notice key the ingest, the pipeline and the publication
+# give (ingest/*.py, kezek/pipeline.py, engine/publication.py); one without is told in English.
 PROBLEMS = {
     "born_after_registration": N_("problem.born_after_registration"),
     "duplicate": N_("problem.duplicate"),
     "empty_file": N_("problem.empty_file"),
+    "empty_header": N_("problem.empty_header"),
+    "empty_sheet": N_("problem.empty_sheet"),
     "event_needs": N_("problem.event_needs"),
+    "git_missing": N_("problem.git_missing"),
+    "git_no_commit": N_("problem.git_no_commit"),
+    "git_unreadable": N_("problem.git_unreadable"),
+    "header_repeated": N_("problem.header_repeated"),
+    "header_too_long": N_("problem.header_too_long"),
     "header_twice": N_("problem.header_twice"),
     "id_is_personal": N_("problem.id_is_personal"),
+    "mapping_expression": N_("problem.mapping_expression"),
+    "mapping_key_missing": N_("problem.mapping_key_missing"),
+    "mapping_key_unknown": N_("problem.mapping_key_unknown"),
+    "mapping_not_applied": N_("problem.mapping_not_applied"),
+    "mapping_not_utf8": N_("problem.mapping_not_utf8"),
+    "mapping_personal_header": N_("problem.mapping_personal_header"),
+    "mapping_syntax": N_("problem.mapping_syntax"),
+    "mapping_unreadable": N_("problem.mapping_unreadable"),
+    "mapping_value_invalid": N_("problem.mapping_value_invalid"),
+    "metadata_is_personal": N_("problem.metadata_is_personal"),
     "missing_column": N_("problem.missing_column"),
     "missing_name_column": N_("problem.missing_name_column"),
     "missing_table": N_("problem.missing_table"),
+    "mixed_encodings": N_("problem.mixed_encodings"),
     "name_required": N_("problem.name_required"),
+    "no_such_dataset": N_("problem.no_such_dataset"),
     "not_a_number": N_("problem.not_a_number"),
+    "not_json": N_("problem.not_json"),
+    "not_json_object": N_("problem.not_json_object"),
+    "not_text": N_("problem.not_text"),
     "number_is_iin": N_("problem.number_is_iin"),
     "numbers_alike": N_("problem.numbers_alike"),
     "out_of_bounds": N_("problem.out_of_bounds"),
+    "path_not_utf8": N_("problem.path_not_utf8"),
     "place_is_personal": N_("problem.place_is_personal"),
     "row_fields": N_("problem.row_fields"),
+    "row_too_long": N_("problem.row_too_long"),
+    "sheet_missing": N_("problem.sheet_missing"),
+    "snapshot_twice": N_("problem.snapshot_twice"),
+    "table_twice": N_("problem.table_twice"),
+    "timezone_differs": N_("problem.timezone_differs"),
+    "timezone_differs_default": N_("problem.timezone_differs_default"),
+    "timezone_unknown": N_("problem.timezone_unknown"),
+    "too_many_cells": N_("problem.too_many_cells"),
+    "too_many_columns": N_("problem.too_many_columns"),
+    "too_many_fields": N_("problem.too_many_fields"),
     "too_small": N_("problem.too_small"),
+    "unknown_encoding": N_("problem.unknown_encoding"),
     "unknown_group": N_("problem.unknown_group"),
     "unknown_language": N_("problem.unknown_language"),
     "unknown_languages": N_("problem.unknown_languages"),
+    "unknown_preset": N_("problem.unknown_preset"),
     "unknown_reference": N_("problem.unknown_reference"),
     "unknown_ruleset": N_("problem.unknown_ruleset"),
     "unknown_value": N_("problem.unknown_value"),
     "unreadable_bool": N_("problem.unreadable_bool"),
     "unreadable_date": N_("problem.unreadable_date"),
+    "unreadable_date_withheld": N_("problem.unreadable_date_withheld"),
     "unreadable_datetime": N_("problem.unreadable_datetime"),
     "unreadable_float": N_("problem.unreadable_float"),
     "unreadable_int": N_("problem.unreadable_int"),
     "value_required": N_("problem.value_required"),
+    "zip_invalid": N_("problem.zip_invalid"),
+    "zip_members": N_("problem.zip_members"),
+    "zip_ratio": N_("problem.zip_ratio"),
+    "zip_too_large": N_("problem.zip_too_large"),
+    "zip_unsafe_path": N_("problem.zip_unsafe_path"),
 }
 NOTICES = {
+    "changelog_not_written": N_("notice.changelog_not_written"),
     "dataset_json_lacks": N_("notice.dataset_json_lacks"),
     "header_row": N_("notice.header_row"),
     "headers_read": N_("notice.headers_read"),
     "ignored_format": N_("notice.ignored_format"),
     "ignored_name": N_("notice.ignored_name"),
     "no_dataset_json": N_("notice.no_dataset_json"),
+    "numbers_share_a_key": N_("notice.numbers_share_a_key"),
+    "snapshots_not_pruned": N_("notice.snapshots_not_pruned"),
+    "unknown_references": N_("notice.unknown_references"),
+    "validators_not_kept": N_("notice.validators_not_kept"),
+    "versions_not_written": N_("notice.versions_not_written"),
 }
 
 
@@ -149,9 +196,20 @@ def problem_line(problem: Problem, lang: str) -> str:
     return f"{where(problem, lang)}: {what(problem, lang)}"
 
 
-def notice_line(notice: Notice, lang: str) -> str:
+def notice_text(notice: Notice, lang: str) -> str:
+    """The notice in the clerk's language; a count `n` picks the form of its text (and the
+    count of values named, the form of its own)."""
     key = NOTICES.get(notice.key)
-    return f"{notice.file}: {t(key, lang, **notice.params) if key else notice.message}"
+    if key is None:
+        return notice.message
+    values = notice.params
+    if notice.key == "unknown_references":
+        values["values"] = tn("clerk.column_values", values.pop("count"), lang, column=values["column"])
+    return tn(key, values.pop("n"), lang, **values) if "n" in values else t(key, lang, **values)
+
+
+def notice_line(notice: Notice, lang: str) -> str:
+    return f"{notice.file}: {notice_text(notice, lang)}" if notice.file else notice_text(notice, lang)
 
 
 def notice_lines(notices: list[Notice], lang: str) -> list[str]:

@@ -58,7 +58,7 @@ class Report:
     findings: dict[str, int] = field(default_factory=dict)
     unchanged: bool = False  # every remote file answered 304, or the local files are the same: nothing published
     local: bool = False  # unchanged: local files of the same fingerprint (ingest/fingerprint.py)
-    warnings: list[str] = field(default_factory=list)  # after the switch: published all the same
+    warnings: list[Notice] = field(default_factory=list)  # published all the same (kezek/messages.py says them)
     series: tuple[int, int] = (0, 0)  # a series' snapshots, and how many of them were carried, not read
     notices: list[Notice] = field(default_factory=list)  # for the clerk, in their language (kezek/messages.py)
     checked: bool = False  # `--check`: validated, nothing computed or published
@@ -277,13 +277,14 @@ def _update(sources: list[str], home: Path | None, mapping_path: Path | None, no
 
         clock = time.perf_counter()
         _, published_warnings = publication.publish(home, snapshot, published_at)
-        report.warnings = [*ingest.warnings, *shared, *published_warnings]
+        report.warnings = [*ingest.warnings, *shared, *(Notice("", *w) for w in published_warnings)]
         if downloads:  # only now: a failed run must not mark its files as seen
             try:
                 state.commit(downloads)
             except OSError as exc:  # published all the same; the next run downloads them again
-                report.warnings.append(f"the validators of the downloads could not be kept ({exc}); "
-                                       "the next update downloads every file again")
+                report.warnings.append(Notice("", "validators_not_kept", f"the validators of the downloads could not "
+                                              f"be kept ({exc}); the next update downloads every file again",
+                                              (("error", str(exc)),)))
         report.timings["publish"] += time.perf_counter() - clock
         report.snapshot, report.as_of = snapshot, as_of.isoformat()
         return report
@@ -353,7 +354,8 @@ def _demo(ingest: Ingest, source: str) -> SourceReport:
 
     preset = source.removeprefix(DEMO)
     if preset not in PRESETS:
-        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}")])
+        raise BadInput([Problem(source, None, None, f"unknown demo preset; expected one of: {', '.join(PRESETS)}",
+                                key="unknown_preset", values=(("other", ", ".join(PRESETS)),))])
     dataset = generate(preset)
     return ingest_generated(ingest, source, dataset.tables, dataset.metadata)
 
@@ -436,7 +438,7 @@ def _as_of(con: duckdb.DuckDBPyConnection, metadata: dict, today: dt.date) -> dt
     return last or today
 
 
-def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[str]:
+def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> list[Notice]:
     """A warning when published numbers share a forgiving key: each is found only when typed
     as published (separators and leading zeros as there)."""
     groups = con.execute(  # the keys derive.sql stored: computed once per number
@@ -447,10 +449,10 @@ def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> li
     if not groups:
         return []
     count = groups[0][1]
-    listed = "; ".join(" and ".join(numbers) for numbers, _ in groups)
-    more = f" (and {count - shown} more)" if count > shown else ""
-    return [f"{count} group{'s' if count != 1 else ''} of application numbers differ only in separators or leading zeros: "
-            f"{listed}{more}; each is found only when typed as published"]
+    listed = "; ".join(" / ".join(numbers) for numbers, _ in groups) + ("; …" if count > shown else "")
+    return [Notice("applications", "numbers_share_a_key", f"{count} group{'s' if count != 1 else ''} of application "
+                   f"numbers differ only in separators or leading zeros: {listed}; each is found only when typed "
+                   "as published", (("n", count), ("listed", listed)))]
 
 
 def _sources_table(con: duckdb.DuckDBPyConnection, ingest: Ingest, source_reports: list[SourceReport]) -> None:

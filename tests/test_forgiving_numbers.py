@@ -257,7 +257,7 @@ def sharing(tmp_path_factory):
 
 def test_numbers_that_share_a_key_are_published_with_a_warning(sharing):
     _, report = sharing
-    [warning] = [w for w in report.warnings if "leading zeros" in w]
+    [warning] = [w.message for w in report.warnings if "leading zeros" in w.message]
     assert LONG in warning and SHORT in warning and OTHER not in warning
 
 

@@ -224,7 +224,7 @@ BROKEN = {
     ),
     "birth date after registration": (
         lambda ds: write_csv(ds / "applications.csv", [{**APPS[0], "birth_date": "2016-03-01"}, *APPS[1:]]),
-        ["applications.csv, row 2, column birth_date: birth date 2016-03-01 is after the registration 2016-02-01 10:00:00"],
+        ["applications.csv, row 2, column birth_date: the birth date is after the registration date"],
     ),
     "enormous field": (
         lambda ds: write_csv(ds / "kindergartens.csv", [kindergarten(name_ru="Ж" * (1 << 20))]),

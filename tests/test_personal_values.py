@@ -124,7 +124,7 @@ REFUSED = {
     "problem lines quote values": (
         dict(apps=[{**APPS[0], "birth_date": "900101300123"}, {**APPS[1], "status": "мама +7 701 555 12 34"},
                    application("УО.2016.000003.1", "2016-02-03 10:00", privilege="ivanova@mail.kz")]),
-        ["applications.csv, row 2, column birth_date: cannot read 9001******23 as a date",
+        ["applications.csv, row 2, column birth_date: cannot read the value as a date",  # a birth date is never quoted
          "applications.csv, row 3, column status: unknown value мама +7 701 *** ** 34; expected one of",
          "applications.csv, row 4, column privilege: unknown value i***@mail.kz; expected one of"],
         ["900101300123", "555 12 34", "ivanova@"]),
