@@ -285,13 +285,19 @@ def details(browser, base: str, home: Path, out: Path) -> None:
 
 
 def light(browser, base: str, number: str, langs: list[str], out: Path) -> None:
-    """The light page as a phone without JavaScript shows it: the whole page, from the top."""
+    """The light page as a phone without JavaScript shows it: the whole page, from the top, once
+    its last changes and forecast are made (a first visit has them made in the background)."""
     width, height = SIZES["phone"]
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1,
                                   java_script_enabled=False)
     page = context.new_page()
     for lang in langs:
-        page.goto(f"{base}/n/{urllib.request.quote(number)}?lang={lang}")
+        address = f"{base}/n/{urllib.request.quote(number)}?lang={lang}"
+        for _ in range(120):  # a visit a second until the page is whole
+            answer = page.goto(address)
+            if not answer.headers.get("etag", "").endswith('.pending"'):
+                break
+            page.wait_for_timeout(1000)
         page.wait_for_selector("h1", timeout=60_000)
         path = out / f"n-{lang}-phone.png"
         full = page.evaluate("() => document.documentElement.scrollHeight")
