@@ -5,7 +5,8 @@ Uses the preset published in bench/out/PRESET, starts `kezek serve`, draws `coun
 known numbers, and with bench/load.py at 32 connections times, one after another:
 - the light page's first visits: every number of the pool asked for once, each page made
   from the lookups held in memory, its last changes and forecast asked for in the background;
-- how long the background takes to make them for the whole pool (the pages then complete);
+- how many pages of the pool have them within two minutes, visited again in turn (a parent
+  coming back), while the background makes them and gives way to those visits;
 - the light page's repeat visits: answers spread over the same pool, each page made already
   (the page of a number is made once per snapshot, kept in memory);
 - the API's lookup `/api/v1/applications/{number}` over the same pool;
@@ -36,7 +37,7 @@ CONNECTIONS = 32
 POOL = 2_000
 
 
-def completed_after(port: int, pool: list[str], limit_s: float = 900) -> dict:
+def completed_after(port: int, pool: list[str], limit_s: float = 120) -> dict:
     """Seconds until every page of the pool has its last changes and forecast (its ETag no
     longer marked pending), asked for in turn, and how many had them then (all, unless
     `limit_s` passed first)."""

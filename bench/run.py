@@ -400,10 +400,11 @@ def write_table(results: dict) -> None:
         lines += [""] + [f"Light page to API ({r['preset']}): {r['ratio']} ×"
                          + (f"; the machine's load average was {r['load_average'][0]} when the run began and "
                             f"{r['load_average'][1]} when it ended." if r.get("load_average") else ".")
-                         + (f" The last changes and forecasts of the {r['pool']} pages were made in the background "
-                            f"for {r['completed']['complete']} of them {r['completed']['seconds']} s after the first "
-                            f"visits ({round(r['completed']['complete'] / max(r['completed']['seconds'], 0.1), 1)} pages "
-                            f"a second)." if r.get("completed") else "")
+                         + (f" Visited again in turn, {r['completed']['complete']} of the {r['pool']} pages had their "
+                            f"last changes and forecast {r['completed']['seconds']} s after the first visits "
+                            f"({round(r['completed']['complete'] / max(r['completed']['seconds'], 0.1), 1)} a second: "
+                            "the background gives way to visits, and the rest were still being made while the "
+                            "API was measured)." if r.get("completed") else "")
                          + (f" The dashboard's Lookup page, rendered whole by Streamlit in the same run: "
                             f"{r['streamlit']['median_s']} s a page (median of {r['streamlit']['runs']}; "
                             f"{round(1 / r['streamlit']['median_s'], 1)} pages a second on one core)."
