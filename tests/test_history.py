@@ -86,7 +86,7 @@ def datasets(draw):
     return apps, events
 
 
-@settings(max_examples=150 if SLOW else 8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150 if SLOW else 5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=datasets())
 def test_numbers_equal_lookup_and_causes_add_up_on_random_data(tmp_path_factory, data):
     apps, events = data
