@@ -97,8 +97,7 @@ def read_facts(cur: duckdb.DuckDBPyConnection, snapshot: Snapshot, key: str) -> 
         known = {"timezone": meta.get("timezone"), "observed_since": meta.get("observed_since"),
                  "first_allocation_week": first_allocation_week(cur)}
         snapshot_facts.put(snapshot.snapshot, known)
-    return completed({"doc": doc, **known, "changes": None, "forecast": None,
-                      "forecast_pending": forecast_paths.waiting(doc)}, snapshot.snapshot)
+    return {"doc": doc, **known, "changes": None, "forecast": None, "forecast_pending": forecast_paths.waiting(doc)}
 
 
 def completed(found: dict, snapshot: str) -> dict:
@@ -118,7 +117,7 @@ def missing(found: dict) -> tuple[str, ...]:
     return (("changes",) if found["changes"] is None else ()) + (("forecast",) if found["forecast_pending"] else ())
 
 
-def made(part: str, found: dict, snapshot: str) -> bool:
+def ready(part: str, found: dict, snapshot: str) -> bool:
     """Whether what a missing `part` needs is made now (a look, nothing computed)."""
     doc = found["doc"]
     if part == "changes":
@@ -384,8 +383,8 @@ class Page:
 
     def current(self, snapshot: str) -> bool:
         """Still what the page would say: the same day, and nothing it lacked made since."""
-        return self.day == today(self.timezone) and not any(made(part, self.found, snapshot)
-                                                            for part in missing(self.found))
+        return self.day == today(self.timezone) and not any(
+            ready(part, self.found, snapshot) for part in missing(self.found))
 
     def send(self, request: Request) -> Response:
         if not_modified(request, self.headers["ETag"]):
@@ -433,13 +432,13 @@ class Endpoint:
             found = facts.get((snapshot.snapshot, key))
             if found is None:
                 found = read_facts(cur, snapshot, key) or {"doc": None}
-                facts.put((snapshot.snapshot, key), found)
         finally:
             cur.close()
+        if found["doc"] is not None:
+            found = completed(found, snapshot.snapshot)
+        facts.put((snapshot.snapshot, key), found)
         if found["doc"] is None:
             return Response(trouble(lang, typed, 404, snapshot.as_of), 404, headers_for(snapshot, lang, None), MEDIA_TYPE)
-        found = completed(found, snapshot.snapshot)
-        facts.put((snapshot.snapshot, key), found)
         ask_for(self.home, snapshot.snapshot, found)  # what it lacks: made in the background
         day = today(found["timezone"])
         headers = headers_for(snapshot, lang, day, not missing(found))

@@ -152,10 +152,13 @@ class SegmentPathsCache:
             with self._lock:
                 if key in self._held:
                     return self._held[key]
-            paths = SegmentPaths.simulate(con, segment, as_of)
+            try:
+                paths = SegmentPaths.simulate(con, segment, as_of)
+            finally:
+                with self._lock:
+                    self._simulating.pop(key, None)
             with self._lock:
                 self._held[key] = paths
-                self._simulating.pop(key, None)
                 while sum(p.nbytes for p in self._held.values()) > self.max_bytes and len(self._held) > 1:
                     self._held.popitem(last=False)
             return paths

@@ -50,11 +50,6 @@ def area(lang: str) -> tuple[str, str, int | None]:
     return region, locality, None if period == "all" else int(period)
 
 
-def in_use(**filters) -> list[tuple[str, object]]:
-    """The filters a download's name records: those chosen, as in the page's address."""
-    return [(name, value) for name, value in filters.items() if value]
-
-
 def district_name(code: str, lang: str) -> str:
     return code or t("vacancies.no_district", lang)
 
@@ -80,7 +75,8 @@ def districts_chart(shown: pd.DataFrame, measure: str, lang: str) -> None:
     context.chart(fig, alt=t("districts.chart_alt", lang, measure=t(MEASURES[measure], lang)))
 
 
-def districts_table(shown: pd.DataFrame, filters: list[tuple[str, object]], lang: str) -> None:
+def districts_table(shown: pd.DataFrame, filters, lang: str) -> None:
+    """The table and its downloads, named with the `filters` in use ((parameter, value) pairs)."""
     several = shown["locality"].nunique() > 1
     # A month nobody judged reads "—": not a zero, and not the grid's English "None".
     view = shown.assign(district=shown["district"].map(lambda d: district_name(d, lang)),
@@ -95,7 +91,7 @@ def districts_table(shown: pd.DataFrame, filters: list[tuple[str, object]], lang
                         for k in ("places", "bulletins", "referrals")},
                      "findings": st.column_config.TextColumn(t(COLUMNS["findings"], lang), alignment="right"),
                  })
-    context.download(shown, "districts_by_month.csv", lang, filters=filters)
+    context.download(shown, "districts_by_month", lang, filters=filters)
 
 
 def by_district(day: dt.date, months: int | None, region: str, locality: str, lang: str) -> None:
@@ -116,7 +112,8 @@ def by_district(day: dt.date, months: int | None, region: str, locality: str, la
     if shown["findings"].isna().any():
         st.caption(t("districts.findings_unknown", lang))
     districts_chart(shown, measure, lang)
-    districts_table(shown, in_use(region=region, locality=locality, district=district, months=months), lang)
+    districts_table(shown, {"region": region, "locality": locality, "district": district, "months": months}.items(),
+                    lang)
 
 
 def queue_per_place(day: dt.date, months: int | None, region: str, locality: str, lang: str) -> None:
@@ -151,8 +148,8 @@ def queue_per_place(day: dt.date, months: int | None, region: str, locality: str
            for k in ("waiting", "places", "bulletins")},
         "waiting_per_place": st.column_config.TextColumn(t(COLUMNS["waiting_per_place"], lang), alignment="right"),
     })
-    context.download(table, "queue_per_place_by_month.csv", lang,
-                     filters=in_use(region=region, locality=locality, months=months))
+    context.download(table, "queue_per_place_by_month", lang,
+                     filters={"region": region, "locality": locality, "months": months}.items())
 
 
 def main() -> None:
