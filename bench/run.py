@@ -30,10 +30,12 @@ Usage: `python bench/run.py [--presets astana-2017,almaty,national] [--runs 3] [
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -44,7 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results.json"
 TABLE = ROOT / "docs" / "benchmarks.md"
-STAGES = ("ingest", "recompute", "audit", "publish")
+STAGES = ("ingest", "recompute", "audit", "publish", "open data")
 
 
 def machine() -> dict:
@@ -99,24 +101,73 @@ def bench_update(preset: str, runs: int, source: str | None = None, what: str | 
             "stages_s_median": {k: round(statistics.median(t[k] for t in timings), 1) for k in timings[0]}}
 
 
-def bench_update_from_files(preset: str, runs: int) -> dict:
-    """The update an akimat runs: the preset written once as a folder of Parquet files (what
-    `demo:PRESET` generates in the process, which costs most of its ingest), then read."""
-    from demo import generate
+_FOLDERS: dict[str, Path] = {}
 
-    with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
-        folder = generate(preset).write(Path(tmp) / preset, "parquet")
-        return bench_update(preset, runs, str(folder), f"kezek update --source FOLDER (demo:{preset} as Parquet files)")
+
+def files_folder(preset: str) -> Path:
+    """The preset written once as a folder of Parquet files, as an akimat's export arrives;
+    kept for the whole run (the file updates and the profile read the same files)."""
+    if preset not in _FOLDERS:
+        from demo import generate
+
+        tmp = Path(tempfile.mkdtemp(prefix="kezek-files-"))
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)
+        _FOLDERS[preset] = generate(preset).write(tmp / preset, "parquet")
+    return _FOLDERS[preset]
+
+
+# The floor an update from files is compared with: the same files copied into a DuckDB
+# database file as they are (one `CREATE TABLE … AS SELECT * FROM read_parquet(…)` each),
+# nothing validated, numbered or written out.
+BARE_COPY = """
+import duckdb, sys
+from pathlib import Path
+con = duckdb.connect(sys.argv[2])
+for f in sorted(Path(sys.argv[1]).glob("*.parquet")):
+    con.execute(f"CREATE TABLE {f.stem} AS SELECT * FROM read_parquet('{f}')")
+con.close()
+"""
+
+
+def bench_update_from_files(preset: str, runs: int) -> dict:
+    """The update an akimat runs: the preset read from a folder of Parquet files, each run
+    beside a bare copy of the same files into DuckDB (alternately, in the same run)."""
+    folder = files_folder(preset)
+    walls, peaks, timings, bare = [], [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as home:
+            wall, peak, out = timed_process([sys.executable, "-m", "kezek", "update", "--source", str(folder),
+                                             "--home", home])
+            walls.append(wall)
+            peaks.append(peak)
+            timings.append(stages(out))
+            bare.append(timed_process([sys.executable, "-c", BARE_COPY, str(folder), f"{home}/bare.duckdb"])[0])
+        print(f"update {folder}: {wall:.1f} s, peak {peak:.0f} MB, {timings[-1]}; bare copy {bare[-1]:.1f} s",
+              flush=True)
+    return {"what": f"kezek update --source FOLDER (demo:{preset} as Parquet files)", "preset": preset,
+            "runs": runs, "wall_s_median": round(statistics.median(walls), 2), "wall_s_min": round(min(walls), 2),
+            "wall_s_max": round(max(walls), 2), "peak_mb_median": round(statistics.median(peaks)),
+            "peak_mb_max": round(max(peaks)),
+            "stages_s_median": {k: round(statistics.median(t[k] for t in timings), 1) for k in timings[0]},
+            "bare_copy_s_median": round(statistics.median(bare), 2),
+            "bare_copy_ratio": round(statistics.median(walls) / statistics.median(bare), 1)}
+
+
+def bench_profile(preset: str) -> dict:
+    """Each stage of the update from the preset's Parquet files, statement by statement
+    (bench/profile.py, in its own process)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run([sys.executable, str(ROOT / "bench" / "profile.py"), str(files_folder(preset)),
+                        "--json", f"{tmp}/profile.json"], check=True, stdout=subprocess.DEVNULL)
+        return {"preset": preset, **json.loads(Path(f"{tmp}/profile.json").read_text(encoding="utf-8"))}
 
 
 def bench_unchanged(preset: str, runs: int) -> dict:
     """The nightly run over a folder nobody touched: the preset written as Parquet files and
     published once, then updated again `runs` times into the same home; each finds the same
     fingerprint (ingest/fingerprint.py) and publishes nothing."""
-    from demo import generate
-
-    with tempfile.TemporaryDirectory(prefix="kezek-files-") as tmp:
-        folder, home = generate(preset).write(Path(tmp) / preset, "parquet"), Path(tmp) / "home"
+    with tempfile.TemporaryDirectory(prefix="kezek-home-") as tmp:
+        folder, home = files_folder(preset), Path(tmp) / "home"
         subprocess.run([sys.executable, "-m", "kezek", "update", "--source", str(folder), "--home", str(home)],
                        check=True, capture_output=True)
         walls, peaks = [], []
@@ -293,22 +344,55 @@ def session_peak(r: dict) -> float:
     return max([r["rss_after_mb"], *(m["rss_mb"] for m in r.get("memory", []))])
 
 
+def _first(rows: list[dict], **match) -> dict:
+    return next((r for r in rows if all(r.get(k) == v for k, v in match.items())), {})
+
+
+def targets(results: dict) -> list[str]:
+    """Issue 20's targets, each with the figure measured here (whatever was last measured)."""
+    files = _first(results.get("file_updates", []), preset="national")
+    demo = _first(results.get("measurements", []), preset="national")
+    numbering = _first(results.get("numbering", []), preset="national")
+    series = _first(results.get("series", []), series="national (demo)")
+    rows = []
+
+    def row(what: str, target: str, figure: float | None, limit: float, unit: str) -> None:
+        if figure is None:
+            return rows.append([what, target, "not measured", "—"])
+        rows.append([what, target, f"{figure} {unit}", "yes" if figure <= limit else f"no, by {round(figure - limit, 2)} {unit}"])
+
+    row("national update from Parquet files", "≤ 20 s", files.get("wall_s_median"), 20, "s")
+    row("its peak memory", "≤ 4 GB", round(files["peak_mb_max"] / 1024, 2) if files else None, 4, "GB")
+    row("`kezek update --source demo:national`", "≤ 60 s", demo.get("wall_s_median"), 60, "s")
+    row("numbering against a bare `row_number()`, same run", "≤ 1.5 ×", numbering.get("ratio"), 1.5, "×")
+    row("audit of the national preset (from files)", "≤ 5 s", files.get("stages_s_median", {}).get("audit"), 5, "s")
+    row("appending one day to a national series", "≤ 15 s", (series.get("append") or {}).get("wall_s_median"), 15, "s")
+    return table(["The targets of a national update (medians; the sections below give every run):"],
+                 ["what", "target", "measured", "met"], rows)
+
+
 def write_table(results: dict) -> None:
     m = results["machine"]
     lines = ["# Benchmarks", "", "Generated by `make bench` from `bench/results.json`; do not edit by hand.", "",
              f"Machine: {m['cpus']} cores ({m['cpu']}), {m['memory_gb']} GB, Python {m['python']}, DuckDB {m['duckdb']}."]
     updates = results.get("measurements", [])
-    lines += table([], ["measurement", "runs", "median", "min", "max", "peak memory (median / max)"],
-                   [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
-                     f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"] for r in updates])
-    lines += table(["The same update from files: the preset written once as a folder of Parquet files, as",
-                    "an akimat's export arrives (`demo:PRESET` generates its data in the process, and that",
-                    "generation is most of its ingest):"],
+    lines += targets(results)
+    lines += table(["Each update, whole process (medians of its runs; peak resident memory):"],
                    ["measurement", "runs", "median", "min", "max", "peak memory (median / max)"],
                    [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
-                     f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"]
-                    for r in [*results.get("file_updates", []), *results.get("unchanged_updates", [])]])\
-        if results.get("file_updates") or results.get("unchanged_updates") else []
+                     f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB"] for r in updates])
+    files = [*results.get("file_updates", []), *results.get("unchanged_updates", [])]
+    lines += table(["The same update from files: the preset written once as a folder of Parquet files, as",
+                    "an akimat's export arrives (`demo:PRESET` generates its data in the process, and that",
+                    "generation is most of its ingest). Beside each run, in the same run, the floor: the same",
+                    "files copied into a DuckDB file as they are (`CREATE TABLE … AS SELECT * FROM",
+                    "read_parquet(…)`), nothing validated, numbered or written out:"],
+                   ["measurement", "runs", "median", "min", "max", "peak memory (median / max)",
+                    "bare copy (median)", "update / bare copy"],
+                   [[f"`{r['what']}`", r["runs"], f"{r['wall_s_median']} s", f"{r['wall_s_min']} s",
+                     f"{r['wall_s_max']} s", f"{r['peak_mb_median']} MB / {r['peak_mb_max']} MB",
+                     f"{r['bare_copy_s_median']} s" if "bare_copy_s_median" in r else "—",
+                     f"{r['bare_copy_ratio']} ×" if "bare_copy_ratio" in r else "—"] for r in files]) if files else []
     lines += table(["Stages of the update as it reports them (median seconds): ingest reads, validates and",
                     "loads (for `demo:`, after generating the data); recompute numbers the queue; audit",
                     "replays every bulletin; publish switches the snapshot."],
@@ -317,6 +401,17 @@ def write_table(results: dict) -> None:
                      + r.get("preset", r["what"].split("demo:")[-1].split(" ")[0]),
                      *(f"{r.get('stages_s_median', {}).get(k, '—')} s" for k in STAGES)]
                     for r in [*updates, *results.get("file_updates", [])]])
+    for p in results.get("profiles", []):
+        lines += ["", f"Profile of the update from files ({p['preset']}; bench/profile.py: the update in one process,",
+                  "every statement it sends to DuckDB timed, and DuckDB's own profile of each statement of",
+                  "0.2 s or more: its costliest operators, their time summed over DuckDB's threads). Per",
+                  "stage, its time as the update reports it, then its slowest statements:"]
+        for stage in p["stages"]:
+            lines += table([f"**{stage['stage']}**: {stage['seconds']} s, of which {stage['statements_s']} s in "
+                            f"{stage['statements']} statements."],
+                           ["seconds", "times", "sent from", "statement", "costliest operators"],
+                           [[e["seconds"], e["times"], f"`{e['where']}`", e["statement"].replace("|", "\\|"),
+                             ", ".join(f"{n} {t} s" for n, t in e["operators"])] for e in stage["slowest"]])
     if results.get("pages"):
         presets = [p["preset"] for p in results["pages"]]
         by = {p["preset"]: {r["page"]: r for r in p["pages"]} for p in results["pages"]}
@@ -473,6 +568,7 @@ def main() -> None:
     ap.add_argument("--presets", default="astana-2017,almaty,national")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--files", default="national", help="presets also updated from Parquet files ('' for none)")
+    ap.add_argument("--profile", default="national", help="presets whose update from files is profiled ('' for none)")
     ap.add_argument("--unchanged", default="almaty,national",
                     help="presets whose Parquet folder is updated again unchanged ('' for none)")
     ap.add_argument("--pages", default="almaty,national", help="presets whose pages are rendered ('' for none)")
@@ -495,6 +591,7 @@ def main() -> None:
     results["machine"] = machine()
     sections = {"measurements": (args.presets, lambda p: bench_update(p, args.runs)),
                 "file_updates": (args.files, lambda p: bench_update_from_files(p, args.runs)),
+                "profiles": (args.profile, bench_profile),
                 "unchanged_updates": (args.unchanged, lambda p: bench_unchanged(p, args.runs)),
                 "pages": (args.pages, lambda p: bench_pages(p, args.page_runs)),
                 "lookups": (args.lookups, bench_lookup),
