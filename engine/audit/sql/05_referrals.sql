@@ -3,15 +3,17 @@
 -- A1, A2: a `priority` referral must follow the holder's own notification for that
 -- bulletin, inside the priority window (latest reading: the notification day not counted).
 CREATE TABLE audit.f_referral_without_offer AS
-WITH r AS (
-    SELECT r.*,
-           (SELECT arg_max(o.window_closes_latest, (o."at", o.seq)) FROM audit.offers AS o
-            WHERE o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id
-              AND (o."at", o.seq) < (r."at", r.seq)) AS window_closed,
-           (SELECT max(o."at") FROM audit.offers AS o
-            WHERE o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id
-              AND (o."at", o.seq) < (r."at", r.seq)) AS notified_at
+WITH notified AS (                        -- the holder's notifications of that bulletin before the referral
+    SELECT r.seq, arg_max(o.window_closes_latest, (o."at", o.seq)) AS window_closed, max(o."at") AS notified_at
     FROM audit.referrals AS r
+    JOIN audit.offers AS o
+      ON o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id AND (o."at", o.seq) < (r."at", r.seq)
+    WHERE r.channel = 'priority'
+    GROUP BY r.seq
+),
+r AS (
+    SELECT r.*, n.window_closed, n.notified_at
+    FROM audit.referrals AS r LEFT JOIN notified AS n ON n.seq = r.seq
     WHERE r.channel = 'priority'
 )
 SELECT 'referral_without_offer' AS type, CASE WHEN notified_at IS NULL THEN 'A1' ELSE 'A2' END AS rule,
