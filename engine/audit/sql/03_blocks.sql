@@ -140,7 +140,8 @@ SELECT 'missed_removal' AS type, 'A4' AS rule, a.application_number, CAST(NULL A
 FROM k
 JOIN annulments AS n USING (app_id)
 JOIN audit.apps AS a USING (app_id)
-JOIN audit.state AS s ON s.app_id = k.app_id AND s.s < k.checked_at AND k.checked_at <= s.u
+JOIN (SELECT * FROM audit.state SEMI JOIN k USING (app_id)) AS s    -- the few removed ones' intervals only
+  ON s.app_id = k.app_id AND s.s < k.checked_at AND k.checked_at <= s.u
 WHERE k.checked_at < (SELECT data_end FROM audit.context)
   AND snap.is_numbered(s.status);
 

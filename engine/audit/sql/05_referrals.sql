@@ -3,15 +3,17 @@
 -- A1, A2: a `priority` referral must follow the holder's own notification for that
 -- bulletin, inside the priority window (latest reading: the notification day not counted).
 CREATE TABLE audit.f_referral_without_offer AS
-WITH r AS (
-    SELECT r.*,
-           (SELECT arg_max(o.window_closes_latest, (o."at", o.seq)) FROM audit.offers AS o
-            WHERE o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id
-              AND (o."at", o.seq) < (r."at", r.seq)) AS window_closed,
-           (SELECT max(o."at") FROM audit.offers AS o
-            WHERE o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id
-              AND (o."at", o.seq) < (r."at", r.seq)) AS notified_at
+WITH notified AS (                        -- the holder's notifications of that bulletin before the referral
+    SELECT r.seq, arg_max(o.window_closes_latest, (o."at", o.seq)) AS window_closed, max(o."at") AS notified_at
     FROM audit.referrals AS r
+    JOIN audit.offers AS o
+      ON o.app_id = r.app_id AND o.bulletin_id = r.bulletin_id AND (o."at", o.seq) < (r."at", r.seq)
+    WHERE r.channel = 'priority'
+    GROUP BY r.seq
+),
+r AS (
+    SELECT r.*, n.window_closed, n.notified_at
+    FROM audit.referrals AS r LEFT JOIN notified AS n ON n.seq = r.seq
     WHERE r.channel = 'priority'
 )
 SELECT 'referral_without_offer' AS type, CASE WHEN notified_at IS NULL THEN 'A1' ELSE 'A2' END AS rule,
@@ -35,7 +37,11 @@ WHERE channel = 'free_choice' AND bulletin_id IS NOT NULL AND "at" < window_clos
 -- A1, A3: more referrals for a bulletin than it had seats. A referral that ended without
 -- enrolment (cancelled, annulled, …) before a later one frees its seat for it.
 CREATE TABLE audit.f_overbooked_bulletin AS
-WITH r AS (SELECT * FROM audit.referrals WHERE bulletin_id IS NOT NULL),
+WITH r AS (                                                       -- only a bulletin with more referrals than
+    SELECT * FROM audit.referrals                                 -- seats can have too many holding them
+    WHERE bulletin_id IN (SELECT bulletin_id FROM audit.referrals WHERE bulletin_id IS NOT NULL
+                          GROUP BY bulletin_id HAVING count(*) > any_value(seats))
+),
 counted AS (
     SELECT r.application_number, r.bulletin_id, r.place_kindergarten_id, r."at", r.seq, r.seats,
            count(*) FILTER (WHERE NOT (p.end_event IS NOT NULL AND p.end_event <> 'enrolled' AND p.end_at <= r."at")) AS holding
@@ -49,10 +55,11 @@ first_excess AS (
 SELECT 'overbooked_bulletin' AS type, 'A1' AS rule, f.application_number, f.bulletin_id,
        f.place_kindergarten_id AS kindergarten_id, f."at", f.seq AS event_seq,
        json_object('seats', f.seats, 'referrals_holding_seats', f.holding,
-                   'referrals', (SELECT list({'application_number': x.application_number, 'at': x."at", 'channel': x.channel}
-                                            ORDER BY x."at", x.seq)
-                                 FROM audit.referrals AS x WHERE x.bulletin_id = f.bulletin_id)) AS evidence
-FROM first_excess AS f;
+                   'referrals', x.referrals) AS evidence
+FROM first_excess AS f
+JOIN (SELECT bulletin_id, list({'application_number': application_number, 'at': "at", 'channel': channel}
+                               ORDER BY "at", seq) AS referrals
+      FROM r GROUP BY bulletin_id) AS x USING (bulletin_id);
 
 -- Offers (notifications) and referrals together, for the checks on their recipient.
 CREATE TABLE audit.acts AS
