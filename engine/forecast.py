@@ -186,33 +186,32 @@ GROUP BY ALL
 
 
 def backtest_targets_sql(sample: int) -> str:
-    """targets_sql's columns for `sample` waiting applications of the numbering at a cutoff
+    """targets_sql's columns but status for `sample` waiting applications of the numbering at a cutoff
     (parameters: numbering.state_params and $seed), drawn by a hash of their number, with the
     index of their segment (`segment`: 0, 1, … in the segments' order)."""
     return f"""
-        WITH at_cutoff AS MATERIALIZED (   -- only the columns read below: no other window is computed
-            SELECT application_number, region, locality, birth_year, privilege, status, queue_number, segment_size
+        WITH at_cutoff AS MATERIALIZED (   -- only what is read below: no other window is computed
+            SELECT application_number, region, locality, birth_year, status IN ({WAITING_SQL}) AS waiting,
+                   privilege = 'none' AS general, queue_number, segment_size
             FROM ({numbering.queue_sql()})
         ),
         drawn AS (
-            SELECT * FROM at_cutoff WHERE status IN ({WAITING_SQL})
+            SELECT * FROM at_cutoff WHERE waiting
             ORDER BY hash(application_number, $seed), application_number LIMIT {int(sample)}
         ),
         offered AS (                     -- numbered, but offered a place already: not waiting
-            SELECT region, locality, birth_year, queue_number FROM at_cutoff WHERE status NOT IN ({WAITING_SQL})
+            SELECT region, locality, birth_year, queue_number FROM at_cutoff WHERE NOT waiting
         )
         SELECT d.application_number AS target, d.region, d.locality, d.birth_year,
                -- targets_sql's `waiting` without a window over the country: the numbers 1 … its
                -- own less those of the applications ahead offered a place already
                d.queue_number - count(o.queue_number) AS waiting,
-               d.queue_number / d.segment_size AS share_ahead,
-               d.privilege = 'none' AS general, d.status,
+               d.queue_number / d.segment_size AS share_ahead, d.general,
                dense_rank() OVER (ORDER BY d.region, d.locality, d.birth_year) - 1 AS segment
         FROM drawn AS d
         LEFT JOIN offered AS o ON o.region = d.region AND o.locality IS NOT DISTINCT FROM d.locality
                               AND o.birth_year = d.birth_year AND o.queue_number < d.queue_number
-        GROUP BY d.application_number, d.region, d.locality, d.birth_year, d.queue_number, d.segment_size,
-                 d.privilege, d.status
+        GROUP BY d.application_number, d.region, d.locality, d.birth_year, d.queue_number, d.segment_size, d.general
         ORDER BY target"""
 
 
