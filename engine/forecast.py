@@ -222,23 +222,19 @@ def backtest_forecasts(con: duckdb.DuckDBPyConnection, cutoff: dt.date, horizon:
     (engine/forecast_paths.py), instead of joining every target to every path in SQL."""
     from engine import forecast_paths  # it builds on this module
 
-    targets = con.execute(backtest_targets_sql(sample), numbering.state_params(cutoff) | {"seed": model.seed}).df()
-    if targets.empty:
+    targets = con.execute(backtest_targets_sql(sample), numbering.state_params(cutoff) | {"seed": model.seed}).fetchall()
+    if not targets:
         return []
-    name = "backtest_targets"
-    con.register(name, targets)
-    try:
-        offers, leavers, insertions = forecast_paths.simulate_segments(
-            con, f"SELECT * FROM {name}", int(targets["segment"].max()) + 1, cutoff, horizon, model, first)
-    finally:
-        con.unregister(name)
-    column = {c: targets[c].to_numpy() for c in ("segment", "waiting", "share_ahead", "general")}
+    segments = dict(sorted({t[7]: t[1:4] for t in targets}.items()))  # index: (region, locality, birth_year)
+    offers, leavers, insertions = forecast_paths.simulate_segments(con, list(segments.values()), cutoff, horizon,
+                                                                   model, first)
+    waiting, share_ahead, general, segment = (np.array(column) for column in list(zip(*targets))[4:8])
     weeks = np.empty((len(targets), 3), dtype=np.int64)
-    for s in range(offers.shape[0]):  # a few hundred segments at the national preset
-        rows = np.flatnonzero(column["segment"] == s)
-        weeks[rows] = forecast_paths.reached_weeks(offers[s], leavers[s], insertions[s], column["waiting"][rows],
-                                                   column["share_ahead"][rows], column["general"][rows])
-    return list(zip(targets["target"].tolist(), map(tuple, weeks.tolist())))
+    for s in range(len(segments)):  # a few hundred segments at the national preset
+        rows = np.flatnonzero(segment == s)
+        weeks[rows] = forecast_paths.reached_weeks(offers[s], leavers[s], insertions[s], waiting[rows],
+                                                   share_ahead[rows], general[rows])
+    return [(t[0], tuple(w)) for t, w in zip(targets, weeks.tolist())]
 
 
 def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODEL,

@@ -57,9 +57,13 @@ SEGMENT_TARGET = ("SELECT NULL AS target, $region AS region, $locality AS locali
 
 PERCENTS = (10, 50, 90)
 
-# The weekly moves of every path of the targets' segments (forecast.sql up to its running
-# totals), each with its place in an array (segment, path, week): `segment` is the targets'
-# index of their segment (0, 1, …).
+# Segments given as lists standing for forecast.sql's targets, each with its index (`segment`):
+# the moves depend on the segment only.
+SEGMENT_LIST = ("SELECT unnest(CAST($regions AS VARCHAR[])) AS region, unnest(CAST($localities AS VARCHAR[])) AS locality, "
+                "unnest(CAST($birth_years AS INTEGER[])) AS birth_year, unnest(range(len($regions))) AS segment")
+
+# The weekly moves of every path of those segments (forecast.sql up to its running totals),
+# each with its place in an array (segment, path, week).
 MOVES_ANSWER = """
 indexed AS (SELECT DISTINCT segment, region, locality, birth_year FROM targets)
 SELECT (i.segment * $paths + m.path) * $weeks + m.j - 1 AS place, m.offers, m.leavers, m.insertions
@@ -85,17 +89,19 @@ def reached_weeks(offers: np.ndarray, leavers: np.ndarray, insertions: np.ndarra
     return np.stack([week[:, max(1, (n * p + 99) // 100) - 1] for p in PERCENTS], axis=1)
 
 
-def simulate_segments(con: duckdb.DuckDBPyConnection, targets: str, segments: int, as_of: dt.date, weeks: int,
+def simulate_segments(con: duckdb.DuckDBPyConnection, segments: list[tuple], as_of: dt.date, weeks: int,
                       model: model_sql.Model = model_sql.MODEL, first: dt.date | None = None) -> tuple:
     """The running totals of offers, leavers and insertions, each (segments, paths, weeks), of
-    the segments of the query `targets` (forecast.sql's targets with `segment`, 0 … segments−1)
-    in one run of forecast.sql: its weekly moves, summed along each path here (the SQL's window
-    over millions of rows costs several times the moves). The sums are the window's up to the
-    last bits of a double (the additions come in another order): a week would differ only
-    where a total fell within about 1e-12 of a whole number of applications."""
-    head = numbering.sql("forecast").split("paths AS MATERIALIZED (", 1)[0].replace("{targets}", targets)
-    moves = con.execute(head + MOVES_ANSWER, model_sql.parameters(con, as_of, model, weeks, first)).fetchnumpy()
-    shape = (segments, model.paths, weeks)
+    the `segments` (region, locality, birth_year) in one run of forecast.sql: its weekly moves,
+    summed along each path here (the SQL's window over millions of rows costs several times
+    the moves). The sums are the window's up to the last bits of a double (the additions come
+    in another order): a week would differ only where a total fell within about 1e-12 of a
+    whole number of applications."""
+    head = numbering.sql("forecast").split("paths AS MATERIALIZED (", 1)[0].replace("{targets}", SEGMENT_LIST)
+    regions, localities, birth_years = (list(column) for column in zip(*segments))
+    moves = con.execute(head + MOVES_ANSWER, {"regions": regions, "localities": localities, "birth_years": birth_years}
+                        | model_sql.parameters(con, as_of, model, weeks, first)).fetchnumpy()
+    shape = (len(segments), model.paths, weeks)
     assert len(moves["place"]) == np.prod(shape)  # every week of every path, once
     totals = []
     for name in ("offers", "leavers", "insertions"):
