@@ -186,9 +186,9 @@ GROUP BY ALL
 
 
 def backtest_targets_sql(sample: int) -> str:
-    """targets_sql's columns but status for `sample` waiting applications of the numbering at a cutoff
-    (parameters: numbering.state_params and $seed), drawn by a hash of their number, with the
-    index of their segment (`segment`: 0, 1, … in the segments' order)."""
+    """targets_sql's columns (but status) for `sample` waiting applications of the numbering at
+    a cutoff (parameters: numbering.state_params and $seed), drawn by a hash of their number,
+    with the index of their segment (`segment`: 0, 1, … in the segments' order)."""
     return f"""
         WITH at_cutoff AS MATERIALIZED (   -- only what is read below: no other window is computed
             SELECT application_number, region, locality, birth_year, status IN ({WAITING_SQL}) AS waiting,
@@ -222,7 +222,8 @@ def backtest_forecasts(con: duckdb.DuckDBPyConnection, cutoff: dt.date, horizon:
     (engine/forecast_paths.py), instead of joining every target to every path in SQL."""
     from engine import forecast_paths  # it builds on this module
 
-    targets = con.execute(backtest_targets_sql(sample), numbering.state_params(cutoff) | {"seed": model.seed}).fetchall()
+    targets = con.execute(backtest_targets_sql(sample),
+                          numbering.state_params(cutoff) | {"seed": model.seed}).fetchall()
     if not targets:
         return []
     segments = dict(sorted({t[7]: t[1:4] for t in targets}.items()))  # index: (region, locality, birth_year)

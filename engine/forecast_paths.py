@@ -59,7 +59,8 @@ PERCENTS = (10, 50, 90)
 
 # Segments given as lists standing for forecast.sql's targets, each with its index (`segment`):
 # the moves depend on the segment only.
-SEGMENT_LIST = ("SELECT unnest(CAST($regions AS VARCHAR[])) AS region, unnest(CAST($localities AS VARCHAR[])) AS locality, "
+SEGMENT_LIST = ("SELECT unnest(CAST($regions AS VARCHAR[])) AS region, "
+                "unnest(CAST($localities AS VARCHAR[])) AS locality, "
                 "unnest(CAST($birth_years AS INTEGER[])) AS birth_year, unnest(range(len($regions))) AS segment")
 
 # The weekly moves of every path of those segments (forecast.sql up to its running totals),

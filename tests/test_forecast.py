@@ -148,7 +148,8 @@ def test_the_backtest_forecasts_each_target_as_the_simulation_does(almaty_snapsh
         "SELECT horizon_weeks, cutoff, forecasts FROM forecast_backtest WHERE judged > 0 "
         "ORDER BY horizon_weeks DESC LIMIT 1").fetchone()
     fast = forecast.backtest_forecasts(con, cutoff, horizon, first=first)
-    targets = (f"SELECT * FROM ({forecast.targets_sql(numbering.queue_sql())}) WHERE status IN ({forecast.WAITING_SQL}) "
+    targets = (f"SELECT * FROM ({forecast.targets_sql(numbering.queue_sql())}) "
+               f"WHERE status IN ({forecast.WAITING_SQL}) "
                f"ORDER BY hash(target, $seed), target LIMIT {forecast.BACKTEST_SAMPLE}")
     simulated = forecast.run(con, targets, cutoff, weeks=horizon, params=numbering.state_params(cutoff), first=first)
     assert len(fast) == forecasts == len(simulated) > 1000
