@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 
 from engine import numbering
 
@@ -184,6 +185,59 @@ GROUP BY ALL
 """
 
 
+def backtest_targets_sql(sample: int) -> str:
+    """targets_sql's columns (but status) for `sample` waiting applications of the numbering at
+    a cutoff (parameters: numbering.state_params and $seed), drawn by a hash of their number,
+    with the index of their segment (`segment`: 0, 1, … in the segments' order)."""
+    return f"""
+        WITH at_cutoff AS MATERIALIZED (   -- only what is read below: no other window is computed
+            SELECT application_number, region, locality, birth_year, status IN ({WAITING_SQL}) AS waiting,
+                   privilege = 'none' AS general, queue_number, segment_size
+            FROM ({numbering.queue_sql()})
+        ),
+        drawn AS (
+            SELECT * FROM at_cutoff WHERE waiting
+            ORDER BY hash(application_number, $seed), application_number LIMIT {int(sample)}
+        ),
+        offered AS (                     -- numbered, but offered a place already: not waiting
+            SELECT region, locality, birth_year, queue_number FROM at_cutoff WHERE NOT waiting
+        )
+        SELECT d.application_number AS target, d.region, d.locality, d.birth_year,
+               -- targets_sql's `waiting` without a window over the country: the numbers 1 … its
+               -- own less those of the applications ahead offered a place already
+               d.queue_number - count(o.queue_number) AS waiting,
+               d.queue_number / d.segment_size AS share_ahead, d.general,
+               dense_rank() OVER (ORDER BY d.region, d.locality, d.birth_year) - 1 AS segment
+        FROM drawn AS d
+        LEFT JOIN offered AS o ON o.region = d.region AND o.locality IS NOT DISTINCT FROM d.locality
+                              AND o.birth_year = d.birth_year AND o.queue_number < d.queue_number
+        GROUP BY d.application_number, d.region, d.locality, d.birth_year, d.queue_number, d.segment_size, d.general
+        ORDER BY target"""
+
+
+def backtest_forecasts(con: duckdb.DuckDBPyConnection, cutoff: dt.date, horizon: int, model: Model = MODEL,
+                       sample: int = BACKTEST_SAMPLE, first: dt.date | None = None) -> list[tuple[str, tuple]]:
+    """(target, (j10, j50, j90)) of the backtest at `cutoff`: run's weeks for the targets drawn
+    by backtest_targets_sql, each segment simulated once for all of its targets
+    (engine/forecast_paths.py), instead of joining every target to every path in SQL."""
+    from engine import forecast_paths  # it builds on this module
+
+    targets = con.execute(backtest_targets_sql(sample),
+                          numbering.state_params(cutoff) | {"seed": model.seed}).fetchall()
+    if not targets:
+        return []
+    segments = dict(sorted({t[7]: t[1:4] for t in targets}.items()))  # index: (region, locality, birth_year)
+    offers, leavers, insertions = forecast_paths.simulate_segments(con, list(segments.values()), cutoff, horizon,
+                                                                   model, first)
+    waiting, share_ahead, general, segment = (np.array(column) for column in list(zip(*targets))[4:8])
+    weeks = np.empty((len(targets), 3), dtype=np.int64)
+    for s in range(len(segments)):  # a few hundred segments at the national preset
+        rows = np.flatnonzero(segment == s)
+        weeks[rows] = forecast_paths.reached_weeks(offers[s], leavers[s], insertions[s], waiting[rows],
+                                                   share_ahead[rows], general[rows])
+    return [(t[0], tuple(w)) for t, w in zip(targets, weeks.tolist())]
+
+
 def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODEL,
              horizons: tuple[int, ...] = BACKTEST_HORIZONS, sample: int = BACKTEST_SAMPLE) -> list[dict]:
     """For each horizon H: forecast, with only the history before a cutoff H weeks back, the
@@ -198,26 +252,22 @@ def backtest(con: duckdb.DuckDBPyConnection, as_of: dt.date, model: Model = MODE
             results.append({"horizon_weeks": horizon, "cutoff": cutoff.isoformat(), "forecasts": 0, "judged": 0,
                             "inside": 0, "early": 0, "late": 0, "left_queue": 0, "coverage": None})
             continue
-        targets = (f"SELECT * FROM ({targets_sql(numbering.queue_sql())}) WHERE status IN ({WAITING_SQL}) "
-                   f"ORDER BY hash(target, $seed), target LIMIT {int(sample)}")
-        forecasts = run(con, targets, cutoff, model, weeks=horizon, params=numbering.state_params(cutoff),
-                        first=first)
-        judged = [f for f in forecasts if f["weeks"][2] <= horizon]
+        forecasts = backtest_forecasts(con, cutoff, horizon, model, sample, first)
+        judged = [(target, weeks) for target, weeks in forecasts if weeks[2] <= horizon]
         outcomes = {
             target: (turn, left)
             for target, turn, left in con.execute(
-                OUTCOME_SQL, {"after": numbering.end_of_day(cutoff), "targets": [f["target"] for f in judged]}
+                OUTCOME_SQL, {"after": numbering.end_of_day(cutoff), "targets": [target for target, _ in judged]}
             ).fetchall()
         }
         counts = {"inside": 0, "early": 0, "late": 0, "left_queue": 0}
         start = first_week(cutoff)
-        for f in judged:  # at most `sample` rows: the judging is per forecast, not per application
-            turn, left = outcomes.get(f["target"], (None, None))
+        for target, (j10, _, j90) in judged:  # at most `sample` rows: the judging is per forecast, not per application
+            turn, left = outcomes.get(target, (None, None))
             if left is not None and (turn is None or left < turn):
                 counts["left_queue"] += 1
                 continue
             week = (turn - start).days // 7 + 1 if turn is not None else horizon + 1
-            j10, _, j90 = f["weeks"]
             counts["early" if week < j10 else "late" if week > j90 else "inside"] += 1
         evaluated = counts["inside"] + counts["early"] + counts["late"]
         results.append({

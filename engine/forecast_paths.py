@@ -14,6 +14,12 @@ the same segment has asked.
 The answer is the SQL's, exactly: the same running totals, compared in the same order of
 operations, the same discrete percentiles (tests/test_forecast.py compares both for every
 waiting application of a publication).
+
+The backtest kept with each publication (forecast.backtest) forecasts 3 000 applications in
+a few hundred segments at each cutoff the same way: simulate_segments runs forecast.sql once
+for all of those segments up to their weekly moves and sums each path here, and
+reached_weeks answers the targets of each segment together (tests/test_forecast.py compares
+its weeks with forecast.sql's for every target of the Almaty demo's backtest).
 """
 
 from __future__ import annotations
@@ -51,12 +57,59 @@ SEGMENT_TARGET = ("SELECT NULL AS target, $region AS region, $locality AS locali
 
 PERCENTS = (10, 50, 90)
 
+# Segments given as lists standing for forecast.sql's targets, each with its index (`segment`):
+# the moves depend on the segment only.
+SEGMENT_LIST = ("SELECT unnest(CAST($regions AS VARCHAR[])) AS region, "
+                "unnest(CAST($localities AS VARCHAR[])) AS locality, "
+                "unnest(CAST($birth_years AS INTEGER[])) AS birth_year, unnest(range(len($regions))) AS segment")
 
-def discrete(sorted_weeks: np.ndarray, percent: int) -> int:
-    """DuckDB's quantile_disc: the ceil(n·q)-th smallest value (integer arithmetic: no 400 × 0.1
-    rounding up to 41)."""
-    n = len(sorted_weeks)
-    return int(sorted_weeks[max(1, (n * percent + 99) // 100) - 1])
+# The weekly moves of every path of those segments (forecast.sql up to its running totals),
+# each with its place in an array (segment, path, week).
+MOVES_ANSWER = """
+indexed AS (SELECT DISTINCT segment, region, locality, birth_year FROM targets)
+SELECT (i.segment * $paths + m.path) * $weeks + m.j - 1 AS place, m.offers, m.leavers, m.insertions
+FROM moves AS m
+JOIN indexed AS i ON i.region = m.region AND i.locality IS NOT DISTINCT FROM m.locality
+                 AND i.birth_year = m.birth_year
+"""
+
+
+def reached_weeks(offers: np.ndarray, leavers: np.ndarray, insertions: np.ndarray, waiting: np.ndarray,
+                  share_ahead: np.ndarray, general: np.ndarray) -> np.ndarray:
+    """forecast.sql's weeks by which 10, 50 and 90 % of the paths reach each of k targets of one
+    segment: the running totals (paths, weeks) and the targets' figures (k,) give (k, 3)."""
+    # offers + share_ahead · leavers − insertions (general only) ≥ waiting, as the SQL computes it
+    reach = offers + share_ahead[:, None, None] * leavers
+    reach = np.where(general[:, None, None], reach - insertions, reach)
+    done = reach >= waiting[:, None, None]
+    week = np.where(done.any(axis=2), done.argmax(axis=2) + 1, offers.shape[1] + 1)
+    week.sort(axis=1)
+    # DuckDB's quantile_disc: the ceil(n·q)-th smallest value (integer arithmetic: no 400 × 0.1
+    # rounding up to 41)
+    n = week.shape[1]
+    return np.stack([week[:, max(1, (n * p + 99) // 100) - 1] for p in PERCENTS], axis=1)
+
+
+def simulate_segments(con: duckdb.DuckDBPyConnection, segments: list[tuple], as_of: dt.date, weeks: int,
+                      model: model_sql.Model = model_sql.MODEL, first: dt.date | None = None) -> tuple:
+    """The running totals of offers, leavers and insertions, each (segments, paths, weeks), of
+    the `segments` (region, locality, birth_year) in one run of forecast.sql: its weekly moves,
+    summed along each path here (the SQL's window over millions of rows costs several times
+    the moves). The sums are the window's up to the last bits of a double (the additions come
+    in another order): a week would differ only where a total fell within about 1e-12 of a
+    whole number of applications."""
+    head = numbering.sql("forecast").split("paths AS MATERIALIZED (", 1)[0].replace("{targets}", SEGMENT_LIST)
+    regions, localities, birth_years = (list(column) for column in zip(*segments))
+    moves = con.execute(head + MOVES_ANSWER, {"regions": regions, "localities": localities, "birth_years": birth_years}
+                        | model_sql.parameters(con, as_of, model, weeks, first)).fetchnumpy()
+    shape = (len(segments), model.paths, weeks)
+    assert len(moves["place"]) == np.prod(shape)  # every week of every path, once
+    totals = []
+    for name in ("offers", "leavers", "insertions"):
+        flat = np.empty(np.prod(shape))
+        flat[moves["place"]] = moves[name]  # in place without sorting
+        totals.append(flat.reshape(shape).cumsum(axis=2))
+    return tuple(totals)
 
 
 @dataclass(frozen=True)
@@ -103,17 +156,12 @@ class SegmentPaths:
         at = int(np.searchsorted(self.queue_numbers, queue_number, side="right")) - 1
         waiting = int(self.waiting_up_to[at])
         share_ahead = queue_number / segment_size
-        # offers + share_ahead · leavers − insertions ≥ waiting, as the SQL computes it
-        reach = self.offers + share_ahead * self.leavers
-        if general:
-            reach = reach - self.insertions
-        done = reach >= waiting
-        week = np.where(done.any(axis=1), done.argmax(axis=1) + 1, self.weeks + 1)
-        week.sort()
+        (weeks,) = reached_weeks(self.offers, self.leavers, self.insertions, np.array([waiting]),
+                                 np.array([share_ahead]), np.array([general]))
         offers, leavers, insertions = self.yearly
         return {
             "waiting": waiting,
-            "weeks": tuple(discrete(week, p) for p in PERCENTS),
+            "weeks": tuple(int(w) for w in weeks),
             "offers_next_year": round(offers or 0),
             "leavers_ahead_next_year": round(leavers * share_ahead or 0),
             "insertions_ahead_next_year": round((insertions if general else 0) or 0),

@@ -137,6 +137,26 @@ def test_the_backtest_of_the_publication_is_kept_with_it(almaty_snapshot):
     assert [r["inside"] for r in again] == list(rows["inside"])
 
 
+def test_the_backtest_forecasts_each_target_as_the_simulation_does(almaty_snapshot):
+    """The backtest simulates each segment once and answers its targets from the paths
+    (backtest_forecasts): the same targets and weeks as forecast.sql run for them."""
+    from engine import numbering
+
+    con = almaty_snapshot
+    first = forecast.first_allocation_week(con)
+    horizon, cutoff, forecasts = con.execute(
+        "SELECT horizon_weeks, cutoff, forecasts FROM forecast_backtest WHERE judged > 0 "
+        "ORDER BY horizon_weeks DESC LIMIT 1").fetchone()
+    fast = forecast.backtest_forecasts(con, cutoff, horizon, first=first)
+    targets = (f"SELECT * FROM ({forecast.targets_sql(numbering.queue_sql())}) "
+               f"WHERE status IN ({forecast.WAITING_SQL}) "
+               f"ORDER BY hash(target, $seed), target LIMIT {forecast.BACKTEST_SAMPLE}")
+    simulated = forecast.run(con, targets, cutoff, weeks=horizon, params=numbering.state_params(cutoff), first=first)
+    assert len(fast) == forecasts == len(simulated) > 1000
+    assert fast == [(f["target"], f["weeks"]) for f in simulated]
+    assert {weeks[2] <= horizon for _, weeks in fast} == {True, False}  # some judged, some not
+
+
 def test_what_if_gives_the_places_to_the_first_waiting_in_queue_order():
     from engine.what_if import what_if
 

@@ -66,14 +66,14 @@ steps AS (                               -- every simulated week of every path
     FROM segments AS s, range(1, $weeks + 1) AS j(j)
     JOIN draws AS d ON d.year_ahead = CAST(ceil(j.j / 52) AS BIGINT)
 ),
-paths AS MATERIALIZED (                  -- running totals along each path (read twice)
+moves AS (                               -- what each simulated week moves, before any total
+    -- (the backtest reads these and sums them itself: engine/forecast_paths.py, simulate_segments)
     SELECT st.region, st.locality, st.birth_year, st.path, st.j,
-           sum(CASE WHEN st.seen THEN st.factor * coalesce(h.offers, 0)
-                    ELSE st.factor_unseen * coalesce(a.offers, 0) END) OVER w AS offers,
-           sum(CASE WHEN st.seen THEN st.factor * coalesce(h.leavers, 0)
-                    ELSE st.factor_unseen * coalesce(a.leavers, 0) END) OVER w AS leavers,
-           sum(CASE WHEN st.seen THEN coalesce(h.insertions, 0) ELSE coalesce(a.insertions, 0) END)
-               OVER w AS insertions
+           CASE WHEN st.seen THEN st.factor * coalesce(h.offers, 0)
+                ELSE st.factor_unseen * coalesce(a.offers, 0) END AS offers,
+           CASE WHEN st.seen THEN st.factor * coalesce(h.leavers, 0)
+                ELSE st.factor_unseen * coalesce(a.leavers, 0) END AS leavers,
+           CASE WHEN st.seen THEN coalesce(h.insertions, 0) ELSE coalesce(a.insertions, 0) END AS insertions
     FROM (SELECT *, coalesce(analog_week >= $first_allocation_week, false) AS seen FROM steps) AS st
     LEFT JOIN average AS a                -- its recent pace is the pace at the age the target has then
            ON a.region = st.region AND a.locality IS NOT DISTINCT FROM st.locality
@@ -81,7 +81,12 @@ paths AS MATERIALIZED (                  -- running totals along each path (read
     LEFT JOIN history AS h                -- the cohort year_ahead years older, a year_ahead years ago (Q1)
            ON h.region = st.region AND h.locality IS NOT DISTINCT FROM st.locality AND h.birth_year = st.birth_year - st.year_ahead
           AND h.week = st.analog_week
-    WINDOW w AS (PARTITION BY st.region, st.locality, st.birth_year, st.path ORDER BY st.j)
+),
+paths AS MATERIALIZED (                  -- running totals along each path (read twice)
+    SELECT region, locality, birth_year, path, j,
+           sum(offers) OVER w AS offers, sum(leavers) OVER w AS leavers, sum(insertions) OVER w AS insertions
+    FROM moves
+    WINDOW w AS (PARTITION BY region, locality, birth_year, path ORDER BY j)
 ),
 reached AS (                             -- the first simulated week in which the number is reached
     SELECT t.target, p.path,
