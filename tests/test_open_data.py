@@ -103,6 +103,35 @@ def test_the_same_snapshot_gives_the_same_bytes(exported, tmp_path):
     assert any(name.suffix == ".zip" for name in first)
 
 
+def test_a_file_that_cannot_be_written_ends_the_export_with_its_name(exported, tmp_path):
+    """A statement that fails on one writer thread (here a folder stands where a CSV goes)
+    ends the whole export, ZIP included, with DuckDB's error naming the file, instead of
+    leaving it waiting."""
+    import threading
+
+    from engine import store
+    from kezek.export import export
+
+    _, home, _ = exported
+    (tmp_path / "out" / "csv" / "events.csv").mkdir(parents=True)
+    failures = []
+
+    def run() -> None:
+        con = store.open_snapshot(store.current(home).path)
+        try:
+            export(con, tmp_path / "out", ["csv", "parquet"], tmp_path / "out" / "all.zip")
+        except duckdb.Error as exc:
+            failures.append(str(exc))
+        finally:
+            con.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "the export hangs after a failed statement"
+    assert len(failures) == 1 and "events.csv" in failures[0], failures
+
+
 def test_large_tables_are_partitioned_by_region_and_birth_year(exported):
     _, _, out = exported
     for name in ("applications", "events", "queue"):
