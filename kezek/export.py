@@ -68,15 +68,18 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str], archiv
     held = [r for r in RESOURCES.values() if store.has_table(con, r.name)]
     csvs = {r.name: out / "csv" / f"{r.name}.csv" for r in held} if "csv" in formats else {}
     parquet = out / "parquet" if "parquet" in formats else None
-    for folder in [out / "csv"] * bool(csvs) + [parquet] * bool(parquet):
-        folder.mkdir(exist_ok=True)
-    jobs, writing = [], {}
+    if csvs:
+        (out / "csv").mkdir(exist_ok=True)
+    if parquet:
+        parquet.mkdir(exist_ok=True)
+    jobs: list[Job] = []
+    writing: dict[Path, Job] = {}  # a file → the job that writes it
     for resource in largest_first(con, held):
         made = resource_jobs(resource, csvs.get(resource.name), parquet)
-        jobs += made
+        jobs += list(made)
         writing.update({path: job for job, path in made.items() if path})
     with zipfile.ZipFile(archive, "w") if archive else nullcontext() as z:
-        with running(snapshot_file(con), list(jobs)):
+        with running(snapshot_file(con), jobs):
             digests = {}
             for path in sorted(csvs.values()):
                 writing[path].done.result()
@@ -86,15 +89,15 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str], archiv
         if z is not None:
             for path in sorted(p for p in out.rglob("*") if p.is_file() and p not in digests and p != archive):
                 add(path, out, z)
-    files = [*(f for r in held for f in [csvs.get(r.name), *parquet_files(r, parquet)] if f)]
+    files = [f for r in held for f in [csvs.get(r.name), *parquet_files(r, parquet)] if f]
     return [*files, out / "datapackage.json"]
 
 
 def largest_first(con: duckdb.DuckDBPyConnection, resources: list[Resource]) -> list[Resource]:
     """The resources with the most rows first: the writers end about together."""
-    rows = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
-                            "WHERE database_name = current_database()").fetchall())
-    return sorted(resources, key=lambda r: -rows.get(r.name, 0))
+    sizes = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
+                             "WHERE database_name = current_database()").fetchall())
+    return sorted(resources, key=lambda r: -sizes.get(r.name, 0))
 
 
 def snapshot_file(con: duckdb.DuckDBPyConnection) -> str:

@@ -40,6 +40,8 @@ def running(snapshot_file: str, jobs: list[Job], workers: int = WORKERS) -> Iter
     every job and raises the first failure; after a failure no further job starts."""
     work = duckdb.connect()
     work.execute("SET threads = 1")  # one DuckDB thread per statement: the same bytes for the same snapshot
+    # where a sort too large for memory spills: beside the snapshot, as for a connection to its file
+    work.execute(f"SET temp_directory = {literal(f'{snapshot_file}.tmp')}")
     work.execute(f"ATTACH {literal(snapshot_file)} AS {SNAPSHOT} (READ_ONLY)")
     pending, failed, changed = list(jobs), [], threading.Condition()
     cursors = [work.cursor() for _ in range(workers)]
