@@ -11,27 +11,27 @@ those files at /open-data/SNAPSHOT/… and /open-data/SNAPSHOT.zip.
 
 Personal data never leaves: birth year instead of birth date, no privilege category per
 application. The output is deterministic for one snapshot: fixed column order, rows in each
-table's key order, each file written by one DuckDB thread (two files at a time,
-kezek/export_jobs.py).
+table's key order, each file written by one DuckDB thread (two files at a time:
+writing()).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
+import queue
 import shutil
 import zipfile
-from contextlib import nullcontext
-from functools import partial
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Iterator
 
 import duckdb
 
 from engine import store
 from engine.publication import zip_name
 from engine.resources import RESOURCES, Resource
-from kezek.export_jobs import STAGED, Job, literal, running
 from kezek.package import descriptor
 
 FORMATS = ("csv", "parquet")
@@ -41,19 +41,21 @@ CSV_OPTIONS = "FORMAT csv, HEADER true, DATEFORMAT '%Y-%m-%d', TIMESTAMPFORMAT '
 # national export 2.8 s and 120 MB instead of 10.2 s and 90 MB at the default level.
 DEFLATE_LEVEL = 1
 BLOCK = 1 << 22  # bytes read at a time to checksum and zip a file
+WRITERS = 2  # statements at once, each with one DuckDB thread: a file's bytes do not depend on it
 
 
 def quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def rows(resource: Resource) -> str:
-    columns = ", ".join(quoted(c) for c in resource.column_names)
-    return f"SELECT {columns} FROM ({resource.source or f'SELECT * FROM {quoted(resource.name)}'})"
+def literal(text: str | Path) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
 
 
 def query(resource: Resource) -> str:
-    return f"{rows(resource)} ORDER BY {', '.join(quoted(c) for c in resource.order)}"
+    columns = ", ".join(quoted(c) for c in resource.column_names)
+    source = resource.source or f"SELECT * FROM {quoted(resource.name)}"
+    return f"SELECT {columns} FROM ({source}) ORDER BY {', '.join(quoted(c) for c in resource.order)}"
 
 
 def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str], archive: Path | None = None) -> list[Path]:
@@ -61,28 +63,26 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str], archiv
     no findings) and datapackage.json, and with `archive` a ZIP of every file of `out`
     (which must hold nothing else); returns the files written, without the ZIP.
 
-    The statements run two at a time while this thread checksums each CSV, and zips it,
-    as soon as it is written: CSV files come first in the ZIP (csv/ sorts before
-    datapackage.json and parquet/)."""
+    The statements run two at a time (writing()) while this thread checksums each CSV, and
+    zips it, as soon as it is written: the CSV files come first in the ZIP (csv/ sorts
+    before datapackage.json and parquet/)."""
     out.mkdir(parents=True, exist_ok=True)
     held = [r for r in RESOURCES.values() if store.has_table(con, r.name)]
     csvs = {r.name: out / "csv" / f"{r.name}.csv" for r in held} if "csv" in formats else {}
     parquet = out / "parquet" if "parquet" in formats else None
-    if csvs:
-        (out / "csv").mkdir(exist_ok=True)
-    if parquet:
-        parquet.mkdir(exist_ok=True)
-    jobs: list[Job] = []
-    writing: dict[Path, Job] = {}  # a file → the job that writes it
-    for resource in largest_first(con, held):
-        made = resource_jobs(resource, csvs.get(resource.name), parquet)
-        jobs += list(made)
-        writing.update({path: job for job, path in made.items() if path})
+    for folder in {p.parent for p in csvs.values()} | ({parquet} if parquet else set()):
+        folder.mkdir(exist_ok=True)
+    parquets = [parquet_statement(r, parquet) for r in largest_first(con, held)] if parquet else []
+    csv_order = sorted(csvs.values())  # as in the ZIP
+    # The longest statement (the largest table's Parquet) first, then the CSV files in the
+    # ZIP's order, which this thread zips as they come, then the other Parquet files.
+    statements = dict([*parquets[:1], *((path, f"COPY ({query(RESOURCES[path.stem])}) TO {literal(path)} "
+                                                f"({CSV_OPTIONS})") for path in csv_order), *parquets[1:]])
     with zipfile.ZipFile(archive, "w") if archive else nullcontext() as z:
-        with running(snapshot_file(con), jobs):
-            digests = {}
-            for path in sorted(csvs.values()):
-                writing[path].done.result()
+        digests: dict[Path, str] = {}
+        with writing(con, statements) as written:
+            for path in csv_order:
+                written[path].result()  # written, or why not
                 digests[path] = add(path, out, z)
         package = descriptor(con, out, csvs, digests)
         (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -94,55 +94,20 @@ def export(con: duckdb.DuckDBPyConnection, out: Path, formats: list[str], archiv
 
 
 def largest_first(con: duckdb.DuckDBPyConnection, resources: list[Resource]) -> list[Resource]:
-    """The resources with the most rows first: the writers end about together."""
     sizes = dict(con.execute("SELECT table_name, estimated_size FROM duckdb_tables() "
                              "WHERE database_name = current_database()").fetchall())
     return sorted(resources, key=lambda r: -sizes.get(r.name, 0))
 
 
-def snapshot_file(con: duckdb.DuckDBPyConnection) -> str:
-    return con.execute("SELECT path FROM duckdb_databases() WHERE database_name = current_database()").fetchone()[0]
-
-
-def resource_jobs(resource: Resource, csv: Path | None, parquet: Path | None) -> dict[Job, Path | None]:
-    """The statements that write a resource, each with the file it writes (None for a
-    partitioned folder or no file). A resource written in both formats is sorted once into
-    a staged table that both files read in its stored order (one DuckDB thread scans a
-    table in the order its rows were inserted)."""
-    copies: list[tuple[str, Path | None]] = []  # (where to and how, the file)
-    if csv:
-        copies.append((f"TO {literal(csv)} ({CSV_OPTIONS})", csv))
-    if parquet and resource.partition:
-        shutil.rmtree(parquet / resource.name, ignore_errors=True)  # a partition left by an older export would mislead
-        partition = ", ".join(quoted(c) for c in resource.partition)
-        copies.append((f"TO {literal(parquet / resource.name)} (FORMAT parquet, PARTITION_BY ({partition}))", None))
-    elif parquet:
-        copies.append((f"TO {literal(parquet / f'{resource.name}.parquet')} (FORMAT parquet)", parquet / f"{resource.name}.parquet"))
-    if len(copies) == 1:
-        return {Job(f"COPY ({query(resource)}) {copies[0][0]}"): copies[0][1]}
-    staged = f"{STAGED}.{quoted(resource.name)}"
-    stage = Job(f"CREATE TABLE {staged} AS {query(resource)}")
-    written = {Job(f"COPY {staged} {copies[0][0]}", (stage,)): copies[0][1],
-               Job(partial(parquet_copy, resource, staged, copies[1][0]), (stage,)): copies[1][1]}
-    return {stage: None, **written, Job(f"DROP TABLE {staged}", tuple(written)): None}
-
-
-def parquet_copy(resource: Resource, staged: str, target: str, cursor: duckdb.DuckDBPyConnection) -> None:
-    """Parquet from the staged table when its columns may hold NULL just where the query's
-    may: DuckDB writes a column as `required` when it knows it has none, and a fresh table
-    knows exactly where a query only infers (a CAST loses it, as the groups' `enrolled`);
-    otherwise (or with no rows) from the query, sorting again, for the same bytes as on its own."""
-    staged_nulls = may_be_null(cursor, f"SELECT * FROM {staged}", resource)
-    same = staged_nulls is not None and staged_nulls == may_be_null(cursor, rows(resource), resource)
-    cursor.execute(f"COPY {staged if same else f'({query(resource)})'} {target}")
-
-
-def may_be_null(cursor: duckdb.DuckDBPyConnection, sql: str, resource: Resource) -> list[str] | None:
-    """Whether DuckDB reckons each column of `sql` may hold NULL (its statistics: one row
-    read); None for no rows."""
-    found = cursor.execute(f"SELECT {', '.join(f'stats({quoted(c)})' for c in resource.column_names)} "
-                           f"FROM ({sql}) LIMIT 1").fetchone()
-    return None if found is None else [re.search(r"has.null'?:\s*(\w+)", str(s), re.I).group(1).lower() for s in found]
+def parquet_statement(resource: Resource, folder: Path) -> tuple[Path, str]:
+    """Where a resource's Parquet goes (a file, or a folder of partitions) and the statement."""
+    if not resource.partition:
+        target = folder / f"{resource.name}.parquet"
+        return target, f"COPY ({query(resource)}) TO {literal(target)} (FORMAT parquet)"
+    target = folder / resource.name
+    shutil.rmtree(target, ignore_errors=True)  # a partition left by an older export would mislead
+    partition = ", ".join(quoted(c) for c in resource.partition)
+    return target, f"COPY ({query(resource)}) TO {literal(target)} (FORMAT parquet, PARTITION_BY ({partition}))"
 
 
 def parquet_files(resource: Resource, folder: Path | None) -> list[Path]:
@@ -151,6 +116,47 @@ def parquet_files(resource: Resource, folder: Path | None) -> list[Path]:
     if resource.partition:
         return sorted((folder / resource.name).rglob("*.parquet"))
     return [folder / f"{resource.name}.parquet"]
+
+
+@contextmanager
+def writing(con: duckdb.DuckDBPyConnection, statements: dict[Path, str]) -> Iterator[dict[Path, Future]]:
+    """Run the statements, in their order, WRITERS at a time, each on its own cursor with one
+    DuckDB thread: a file's bytes do not depend on what runs beside it. DuckDB releases the
+    GIL while it writes. Yields each file's future; leaving the block waits for every
+    statement; after a failure none starts and those running are interrupted."""
+    con.execute("SET threads = 1")  # one DuckDB thread per statement: the same bytes for the same snapshot
+    cursors = [con.cursor() for _ in range(WRITERS)]
+    idle, failures = queue.SimpleQueue(), []
+    for cursor in cursors:
+        idle.put(cursor)
+
+    def run(sql: str) -> None:
+        if failures:  # not started after a failure: its waiter learns that one
+            raise failures[0]
+        cursor = idle.get()
+        try:
+            cursor.execute(sql)
+        except BaseException as exc:
+            failures.append(exc)
+            raise
+        finally:
+            idle.put(cursor)
+
+    try:
+        with ThreadPoolExecutor(WRITERS, thread_name_prefix="export") as pool:
+            futures = {path: pool.submit(run, sql) for path, sql in statements.items()}
+            try:
+                yield futures
+                for future in futures.values():
+                    future.result()
+            except BaseException as exc:
+                failures.append(exc)
+                for cursor in cursors:  # the statements running end now
+                    cursor.interrupt()
+                raise
+    finally:
+        for cursor in cursors:
+            cursor.close()
 
 
 def add(path: Path, out: Path, z: zipfile.ZipFile | None) -> str:

@@ -84,7 +84,7 @@ def test_every_column_is_described_in_three_languages(exported):
 
 
 def test_the_same_snapshot_gives_the_same_bytes(exported, tmp_path):
-    """Files are written two at a time (kezek/export_jobs.py) and the ZIP while they are: the
+    """Files are written two at a time (kezek/export.py) and the ZIP while they are: the
     bytes are the same all the same, for `kezek export` and for a publication's open data
     with its ZIP written again from its snapshot."""
     from engine import store
