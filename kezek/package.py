@@ -4,7 +4,6 @@ from the dashboard's catalogs, the licence, and the ingested files with their SH
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import duckdb
@@ -54,15 +53,8 @@ def schema(resource: Resource) -> dict:
     return out
 
 
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def resource_descriptor(resource: Resource, path: Path, out: Path) -> dict:
+def resource_descriptor(resource: Resource, path: Path, out: Path, digest: str) -> dict:
+    """A resource's entry; `digest`: its file's SHA-256."""
     titles = texts(f"resource.{resource.name}")
     descriptions = texts(f"resource.{resource.name}_description")
     return {
@@ -77,12 +69,15 @@ def resource_descriptor(resource: Resource, path: Path, out: Path) -> dict:
         "kezek:titles": titles,
         "kezek:descriptions": descriptions,
         "bytes": path.stat().st_size,
-        "hash": f"sha256:{sha256(path)}",
+        "hash": f"sha256:{digest}",
         "schema": schema(resource),
     }
 
 
-def descriptor(con: duckdb.DuckDBPyConnection, out: Path, exported: dict[str, Path]) -> dict:
+def descriptor(con: duckdb.DuckDBPyConnection, out: Path, exported: dict[str, Path],
+               digests: dict[Path, str]) -> dict:
+    """The package of the files `exported` (resource → CSV file) in `out`; `digests`: their
+    SHA-256 (kezek/export.py reads each CSV once to checksum and zip it)."""
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     licence = meta.get("license") or "CC0-1.0"
     sources = con.execute("SELECT file, table_name, rows, sha256 FROM sources ORDER BY table_name, file").fetchall()
@@ -105,5 +100,6 @@ def descriptor(con: duckdb.DuckDBPyConnection, out: Path, exported: dict[str, Pa
         "sources": [{"title": f"{file} ({table}, {rows} rows)", "kezek:file": file, "kezek:table": table,
                      "kezek:rows": rows, **({"kezek:sha256": digest} if digest else {})}
                     for file, table, rows, digest in sources],
-        "resources": [resource_descriptor(RESOURCES[name], path, out) for name, path in exported.items()],
+        "resources": [resource_descriptor(RESOURCES[name], path, out, digests[path])
+                      for name, path in exported.items()],
     }

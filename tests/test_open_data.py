@@ -84,12 +84,52 @@ def test_every_column_is_described_in_three_languages(exported):
 
 
 def test_the_same_snapshot_gives_the_same_bytes(exported, tmp_path):
+    """Files are written two at a time (kezek/export.py) and the ZIP while they are: the
+    bytes are the same all the same, for `kezek export` and for a publication's open data
+    with its ZIP written again from its snapshot."""
+    from engine import store
+    from kezek.export import write_open_data
+
     _, home, out = exported
     run_kezek("export", "--out", str(tmp_path / "again"), "--format", "csv,parquet", home=home, check=True)
-    first = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in (tmp_path / "again").rglob("*") if p.is_file()}
-    assert first.keys() == second.keys()
-    assert [name for name in first if first[name] != second[name]] == []
+    published = store.current(home)
+    write_open_data(published.path, tmp_path / "published", published.snapshot)
+    pairs = [(out, tmp_path / "again"), (home / "open-data" / published.snapshot, tmp_path / "published")]
+    for first_folder, second_folder in pairs:
+        first = {p.relative_to(first_folder): p.read_bytes() for p in first_folder.rglob("*") if p.is_file()}
+        second = {p.relative_to(second_folder): p.read_bytes() for p in second_folder.rglob("*") if p.is_file()}
+        assert first.keys() == second.keys()
+        assert [name for name in first if first[name] != second[name]] == []
+    assert any(name.suffix == ".zip" for name in first)
+
+
+def test_a_file_that_cannot_be_written_ends_the_export_with_its_name(exported, tmp_path):
+    """A statement that fails on one writer thread (here a folder stands where a CSV goes)
+    ends the whole export, ZIP included, with DuckDB's error naming the file, instead of
+    leaving it waiting."""
+    import threading
+
+    from engine import store
+    from kezek.export import export
+
+    _, home, _ = exported
+    (tmp_path / "out" / "csv" / "events.csv").mkdir(parents=True)
+    failures = []
+
+    def run() -> None:
+        con = store.open_snapshot(store.current(home).path)
+        try:
+            export(con, tmp_path / "out", ["csv", "parquet"], tmp_path / "out" / "all.zip")
+        except duckdb.Error as exc:
+            failures.append(str(exc))
+        finally:
+            con.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive(), "the export hangs after a failed statement"
+    assert len(failures) == 1 and "events.csv" in failures[0], failures
 
 
 def test_large_tables_are_partitioned_by_region_and_birth_year(exported):
