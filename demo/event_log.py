@@ -141,18 +141,23 @@ class EventLogs:
             idx = idx[nxt <= t]
         return self.status_now[lo:hi], self.privilege_now[lo:hi]
 
+    def slots(self, name, k):
+        """The first k entries of every log of field `name`, slot by slot: a (k, applications)
+        array, contiguous (whole-log scans read it rather than the `log_*` views)."""
+        return self._log_store[name][:k]
+
     def state(self, lo, hi, t):
         """(status, privilege) codes of applications lo..hi at instant t, from the whole logs."""
         k = max(int(self.log_length[lo:hi].max()), 1)
-        T = self.log_at[lo:hi, :k]
+        T = self.slots("log_at", k)[:, lo:hi]
         le = T <= t
-        S = self.log_status[lo:hi, :k]
-        P = self.log_privilege[lo:hi, :k]
+        S = self.slots("log_status", k)[:, lo:hi]
+        P = self.slots("log_privilege", k)[:, lo:hi]
         rows = np.arange(hi - lo)
         ms = le & (S >= 0)
-        i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
-        st = np.where(ms[rows, i], S[rows, i], -1)
+        i = k - 1 - np.argmax(ms[::-1], axis=0)
+        st = np.where(ms[i, rows], S[i, rows], -1)
         mp = le & (P >= 0)
-        j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
-        pv = np.where(mp[rows, j], P[rows, j], -1)
+        j = k - 1 - np.argmax(mp[::-1], axis=0)
+        pv = np.where(mp[j, rows], P[j, rows], -1)
         return st, pv
