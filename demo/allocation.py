@@ -11,8 +11,13 @@ import pyarrow.compute as pc
 
 from engine.workdays import DAY, HOUR, to_day
 from demo.codes import CHANNEL_CODE, EXTRAORDINARY, FIRST_PRIORITY, IS_NUMBERED, NEVER, NO_PRIVILEGE, QUEUED, even, odd
-from demo.referrals import STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED
+from demo.referrals import NO_STEP, STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED
 from demo.planting import FREE_TYPES, PRIORITY_TYPES, Plan
+
+
+# The steps after which a bulletin's referrals are not all clean (cancelled or annulled).
+SPOILS_BULLETIN = np.zeros(NO_STEP + 1, bool)
+SPOILS_BULLETIN[[STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED]] = True
 
 
 class Allocation:
@@ -148,15 +153,18 @@ class Allocation:
                 rp = np.cumsum(is_p) - 1
                 rg = np.cumsum(is_g) - 1
                 m = hi - lo
-                key = np.where(is_e, np.arange(m) - m,
-                               np.where(is_p, (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 cand = np.flatnonzero(elig)
+                # the Q3 sort key, of the eligible only
+                rp, rg = rp[cand], rg[cand]
+                key = np.where(is_e[cand], cand - m,
+                               np.where(is_p[cand], (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 n = int(self.bulletin_seats[j])
                 wanted = self.plan.wanted(PRIORITY_TYPES, step, j) if len(cand) else []
-                ordered = cand[np.argsort(key[cand], kind="stable")] if wanted else None
+                ordered = cand[np.argsort(key, kind="stable")] if wanted else None
                 if len(cand) > n:
-                    cand = cand[np.argpartition(key[cand], n - 1)[:n]]
-                cand = cand[np.argsort(key[cand], kind="stable")]
+                    first = np.argpartition(key, n - 1)[:n]
+                    cand, key = cand[first], key[first]
+                cand = cand[np.argsort(key, kind="stable")]
                 if not len(cand):
                     continue
                 for type_ in wanted:
@@ -165,7 +173,7 @@ class Allocation:
                 else:
                     rows = lo + cand
                     times, kinds = self.priority_chain(t, pv[cand], self.annulments[rows])
-                    self.bulletin_clean[j] = not np.isin(kinds, (STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED)).any()
+                    self.bulletin_clean[j] = not SPOILS_BULLETIN[kinds].any()
                     self.priority_referrals[j] = self.commit(rows, t, times, kinds, j, self.bulletin_kindergarten[j], CHANNEL_CODE["priority"])
             else:
                 # A3: places not taken in the window, first come first served, after it closed

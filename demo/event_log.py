@@ -7,47 +7,6 @@ import numpy as np
 from demo.codes import EVENT_CODE, NEVER, REASON_CODE, STATUS_SET_BY_EVENT
 
 
-FIELD_AT, FIELD_EVENT, FIELD_PRIVILEGE, FIELD_CATEGORY, FIELD_BULLETIN, FIELD_KINDERGARTEN, FIELD_CHANNEL, FIELD_REASON = range(8)
-
-
-class EventBlock:
-    """Events to append to the logs of `m` applications: one (8, m, width) int64 array of
-    fields (time, event, privilege, category, bulletin, kindergarten, channel, reason; -1 =
-    none) and an (m, width) mask of the entries that exist."""
-
-    __slots__ = ("values", "present")
-
-    def __init__(self, v, ok):
-        self.values, self.present = v, ok
-
-    @classmethod
-    def empty(cls, m: int, width: int) -> EventBlock:
-        v = np.full((8, m, width), -1, np.int64)
-        v[FIELD_AT] = NEVER
-        return cls(v, np.zeros((m, width), bool))
-
-    @property
-    def t(self):
-        return self.values[FIELD_AT]
-
-    @property
-    def ev(self):
-        return self.values[FIELD_EVENT]
-
-    def set(self, col, mask, t, ev, pr=-1, cat=-1, bu=-1, kg=-1, ch=-1, rs=-1):
-        """Fill column `col` where `mask` (values broadcast over the rows)."""
-        v = self.values
-        for f, value in ((FIELD_AT, t), (FIELD_EVENT, ev), (FIELD_PRIVILEGE, pr), (FIELD_CATEGORY, cat), (FIELD_BULLETIN, bu), (FIELD_KINDERGARTEN, kg), (FIELD_CHANNEL, ch), (FIELD_REASON, rs)):
-            if type(value) is not np.ndarray and value == -1:
-                continue  # the default; masks of one column never overlap
-            np.copyto(v[f, :, col], value, where=mask)
-        self.present[:, col] |= mask
-
-    @staticmethod
-    def hstack(*blocks: EventBlock) -> EventBlock:
-        return EventBlock(np.concatenate([b.values for b in blocks], axis=2), np.concatenate([b.present for b in blocks], axis=1))
-
-
 # The fields of a log entry: (attribute, dtype, value of an empty entry).
 LOG_FIELDS = (("log_at", np.int64, NEVER), ("log_event", np.int8, -1), ("log_status", np.int8, -1), ("log_privilege", np.int8, -1),
               ("log_category", np.int8, -1), ("log_bulletin", np.int32, -1), ("log_kindergarten", np.int32, -1), ("log_channel", np.int8, -1),
@@ -93,32 +52,22 @@ class EventLogs:
             setattr(self, name, store[:new].T)
         self.log_width = new
 
-    def append(self, rows, block: EventBlock):
-        """Append each row's valid block entries after its current last entry."""
-        ok = block.present
-        if not ok.any():
-            return
-        pos = self.log_length[rows][:, None] + np.cumsum(ok, axis=1) - 1
-        need = int(pos[ok].max()) + 2  # always one spare NEVER column for `advance`
+    def put(self, rows, at, event, privilege=-1, category=-1, reason=-1):
+        """Append one entry to the log of each of `rows` (distinct), after its last entry:
+        an event that names no bulletin, kindergarten or channel."""
+        c = self.log_length[rows]
+        need = int(c.max(initial=0)) + 2  # always one spare NEVER column for `advance`
         if need > self.log_width:
             self._widen_logs(need)
-        r = np.broadcast_to(rows[:, None], ok.shape)[ok]
-        c = pos[ok]
         # entries must extend the log strictly later in time
-        last = np.where(self.log_length[rows] > 0, self.log_at[rows, np.maximum(self.log_length[rows] - 1, 0)], -NEVER)
-        first_new = np.where(ok, block.t, NEVER).min(axis=1)
-        assert (first_new > last).all(), "events out of order"
-        v = block.values[:, ok]
-        self.log_at[r, c] = v[FIELD_AT]
-        self.log_event[r, c] = v[FIELD_EVENT]
-        self.log_status[r, c] = STATUS_SET_BY_EVENT[v[FIELD_EVENT]]
-        self.log_privilege[r, c] = v[FIELD_PRIVILEGE]
-        self.log_category[r, c] = v[FIELD_CATEGORY]
-        self.log_bulletin[r, c] = v[FIELD_BULLETIN]
-        self.log_kindergarten[r, c] = v[FIELD_KINDERGARTEN]
-        self.log_channel[r, c] = v[FIELD_CHANNEL]
-        self.log_reason[r, c] = v[FIELD_REASON]
-        self.log_length[rows] += ok.sum(axis=1)
+        assert (np.where(c > 0, self.log_at[rows, np.maximum(c - 1, 0)], -NEVER) < at).all(), "events out of order"
+        self.log_at[rows, c] = at
+        self.log_event[rows, c] = event
+        self.log_status[rows, c] = STATUS_SET_BY_EVENT[event]
+        self.log_privilege[rows, c] = privilege
+        self.log_category[rows, c] = category
+        self.log_reason[rows, c] = reason
+        self.log_length[rows] = c + 1
         self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
 
     def advance(self, lo, hi, t):

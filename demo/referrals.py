@@ -107,9 +107,10 @@ class Referrals:
         m, width = kinds.shape
         if t_cut is not None:
             n0 = self.log_read[rows]
-            et = self.log_at[rows]
-            et[np.arange(self.log_width) >= n0[:, None]] = NEVER
-            self.log_at[rows] = et
+            k = max(int(self.log_length[rows].max()), 1)  # past its length a log is empty already
+            et = self.log_at[rows, :k]
+            et[np.arange(k) >= n0[:, None]] = NEVER
+            self.log_at[rows, :k] = et
         else:
             n0 = self.log_length[rows]
         age_t = self.aged_out_at[rows]
