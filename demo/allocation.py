@@ -130,6 +130,8 @@ class Allocation:
         same = (prio_key[pos] >> 32) == (round_key >> 32)
         next_prio = np.where(same & (prio_key[pos] > round_key), prio_key[pos] & 0xFFFFFFFF, NEVER).tolist()
         steps = [0, 0]  # rounds seen, of each kind
+        # for each language of a bulletin (0 kk, 1 ru): the applications that accept it
+        speaks = [(self.lang == lang) | (self.lang < 0) for lang in (0, 1)]
         for kind, t, j, t_next in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist(), next_prio):
             step = steps[kind]
             steps[kind] += 1
@@ -140,8 +142,7 @@ class Allocation:
                 continue
             st, pv = self.advance(lo, hi, t)
             day = t // DAY
-            lang = self.lang[lo:hi]
-            lang_ok = (lang == self.bulletin_language[j]) | (lang < 0)
+            lang_ok = speaks[self.bulletin_language[j]][lo:hi]
             elig = ((st == QUEUED) & lang_ok
                     & (day >= self.state_age_day[lo:hi]) & (day < self.aged_out_day[lo:hi]))
             if kind == 0:

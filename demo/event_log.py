@@ -82,8 +82,9 @@ class EventLogs:
             self.status_now[idx] = np.where(s >= 0, s, self.status_now[idx])
             v = self.log_privilege[idx, p]
             self.privilege_now[idx] = np.where(v >= 0, v, self.privilege_now[idx])
-            self.annulments[idx] += self.log_event[idx, p] == EVENT_CODE["referral_annulled"]
-            self.expirations[idx] += (self.log_event[idx, p] == EVENT_CODE["referral_annulled"]) & (self.log_reason[idx, p] == REASON_CODE["expired"])
+            annulled = self.log_event[idx, p] == EVENT_CODE["referral_annulled"]
+            self.annulments[idx] += annulled
+            self.expirations[idx] += annulled & (self.log_reason[idx, p] == REASON_CODE["expired"])
             self.log_read[idx] = p + 1
             nxt = self.log_at[idx, p + 1]
             self.next_at[idx] = nxt

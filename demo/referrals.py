@@ -26,6 +26,8 @@ REFERRAL_OUTCOMES = np.array([  # index: outcome * 2 + privileged
     [STEP_REFERRAL, STEP_ENROLLED, NO_STEP, NO_STEP], [STEP_REFERRAL, STEP_PRIVILEGE_NOT_CONFIRMED, STEP_PRIVILEGE_REMOVED, STEP_STOP_LIST_ENDED],  # privilege not confirmed (A5)
 ])
 WINDOW_MISSED = np.array([STEP_WINDOW_MISSED, NO_STEP, NO_STEP, NO_STEP])
+# The fields a step writes in a log: event, status, privilege, reason (commit).
+STEP_FIELDS = np.array([STEP_EVENT, STEP_STATUS, STEP_PRIVILEGE, STEP_REASON], np.int8)
 # The hour a step's time of day starts from and the hours it spreads over (referral_chain):
 # privilege confirmed, enrolled, referral annulled, privilege not confirmed.
 STEP_FROM_HOUR = np.array([9, 9, 18, 18])[:, None]
@@ -143,16 +145,16 @@ class Referrals:
             self._widen_logs(need)
         k = kinds[ri, ci]
         link = STEP_NAMES_BULLETIN[k]
-        pick = lambda x: x[ri] if np.ndim(x) else x  # noqa: E731
+        event, status, privilege, reason = STEP_FIELDS[:, k]
         self.log_at[r, c] = times[ri, ci]
-        self.log_event[r, c] = STEP_EVENT[k]
-        self.log_status[r, c] = STEP_STATUS[k]
-        self.log_privilege[r, c] = STEP_PRIVILEGE[k]
+        self.log_event[r, c] = event
+        self.log_status[r, c] = status
+        self.log_privilege[r, c] = privilege
         self.log_category[r, c] = -1
-        self.log_bulletin[r, c] = np.where(link, pick(bu), -1)
-        self.log_kindergarten[r, c] = np.where(link, pick(kg), -1)
-        self.log_channel[r, c] = np.where(k == STEP_REFERRAL, pick(chan), -1)
-        self.log_reason[r, c] = STEP_REASON[k]
+        self.log_bulletin[r, c] = np.where(link, bu, -1)  # the same for every row, or one per row
+        self.log_kindergarten[r, c] = np.where(link, kg[ri] if np.ndim(kg) else kg, -1)
+        self.log_channel[r, c] = np.where(k == STEP_REFERRAL, chan[ri] if np.ndim(chan) else chan, -1)
+        self.log_reason[r, c] = reason
         self.log_length[rows] = n0 + ok.sum(axis=1)
         self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
         return int((k == STEP_REFERRAL).sum())
