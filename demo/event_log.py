@@ -7,10 +7,11 @@ import numpy as np
 from demo.codes import EVENT_CODE, NEVER, REASON_CODE, STATUS_SET_BY_EVENT
 
 
-# The fields of a log entry: (attribute, dtype, value of an empty entry).
-LOG_FIELDS = (("log_at", np.int64, NEVER), ("log_event", np.int8, -1), ("log_status", np.int8, -1), ("log_privilege", np.int8, -1),
-              ("log_category", np.int8, -1), ("log_bulletin", np.int32, -1), ("log_kindergarten", np.int32, -1), ("log_channel", np.int8, -1),
-              ("log_reason", np.int8, -1))
+# The fields of a log entry. An entry exists where its time is set (`log_at` < NEVER, the
+# empty value): only `log_at` is filled in empty slots, the other fields are written with
+# every entry (put, commit) and read only where it exists.
+LOG_FIELDS = (("log_at", np.int64), ("log_event", np.int8), ("log_status", np.int8), ("log_privilege", np.int8), ("log_category", np.int8),
+              ("log_bulletin", np.int32), ("log_kindergarten", np.int32), ("log_channel", np.int8), ("log_reason", np.int8))
 
 
 class EventLogs:
@@ -19,18 +20,18 @@ class EventLogs:
     Each field is stored column by column (entry slot, application) and exposed as the
     (application, slot) view `log_*`. A few applications (offered a place again and again)
     need long logs; the storage reserves slots that are only touched when used, so
-    widening the logs of a million applications fills the new slots instead of copying
-    every log (which took a fifth of the national preset's time)."""
+    widening the logs of a million applications fills the new slots' times instead of
+    copying every log (which took a fifth of the national preset's time)."""
 
     def start_logs(self, width=8, reserve=64):
         n = self.n_applications
         self.log_width = width
         self._log_store = {}
-        for name, dtype, fill in LOG_FIELDS:
+        for name, dtype in LOG_FIELDS:
             store = np.empty((max(reserve, width), n), dtype)  # untouched slots cost no memory
-            store[:width] = fill
             self._log_store[name] = store
             setattr(self, name, store[:width].T)
+        self._log_store["log_at"][:width] = NEVER
         self.log_length = np.zeros(n, np.int64)
         self.log_read = np.zeros(n, np.int64)  # entries already read by `advance`
         self.status_now = np.full(n, -1, np.int8)
@@ -42,14 +43,14 @@ class EventLogs:
     def _widen_logs(self, need):
         old = self.log_width
         new = old + max(need - old, 4)
-        for name, dtype, fill in LOG_FIELDS:
+        for name, dtype in LOG_FIELDS:
             store = self._log_store[name]
             if new > store.shape[0]:  # past the reserve: a copy, twice as wide
                 grown = np.empty((max(2 * store.shape[0], new), store.shape[1]), dtype)
                 grown[:old] = store[:old]
                 store = self._log_store[name] = grown
-            store[old:new] = fill
             setattr(self, name, store[:new].T)
+        self._log_store["log_at"][old:new] = NEVER
         self.log_width = new
 
     def put(self, rows, at, event, privilege=-1, category=-1, reason=-1):
@@ -67,6 +68,9 @@ class EventLogs:
         self.log_privilege[rows, c] = privilege
         self.log_category[rows, c] = category
         self.log_reason[rows, c] = reason
+        self.log_bulletin[rows, c] = -1
+        self.log_kindergarten[rows, c] = -1
+        self.log_channel[rows, c] = -1
         self.log_length[rows] = c + 1
         self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
 
