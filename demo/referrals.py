@@ -151,7 +151,7 @@ class Referrals:
         self.log_status[r, c] = status
         self.log_privilege[r, c] = privilege
         self.log_category[r, c] = -1
-        self.log_bulletin[r, c] = np.where(link, bu, -1)  # the same for every row, or one per row
+        self.log_bulletin[r, c] = np.where(link, bu, -1)  # one bulletin for the whole chain
         self.log_kindergarten[r, c] = np.where(link, kg[ri] if np.ndim(kg) else kg, -1)
         self.log_channel[r, c] = np.where(k == STEP_REFERRAL, chan[ri] if np.ndim(chan) else chan, -1)
         self.log_reason[r, c] = reason

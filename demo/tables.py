@@ -30,7 +30,7 @@ class Tables:
         status_at = at[i, rows]
         mp = valid & (self.slots("log_privilege", k) >= 0)
         j = k - 1 - np.argmax(mp[::-1], axis=0)
-        cat = self.slots("log_category", k)[j, rows]
+        cat = np.where(mp[j, rows], self.slots("log_category", k)[j, rows], -1)  # (every log starts with one)
         loc_names = np.array([l.name for l in self.localities], object)
         regions = np.array([l.region for l in self.localities], object)
         apps = {
