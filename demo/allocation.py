@@ -11,8 +11,13 @@ import pyarrow.compute as pc
 
 from engine.workdays import DAY, HOUR, to_day
 from demo.codes import CHANNEL_CODE, EXTRAORDINARY, FIRST_PRIORITY, IS_NUMBERED, NEVER, NO_PRIVILEGE, QUEUED, even, odd
-from demo.referrals import STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED
+from demo.referrals import NO_STEP, STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED
 from demo.planting import FREE_TYPES, PRIORITY_TYPES, Plan
+
+
+# The steps after which a bulletin's referrals are not all clean (cancelled or annulled).
+SPOILS_BULLETIN = np.zeros(NO_STEP + 1, bool)
+SPOILS_BULLETIN[[STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED]] = True
 
 
 class Allocation:
@@ -125,6 +130,8 @@ class Allocation:
         same = (prio_key[pos] >> 32) == (round_key >> 32)
         next_prio = np.where(same & (prio_key[pos] > round_key), prio_key[pos] & 0xFFFFFFFF, NEVER).tolist()
         steps = [0, 0]  # rounds seen, of each kind
+        # for each language of a bulletin (0 kk, 1 ru): the applications that accept it
+        speaks = [(self.lang == lang) | (self.lang < 0) for lang in (0, 1)]
         for kind, t, j, t_next in zip(kinds[order].tolist(), times[order].tolist(), idx[order].tolist(), next_prio):
             step = steps[kind]
             steps[kind] += 1
@@ -135,8 +142,7 @@ class Allocation:
                 continue
             st, pv = self.advance(lo, hi, t)
             day = t // DAY
-            lang = self.lang[lo:hi]
-            lang_ok = (lang == self.bulletin_language[j]) | (lang < 0)
+            lang_ok = speaks[self.bulletin_language[j]][lo:hi]
             elig = ((st == QUEUED) & lang_ok
                     & (day >= self.state_age_day[lo:hi]) & (day < self.aged_out_day[lo:hi]))
             if kind == 0:
@@ -148,15 +154,18 @@ class Allocation:
                 rp = np.cumsum(is_p) - 1
                 rg = np.cumsum(is_g) - 1
                 m = hi - lo
-                key = np.where(is_e, np.arange(m) - m,
-                               np.where(is_p, (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 cand = np.flatnonzero(elig)
+                # the Q3 sort key, of the eligible only
+                rp, rg = rp[cand], rg[cand]
+                key = np.where(is_e[cand], cand - m,
+                               np.where(is_p[cand], (rp // a) * cycle + rp % a, (rg // g) * cycle + a + rg % g))
                 n = int(self.bulletin_seats[j])
                 wanted = self.plan.wanted(PRIORITY_TYPES, step, j) if len(cand) else []
-                ordered = cand[np.argsort(key[cand], kind="stable")] if wanted else None
+                ordered = cand[np.argsort(key, kind="stable")] if wanted else None
                 if len(cand) > n:
-                    cand = cand[np.argpartition(key[cand], n - 1)[:n]]
-                cand = cand[np.argsort(key[cand], kind="stable")]
+                    first = np.argpartition(key, n - 1)[:n]
+                    cand, key = cand[first], key[first]
+                cand = cand[np.argsort(key, kind="stable")]
                 if not len(cand):
                     continue
                 for type_ in wanted:
@@ -165,7 +174,7 @@ class Allocation:
                 else:
                     rows = lo + cand
                     times, kinds = self.priority_chain(t, pv[cand], self.annulments[rows])
-                    self.bulletin_clean[j] = not np.isin(kinds, (STEP_CANCELLED_BY_PARENT, STEP_EXPIRED, STEP_PRIVILEGE_NOT_CONFIRMED)).any()
+                    self.bulletin_clean[j] = not SPOILS_BULLETIN[kinds].any()
                     self.priority_referrals[j] = self.commit(rows, t, times, kinds, j, self.bulletin_kindergarten[j], CHANNEL_CODE["priority"])
             else:
                 # A3: places not taken in the window, first come first served, after it closed

@@ -26,6 +26,12 @@ REFERRAL_OUTCOMES = np.array([  # index: outcome * 2 + privileged
     [STEP_REFERRAL, STEP_ENROLLED, NO_STEP, NO_STEP], [STEP_REFERRAL, STEP_PRIVILEGE_NOT_CONFIRMED, STEP_PRIVILEGE_REMOVED, STEP_STOP_LIST_ENDED],  # privilege not confirmed (A5)
 ])
 WINDOW_MISSED = np.array([STEP_WINDOW_MISSED, NO_STEP, NO_STEP, NO_STEP])
+# The fields a step writes in a log: event, status, privilege, reason (commit).
+STEP_FIELDS = np.array([STEP_EVENT, STEP_STATUS, STEP_PRIVILEGE, STEP_REASON], np.int8)
+# The hour a step's time of day starts from and the hours it spreads over (referral_chain):
+# privilege confirmed, enrolled, referral annulled, privilege not confirmed.
+STEP_FROM_HOUR = np.array([9, 9, 18, 18])[:, None]
+STEP_WITHIN_HOURS = np.array([8, 9, 1.5, 1])[:, None]
 # with a free last column for ageing out (filled by `commit`)
 REFERRAL_CHAINS = np.hstack([REFERRAL_OUTCOMES, np.full((len(REFERRAL_OUTCOMES), 1), NO_STEP)])
 OFFER_CHAINS = np.hstack([np.full((len(REFERRAL_OUTCOMES) + 1, 1), STEP_NOTIFIED),
@@ -55,29 +61,33 @@ class Referrals:
             an = np.where(forced, force == 1, an)
         outcome = np.where(pf, 3, np.where(an, 1, np.where(ca, 2, 0)))
         dc = 1 + (u[2] >= 0.5) + (u[2] >= 0.8)  # privilege confirmed after 1, 2 or 3 working days
-        tc = odd(np.minimum(cal.after(d1, dc) * DAY + (9 * HOUR + u[3] * 8 * HOUR).astype(np.int64),
-                            t1 + 9 * DAY))
         de = np.maximum(1 + (u[4] * 4).astype(np.int64), np.where(privileged, dc, 0))  # enrolled after 1-4
-        te = cal.after(d1, de) * DAY + (9 * HOUR + u[5] * 9 * HOUR).astype(np.int64)
-        te = odd(np.where(privileged & (te <= tc), tc + 600 + (u[5] * 3000).astype(np.int64), te))
         valid_last = rules.referral_valid_working_days - 1  # the strictest reading: the issue day is day 1
-        ta = odd(cal.after(d1, valid_last) * DAY + (18 * HOUR + u[6] * 1.5 * HOUR).astype(np.int64))
-        tpa = odd(np.minimum(cal.after(d1, min(valid_last, 3)) * DAY + (18 * HOUR + u[7] * HOUR).astype(np.int64),
-                             t1 + (rules.privilege_confirm_calendar_days - 1) * DAY))
+        # the day of each step, as the n-th working day after the referral's day (cal.after,
+        # one look-up for the four): privilege confirmed, enrolled, last valid day, the
+        # privilege's deadline; and its time of day (from 09:00 or 18:00, within hours)
+        nth = np.array([dc, de, np.full(m, valid_last), np.full(m, min(valid_last, 3))])
+        days = cal.days[np.searchsorted(cal.days, d1, side="right") + nth - 1] * DAY
+        clock = (STEP_FROM_HOUR * HOUR + u[[3, 5, 6, 7]] * STEP_WITHIN_HOURS * HOUR).astype(np.int64)
+        tc = odd(np.minimum(days[0] + clock[0], t1 + 9 * DAY))
+        te = days[1] + clock[1]
+        te = odd(np.where(privileged & (te <= tc), tc + 600 + (u[5] * 3000).astype(np.int64), te))
+        ta = odd(days[2] + clock[2])
+        tpa = odd(np.minimum(days[3] + clock[3], t1 + (rules.privilege_confirm_calendar_days - 1) * DAY))
         t_end = np.where(pf, tpa, ta)
         ts = (cal.after(t_end // DAY, rules.stop_list_working_days) + 1) * DAY + 1  # midnight after the last day
         tx = odd(t1 + 1800 + (u[8] * 20 * HOUR).astype(np.int64))
         code = outcome * 2 + privileged
+        # the time of each kind of step (STEP_*), then each row's chain of them
+        times = np.empty((NO_STEP + 1, m), np.int64)
+        times[:STEP_NOTIFIED] = (t1, tc, te, ta, ts, tx, tpa, tpa + 2)
+        times[STEP_NOTIFIED:] = NEVER
         if t0 is not None:
             kinds = OFFER_CHAINS[np.where(take, code, len(REFERRAL_OUTCOMES))]
-            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, t0, close, NEVER, NEVER)
+            times[STEP_NOTIFIED], times[STEP_WINDOW_MISSED] = t0, close
         else:
             kinds = REFERRAL_CHAINS[code]
-            cols = (t1, tc, te, ta, ts, tx, tpa, tpa + 2, NEVER, NEVER, NEVER, NEVER)
-        times = np.empty((m, len(cols)), np.int64)
-        for i, x in enumerate(cols):
-            times[:, i] = x
-        return times[np.arange(m)[:, None], kinds], kinds
+        return times[kinds, np.arange(m)[:, None]], kinds
 
     def priority_chain(self, t0, priv, prior, force=None):
         """notified at t0 (A1), then the place taken in the window (A2) or the window missed."""
@@ -107,9 +117,10 @@ class Referrals:
         m, width = kinds.shape
         if t_cut is not None:
             n0 = self.log_read[rows]
-            et = self.log_at[rows]
-            et[np.arange(self.log_width) >= n0[:, None]] = NEVER
-            self.log_at[rows] = et
+            k = max(int(self.log_length[rows].max()), 1)  # past its length a log is empty already
+            et = self.log_at[rows, :k]
+            et[np.arange(k) >= n0[:, None]] = NEVER
+            self.log_at[rows, :k] = et
         else:
             n0 = self.log_length[rows]
         age_t = self.aged_out_at[rows]
@@ -134,16 +145,16 @@ class Referrals:
             self._widen_logs(need)
         k = kinds[ri, ci]
         link = STEP_NAMES_BULLETIN[k]
-        pick = lambda x: x[ri] if np.ndim(x) else x  # noqa: E731
+        event, status, privilege, reason = STEP_FIELDS[:, k]
         self.log_at[r, c] = times[ri, ci]
-        self.log_event[r, c] = STEP_EVENT[k]
-        self.log_status[r, c] = STEP_STATUS[k]
-        self.log_privilege[r, c] = STEP_PRIVILEGE[k]
+        self.log_event[r, c] = event
+        self.log_status[r, c] = status
+        self.log_privilege[r, c] = privilege
         self.log_category[r, c] = -1
-        self.log_bulletin[r, c] = np.where(link, pick(bu), -1)
-        self.log_kindergarten[r, c] = np.where(link, pick(kg), -1)
-        self.log_channel[r, c] = np.where(k == STEP_REFERRAL, pick(chan), -1)
-        self.log_reason[r, c] = STEP_REASON[k]
+        self.log_bulletin[r, c] = np.where(link, bu, -1)  # one bulletin for the whole chain
+        self.log_kindergarten[r, c] = np.where(link, kg[ri] if np.ndim(kg) else kg, -1)
+        self.log_channel[r, c] = np.where(k == STEP_REFERRAL, chan[ri] if np.ndim(chan) else chan, -1)
+        self.log_reason[r, c] = reason
         self.log_length[rows] = n0 + ok.sum(axis=1)
         self.next_at[rows] = self.log_at[rows, self.log_read[rows]]
         return int((k == STEP_REFERRAL).sum())

@@ -23,12 +23,14 @@ class Tables:
         st, pv = self.state(0, n, NEVER - 1)
         k = self.log_width
         rows = np.arange(n)
-        ms = (self.log_at < NEVER) & (self.log_status >= 0)
-        i = k - 1 - np.argmax(ms[:, ::-1], axis=1)
-        status_at = self.log_at[rows, i]
-        mp = (self.log_at < NEVER) & (self.log_privilege >= 0)
-        j = k - 1 - np.argmax(mp[:, ::-1], axis=1)
-        cat = self.log_category[rows, j]
+        at = self.slots("log_at", k)  # (slot, application)
+        valid = at < NEVER
+        ms = valid & (self.slots("log_status", k) >= 0)
+        i = k - 1 - np.argmax(ms[::-1], axis=0)
+        status_at = at[i, rows]
+        mp = valid & (self.slots("log_privilege", k) >= 0)
+        j = k - 1 - np.argmax(mp[::-1], axis=0)
+        cat = np.where(mp[j, rows], self.slots("log_category", k)[j, rows], -1)  # (every log starts with one)
         loc_names = np.array([l.name for l in self.localities], object)
         regions = np.array([l.region for l in self.localities], object)
         apps = {
@@ -44,10 +46,11 @@ class Tables:
             "status_at": ts(status_at[out]),
         }
         # events
-        valid = self.log_at < NEVER
-        r, c = np.nonzero(valid)
-        et = self.log_at[r, c]
-        fields = [self.log_event[r, c], self.log_privilege[r, c], self.log_bulletin[r, c], self.log_kindergarten[r, c], self.log_channel[r, c], self.log_reason[r, c]]
+        # slot by slot: the order does not matter, each log's times are distinct and the
+        # events are sorted by (at, published rank of the application) below
+        c, r = np.nonzero(valid)
+        et = at[c, r]
+        fields = [self.slots(f, k)[c, r] for f in ("log_event", "log_privilege", "log_bulletin", "log_kindergarten", "log_channel", "log_reason")]
         status = decode(STATUS, st[out]).to_numpy(zero_copy_only=False).astype(object)
         truth = [(t_, row, b) for t_, row, b in self.plan.truth]
         # planted in the register (demo.planting): a status no event explains, an event
@@ -84,7 +87,7 @@ class Tables:
         }
         positions, truth = self.positions(number, truth)
         # groups: every kindergarten's groups, including those the bulletins name
-        enrolled_from = np.bincount(self.log_bulletin[valid & (self.log_event == EVENT_CODE["enrolled"]) & (self.log_bulletin >= 0)], minlength=self.n_bulletins)
+        enrolled_from = np.bincount(ebu[(ev == EVENT_CODE["enrolled"]) & (ebu >= 0)], minlength=self.n_bulletins)
         self.ground_truth = pa.table({
             "type": pa.array([t_ for t_, _, _ in truth], pa.string()),
             "application_number": number.take(pa.array([row for _, row, _ in truth], pa.int64())),

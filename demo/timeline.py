@@ -9,7 +9,6 @@ import numpy as np
 
 from engine.workdays import DAY, HOUR, to_day, to_seconds
 from demo.codes import CHANNEL_CODE, EVENT_CODE, EXTRAORDINARY, EXTRAORDINARY_CATEGORIES, EXTRAORDINARY_SHARES, FIRST_PRIORITY, FIRST_PRIORITY_CATEGORIES, FIRST_PRIORITY_SHARES, NO_PRIVILEGE, OWNERSHIP_CODE, REASON_CODE, REGISTRATION_HOUR_SHARES, odd
-from demo.event_log import EventBlock
 from demo.referrals import NO_STEP
 
 
@@ -116,8 +115,6 @@ class Timeline:
         n = self.n_applications
         reg = self.registered_at
         rows = np.arange(n)
-        head = EventBlock.empty(n, 1)
-        head.set(0, np.ones(n, bool), reg, EVENT_CODE["registered"], pr=self.privilege_at_registration, cat=self.category_at_registration)
         lo = np.maximum(reg, self.year_start) + HOUR
         hi_term = np.minimum(self.export_at, self.aged_out_at) - HOUR
         room = hi_term > lo + DAY
@@ -160,14 +157,17 @@ class Timeline:
         gain = self.privilege_at_registration == NO_PRIVILEGE
         new_pr = np.where(gain, FIRST_PRIORITY, NO_PRIVILEGE).astype(np.int8)
         new_cat = np.where(gain, rng.choice(FIRST_PRIORITY_CATEGORIES, size=n, p=FIRST_PRIORITY_SHARES), -1).astype(np.int8)
-        mid = EventBlock.empty(n, 2)
-        mid.set(0, pc_, t_pc, EVENT_CODE["privilege_changed"], pr=new_pr, cat=new_cat)
-        mid.set(1, wd, t_exit, EVENT_CODE["withdrawn"], rs=REASON_CODE["by_parent"])
         reason = rng.choice(np.array([REASON_CODE["duplicate"], REASON_CODE["moved_away"], REASON_CODE["documents_invalid"]]), size=n, p=[0.4, 0.4, 0.2])
-        mid.set(1, rm, t_exit, EVENT_CODE["removed"], rs=reason)
         priv_at = np.where(pc_, new_pr, self.privilege_at_registration)
+        # each log: registered, then a privilege change, then a withdrawal or a removal
         self.start_logs()
-        self.append(rows, EventBlock.hstack(head, mid))
+        self.put(rows, reg, EVENT_CODE["registered"], privilege=self.privilege_at_registration, category=self.category_at_registration)
+        s = np.flatnonzero(pc_)
+        self.put(s, t_pc[s], EVENT_CODE["privilege_changed"], privilege=new_pr[s], category=new_cat[s])
+        s = np.flatnonzero(wd)
+        self.put(s, t_exit[s], EVENT_CODE["withdrawn"], reason=REASON_CODE["by_parent"])
+        s = np.flatnonzero(rm)
+        self.put(s, t_exit[s], EVENT_CODE["removed"], reason=reason[s])
         s = np.flatnonzero(ps)
         times, kinds = self.referral_chain(t_pso[s], priv_at[s], np.zeros(len(s), np.int64))
         self.commit(s, None, times, kinds, -1, kg[s], CHANNEL_CODE["private_state_order"])

@@ -191,13 +191,16 @@ def test_same_seed_same_bytes_other_seed_differs(astana):
     assert pa.compute.sum(other.tables["vacancies"].column("seats")).as_py() == 6310
 
 
-# A deliberate regression guard: the seeded output of astana-2017, table by table, as
-# SHA-256 of its Arrow IPC stream. A change of the generator that changes the data (on
-# purpose) must rewrite it, deliberately:
+# A deliberate regression guard: the seeded output of every preset, table by table, as
+# SHA-256 of its Arrow IPC stream (the files were written by the generator as it was before
+# it was made faster: a refactoring must leave the data byte for byte as they were). A change
+# of the generator that changes the data (on purpose) must rewrite them, deliberately:
 #     KEZEK_WRITE_DEMO_FINGERPRINT=1 .venv/bin/python -m pytest -q tests/test_demo.py -k fingerprint
-# and say why in its commit. test_same_seed_same_bytes_other_seed_differs above checks that
-# two calls agree; this one that a refactoring left the data as they were.
-FINGERPRINT = os.path.join(os.path.dirname(__file__), "data", "demo-astana-2017.sha256")
+# (national too: with KEZEK_SLOW=1) and say why in its commit.
+# test_same_seed_same_bytes_other_seed_differs above checks that two calls agree; this one
+# that a refactoring left the data as they were.
+def fingerprint_file(preset: str) -> str:
+    return os.path.join(os.path.dirname(__file__), "data", f"demo-{preset}.sha256")
 
 
 def fingerprint(ds) -> str:
@@ -206,13 +209,21 @@ def fingerprint(ds) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_astana_output_matches_its_fingerprint(astana):
-    got = fingerprint(astana)
+def test_every_preset_has_a_fingerprint():
+    assert all(os.path.exists(fingerprint_file(p)) for p in PRESETS), "a preset without tests/data/demo-PRESET.sha256"
+
+
+@pytest.mark.parametrize("preset", ["astana-2017", "almaty", pytest.param("national", marks=[
+    pytest.mark.slow, pytest.mark.skipif(not SLOW, reason="national preset: set KEZEK_SLOW=1")])])
+def test_output_matches_its_fingerprint(preset, demo_data):
+    # national: generated here, not kept for the session (it holds about a gigabyte)
+    got = fingerprint(generate(preset) if preset == "national" else demo_data(preset))
+    path = fingerprint_file(preset)
     if os.environ.get("KEZEK_WRITE_DEMO_FINGERPRINT") == "1":
-        with open(FINGERPRINT, "w", encoding="utf-8") as fh:
-            fh.write("# demo.generate(\"astana-2017\"): table, rows, sha256 of its Arrow IPC stream.\n"
-                     "# Rewrite only on purpose: see tests/test_demo.py, FINGERPRINT.\n" + got)
-    with open(FINGERPRINT, encoding="utf-8") as fh:
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(f"# demo.generate(\"{preset}\"): table, rows, sha256 of its Arrow IPC stream.\n"
+                     "# Rewrite only on purpose: see tests/test_demo.py, fingerprint_file.\n" + got)
+    with open(path, encoding="utf-8") as fh:
         stored = "".join(line for line in fh if not line.startswith("#"))
     assert got == stored
 
