@@ -524,11 +524,19 @@ class Ingest:
         counts = {}
         for name, spec in TABLES.items():
             # a file a mapping could not transform has no rows (`raw` unset)
-            staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None and f.raw]
+            files = [f for f in self.files if f.table == name and f.snapshot_at is None and f.raw]
+            # The events are stored in the order of their files' names and rows, which numbers
+            # them (derive.sql `seq`): each file's rows are in row order as read, so the files
+            # are put in order of their names; when that cannot tell (two files of one name,
+            # rows a mapping made, a series' events), the rows are sorted.
+            in_order = name != "events" or (name not in collapsed and not any(f.mapped for f in files)
+                                            and len({f.file for f in files}) == len(files))
+            staged = [f.staged for f in (sorted(files, key=lambda f: f.file) if name == "events" else files)]
             staged += [collapsed[name]] if name in collapsed else []
             cols = ", ".join(["_file", "_row", *map(q, spec.column_names)])
             if staged:
                 union = " UNION ALL ".join(f"SELECT {cols} FROM {s}" for s in staged)
+                union += "" if in_order else " ORDER BY _file, _row"
             else:
                 union = "SELECT " + ", ".join(
                     ["CAST(NULL AS VARCHAR) AS _file", "CAST(NULL AS BIGINT) AS _row"]
