@@ -49,8 +49,11 @@ def stage(con: duckdb.DuckDBPyConnection, loaded: LoadedFile, folder: Path) -> N
         f"regexp_extract(CAST({q(c)} AS VARCHAR), '(\\d{{4}})', 1) AS {q(c + ' (year)')}" if c == birth else q(c)
         for c in columns
     )
+    # A file's own rows are held in row order as read (ingest/readers.py numbers them so):
+    # written as they are; the rows a mapping made are sorted.
+    order = " ORDER BY _row" if loaded.mapped else ""
     con.execute(
-        f"COPY (SELECT {select} FROM {loaded.raw} ORDER BY _row) TO $out (FORMAT parquet)",
+        f"COPY (SELECT {select} FROM {loaded.raw}{order}) TO $out (FORMAT parquet)",
         {"out": str(folder / f"{loaded.path.stem}.parquet")},
     )
     manifest = {

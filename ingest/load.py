@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
+import string
 import zoneinfo
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,7 +20,7 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from engine.schema import DUCKDB_TYPE, EVENT_REQUIRES, REFERRAL_CHANNELS_WITHOUT_BULLETIN, TABLES, Column, Table
-from engine.application_number import MAX_LENGTH, WELL_FORMED, compact_sql
+from engine.application_number import LOOK_ALIKES, MAX_LENGTH, WELL_FORMED, compact_sql
 from ingest import privacy
 from ingest.vocabulary import VALUE_DOMAIN, accepted_headers, column_synonyms, header_key, value_labels
 from ingest import transform
@@ -54,6 +56,9 @@ EXPECTED = {
 EXAMPLES = {"dotted": {"date": "05.06.2017", "datetime": "05.06.2017 09:30"},
             "iso": {"date": "2017-06-05", "datetime": "2017-06-05 09:30"}}
 DOTTED_DATE = r"^\s*[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}"
+# A number written in its compact form already (engine/application_number.py compact): no
+# space, no lower-case letter, no Latin letter that has a Cyrillic look-alike.
+COMPACT_AS_WRITTEN = WELL_FORMED.replace("A-Z", "".join(c for c in string.ascii_uppercase if c not in LOOK_ALIKES))
 KEPT = 10_000  # problems kept (each the same problem on any number of rows); more are counted
 
 
@@ -230,14 +235,15 @@ class Ingest:
         self._stage(raw, loaded, None)
         return loaded
 
+    def _columns(self, table: str) -> dict[str, str]:
+        """The columns of `table`, in order, with their types."""
+        return dict(self.con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
+            {"t": table}).fetchall())
+
     def _stage(self, raw: str, loaded: LoadedFile, mapping: Mapping | None) -> None:
         spec = TABLES[loaded.table]
-        source_types = {
-            name: type_ for name, type_ in self.con.execute(
-                "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index",
-                {"t": raw},
-            ).fetchall() if name != "_row"
-        }
+        source_types = {name: type_ for name, type_ in self._columns(raw).items() if name != "_row"}
         table_mapping = mapping.tables.get(loaded.table) if mapping else None
         renames = {header_key(k): v for k, v in (table_mapping.columns if table_mapping else {}).items()}
         synonyms = column_synonyms()
@@ -258,8 +264,10 @@ class Ingest:
         loaded.columns, loaded.raw = chosen, raw
         self._check_required_columns(spec, chosen, loaded, list(source_types))
         # One statement types the whole file; `_raw_x` keeps the text of columns that need
-        # parsing so that a value that does not parse can be quoted back to the publisher.
-        selects, raw_keep = [], []
+        # parsing so that a value that does not parse can be quoted back to the publisher. A
+        # column the file already gives in its type (a Parquet timestamp) always reads: its
+        # text is not kept (`typed`), which spares writing millions of times as text.
+        selects, raw_keep, typed = [], [], set()
         for column in spec.columns:
             header = chosen.get(column.name)
             if header is None:
@@ -269,16 +277,20 @@ class Ingest:
             src_type = source_types[header]
             text = f"NULLIF(trim(CAST({q(header)} AS VARCHAR)), '')"
             selects.append(f"{self._typed(column, q(header), src_type, text, table_mapping)} AS {q(column.name)}")
-            if column.type not in ("string", "list") or column.enum or column.name == "language":
+            if column.type in EXPECTED and not column.enum and src_type == DUCKDB_TYPE[column.type]:
+                typed.add(column.name)
+            elif column.type not in ("string", "list") or column.enum or column.name == "language":
                 raw_keep.append(f"{text} AS {q('_raw_' + column.name)}")
         keep = ", ".join(["_row", f"{sql_str(loaded.file)} AS _file", *selects, *raw_keep])
         self.con.execute(f"CREATE OR REPLACE TABLE {loaded.staged} AS SELECT {keep} FROM {raw}")
         loaded.rows = self.con.execute(f"SELECT count(*) FROM {loaded.staged}").fetchone()[0]
-        self._check_values(spec, loaded, [c for c in spec.columns if c.name in chosen])
+        self._check_values(spec, loaded, [c for c in spec.columns if c.name in chosen], typed)
         self._withhold_personal_values(raw, loaded, source_types)
-        # The raw table stays for the archive (personal columns dropped there).
+        # The raw table stays for the archive (personal columns dropped there): rewritten
+        # only when it has a column to drop or `_row` is not its last.
         kept = [q(h) for h in source_types if h not in loaded.dropped]
-        self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT {', '.join([*kept, '_row'])} FROM {raw}")
+        if loaded.dropped or list(self._columns(raw)) != [*source_types, "_row"]:
+            self.con.execute(f"CREATE OR REPLACE TABLE {raw} AS SELECT {', '.join([*kept, '_row'])} FROM {raw}")
         self.files.append(loaded)
 
     def _withhold_personal_values(self, raw: str, loaded: LoadedFile, source_types: dict) -> None:
@@ -383,30 +395,37 @@ class Ingest:
             return f"TRY_CAST({text} AS BOOLEAN)"
         raise AssertionError(column.type)
 
-    def _date_style(self, loaded: LoadedFile, present: list[Column]) -> str:
-        """How most of the file's date cells are written: `dotted` (05.06.2017) or `iso`."""
-        dated = [q("_raw_" + c.name) for c in present if c.type in ("date", "datetime")]
-        if not dated:
+    def _date_style(self, loaded: LoadedFile, present: list[Column], typed: set[str]) -> str:
+        """How most of the file's date cells are written: `dotted` (05.06.2017) or `iso`. A
+        column the file gives as dates (`typed`) has no text of its own: its cells count as
+        written, never as dotted."""
+        dated = [q("_raw_" + c.name) for c in present if c.type in ("date", "datetime") and c.name not in typed]
+        if not dated:  # no cell of text, none dotted
             return "iso"
-        cells = " UNION ALL ".join(f"SELECT {c} AS v FROM {loaded.staged}" for c in dated)
+        as_dates = [q(c.name) for c in present if c.type in ("date", "datetime") and c.name in typed]
+        cells = " UNION ALL ".join([*(f"SELECT {c} AS v, {c} IS NOT NULL AS written FROM {loaded.staged}" for c in dated),
+                                    *(f"SELECT NULL, {c} IS NOT NULL FROM {loaded.staged}" for c in as_dates)])
         dotted, written = self.con.execute(
-            f"SELECT count(*) FILTER (WHERE regexp_matches(v, '{DOTTED_DATE}')), count(v) FROM ({cells})").fetchone()
+            f"SELECT count(*) FILTER (WHERE regexp_matches(v, '{DOTTED_DATE}')), count(*) FILTER (WHERE written) "
+            f"FROM ({cells})").fetchone()
         return "dotted" if dotted * 2 > written else "iso"
 
-    def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column]) -> None:
+    def _check_values(self, spec: Table, loaded: LoadedFile, present: list[Column], typed: set[str]) -> None:
         """Every problem of the file's own values, one query each, each row giving
         (row, column, key, value, other, message): `key` and the two values for the clerk's
-        language (kezek/messages.py), `message` in English."""
+        language (kezek/messages.py), `message` in English. A column the file gives in its
+        type (`typed`) has no text kept: empty is its value empty, and every value reads."""
         t, f = loaded.staged, sql_str(loaded.file)
-        loaded.date_style = self._date_style(loaded, present)
+        loaded.date_style = self._date_style(loaded, present, typed)
         queries = []
         for column in present:
             c, raw, name = q(column.name), q("_raw_" + column.name), sql_str(column.name)
-            kept = column.type not in ("string", "list") or column.enum or column.name == "language"
+            kept = (column.type not in ("string", "list") or column.enum or column.name == "language") \
+                and column.name not in typed
             if column.required:  # an empty cell; a value that does not read is told as such below
                 queries.append(f"SELECT _row, {name}, 'value_required', NULL, NULL, 'a value is required' "
                                f"FROM {t} WHERE {raw if kept else c} IS NULL")
-            if column.type in EXPECTED and not column.enum:
+            if column.type in EXPECTED and not column.enum and column.name not in typed:
                 example = sql_str(EXAMPLES[loaded.date_style][column.type]) if column.type in ("date", "datetime") else "NULL"
                 # a birth date, even one that does not read, is a child's: the value is not quoted
                 shown, quoted = ("NULL", "'a value'") if column.name in PERSONAL_COLUMNS else (raw, raw)
@@ -505,11 +524,19 @@ class Ingest:
         counts = {}
         for name, spec in TABLES.items():
             # a file a mapping could not transform has no rows (`raw` unset)
-            staged = [f.staged for f in self.files if f.table == name and f.snapshot_at is None and f.raw]
+            files = [f for f in self.files if f.table == name and f.snapshot_at is None and f.raw]
+            # The events are stored in the order of their files' names and rows, which numbers
+            # them (derive.sql `seq`): each file's rows are in row order as read, so the files
+            # are put in order of their names; when that cannot tell (two files of one name,
+            # rows a mapping made, a series' events), the rows are sorted.
+            in_order = name != "events" or (name not in collapsed and not any(f.mapped for f in files)
+                                            and len({f.file for f in files}) == len(files))
+            staged = [f.staged for f in (sorted(files, key=lambda f: f.file) if name == "events" else files)]
             staged += [collapsed[name]] if name in collapsed else []
             cols = ", ".join(["_file", "_row", *map(q, spec.column_names)])
             if staged:
                 union = " UNION ALL ".join(f"SELECT {cols} FROM {s}" for s in staged)
+                union += "" if in_order else " ORDER BY _file, _row"
             else:
                 union = "SELECT " + ", ".join(
                     ["CAST(NULL AS VARCHAR) AS _file", "CAST(NULL AS BIGINT) AS _row"]
@@ -596,13 +623,17 @@ class Ingest:
                 "FROM c_kindergartens WHERE name_kk IS NULL AND name_ru IS NULL"
             )
         # A number a parent could not type into a lookup would publish an application nobody
-        # can find (engine/application_number.py: letters, digits, . / _ -, at most 64).
+        # can find (engine/application_number.py: letters, digits, . / _ -, at most 64). A
+        # number well formed as it is written stays so compacted (look-alike letters become
+        # Cyrillic ones, one for one): only its length is checked, without compacting it.
         yield (
             f"SELECT _file, _row, 'application_number', 'not_a_number', left(application_number, 40), '{MAX_LENGTH}', "
             f"'not an application number: ' || left(application_number, 40) "
             f"|| ' (letters, digits, . / _ -, at most {MAX_LENGTH})' FROM c_applications "
-            f"WHERE NOT regexp_full_match({compact_sql('application_number')}, '{WELL_FORMED}') "
-            f"OR length({compact_sql('application_number')}) > {MAX_LENGTH}"
+            f"WHERE CASE WHEN regexp_full_match(application_number, '{WELL_FORMED}') "
+            f"THEN length(application_number) > {MAX_LENGTH} "
+            f"ELSE NOT regexp_full_match({compact_sql('application_number')}, '{WELL_FORMED}') "
+            f"OR length({compact_sql('application_number')}) > {MAX_LENGTH} END"
         )
         # An ИИН is no application number: published, it would name the child (or parent).
         yield (
@@ -614,12 +645,18 @@ class Ingest:
         # Two numbers that differ only in case, spaces or look-alike letters can't be looked up
         # apart, however they are typed (their compact forms are equal): refused. Those that
         # differ only in other separators or leading zeros are published (kezek/pipeline.py).
+        # A number already in its compact form (COMPACT_AS_WRITTEN) is not compacted again,
+        # and only the forms that more than one number shares are ordered by file and row.
         yield (
             "SELECT _file, _row, 'application_number', 'numbers_alike', application_number, first, "
             "chr(39) || application_number || chr(39) || ' cannot be told apart from ' || chr(39) || first || chr(39) "
             "|| ' (case, spaces or look-alike letters)' FROM "
-            "(SELECT _file, _row, application_number, first_value(application_number) OVER w AS first, "
-            f"row_number() OVER w AS n FROM (SELECT *, {compact_sql('application_number')} AS k FROM c_applications) "
+            "(WITH compacted AS MATERIALIZED (SELECT _file, _row, application_number, "
+            f"CASE WHEN regexp_full_match(application_number, '{COMPACT_AS_WRITTEN}') THEN application_number "
+            f"ELSE {compact_sql('application_number')} END AS k FROM c_applications) "
+            "SELECT _file, _row, application_number, first_value(application_number) OVER w AS first, "
+            "row_number() OVER w AS n FROM compacted "
+            "WHERE k IN (SELECT k FROM compacted GROUP BY k HAVING count(*) > 1) "
             "WINDOW w AS (PARTITION BY k ORDER BY _file, _row)) WHERE n > 1 AND application_number <> first"
         )
         # Ids and places are published as they are: a person there is a mistake.
@@ -662,9 +699,15 @@ class Ingest:
 
 
 def _case(expr: str, labels: dict[str, str]) -> str:
-    """Map labels (matched case- and space-insensitively) to canonical values."""
+    """Map labels (matched case- and space-insensitively) to canonical values. A value
+    written as its canonical self (`queued`: lower case, no space) is kept as it is, without
+    the pattern that folds spaces: most cells of an export are."""
     key = f"lower(regexp_replace(trim({expr}), '\\s+', ' ', 'g'))"
     whens = " ".join(f"WHEN {sql_str(k)} THEN {sql_str(v)}" for k, v in sorted(labels.items()))
     if not whens:
         return f"trim({expr})"
-    return f"CASE {key} {whens} ELSE trim({expr}) END"
+    canonical = sorted(v for k, v in labels.items() if k == v and v.isascii() and v == v.lower() and not re.search(r"\s", v))
+    folded = f"CASE {key} {whens} ELSE trim({expr}) END"
+    if not canonical:
+        return folded
+    return f"CASE WHEN trim({expr}) IN ({', '.join(map(sql_str, canonical))}) THEN trim({expr}) ELSE {folded} END"

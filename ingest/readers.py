@@ -278,18 +278,25 @@ def read_parquet(con, path: Path, table: str, workdir: Path) -> dict:
 
     try:
         # The footer alone; its count is of leaf columns, so that nested groups count too.
-        check_width(path, pq.read_metadata(path).num_columns, nested=True)
+        metadata = pq.read_metadata(path)
+        check_width(path, metadata.num_columns, nested=True)
     except (pa.ArrowException, OSError) as exc:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as Parquet: {exc}")]) from None
+    # The rows are numbered as they are read (the reader's own row number), not by a second
+    # copy of the table; a file with a column of that name is numbered after it is read.
+    numbered = ROW_NUMBER not in {name.casefold() for name in metadata.schema.to_arrow_schema().names}
+    select = (f"* EXCLUDE ({ROW_NUMBER}), CAST({ROW_NUMBER} + 1 AS BIGINT) AS _row FROM read_parquet($path, {ROW_NUMBER} = true)"
+              if numbered else "* FROM read_parquet($path)")
     try:
-        con.execute(
-            f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT * FROM read_parquet($path)",
-            {"path": str(path)},
-        )
+        con.execute(f"CREATE OR REPLACE TABLE {quote_ident(table)} AS SELECT {select}", {"path": str(path)})
     except duckdb.Error as exc:
         raise BadInput([Problem(path.name, None, None, f"cannot be read as Parquet: {str(exc).splitlines()[0]}")]) from None
-    add_row_numbers(con, table, first_row=1)
+    if not numbered:
+        add_row_numbers(con, table, first_row=1)
     return {}
+
+
+ROW_NUMBER = "file_row_number"  # the column DuckDB's Parquet reader adds when asked (read_parquet)
 
 
 def read_json(con, path: Path, table: str, workdir: Path) -> dict:

@@ -37,7 +37,8 @@ from engine.application_number import compact, compact_sql, is_well_formed, norm
 from engine.lookup import lookup
 from ingest.problems import BadInput
 from kezek import cli
-from kezek.pipeline import _complete, update
+from engine.schema import DUCKDB_TYPE, TABLES
+from kezek.pipeline import _complete, _derive_sql, update
 from test_dashboard import texts, visit
 
 pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
@@ -134,6 +135,28 @@ def test_python_and_duckdb_key_every_form_alike():
     assert len(rows) == len(typed)
     for t, key, compacted in rows:
         assert (key, compacted) == (normalise(t), compact(t)), repr(t)
+
+
+def test_derive_publishes_the_key_of_every_number():
+    """derive.sql keys numbers of the portal's shape by a shortcut (one replace): every
+    number, of that shape or not, gets the key `normalise` gives it."""
+    rng = random.Random(20)
+    shaped = ["УО.2017.000003.1", "УО.0000.0.0", "УО.2017.000000.10", "ӘҚ.01.001.0010", "УО", "УО.", "УО..1",
+              "УО.2017.3", "УO.2017.000003.1", "уо.2017.000003.1", "УО.2017.000003.1.", "Ё.00", "УО.-1"]
+    shaped += ["УО" + "".join(f".{'0' * rng.randint(0, 3)}{rng.randint(0, 99)}" for _ in range(rng.randint(0, 4)))
+               for _ in range(500)]
+    alphabet = "0123456789УОуоUOuoYyАаКкkIiІіӘәҚқЁё.-/_ \t\u00a0\u202f"
+    typed = shaped + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 24))) for _ in range(3000)]
+    typed = list(dict.fromkeys(typed))
+    with duckdb.connect() as db:
+        for name, spec in TABLES.items():  # empty canonical tables, but for the numbers
+            columns = ", ".join(f"{c.name!r} {DUCKDB_TYPE[c.type]}".replace("'", '"') for c in spec.columns)
+            db.execute(f"CREATE TABLE c_{name} (_file VARCHAR, _row BIGINT, {columns})")
+        db.execute("INSERT INTO c_applications (application_number) SELECT unnest($t)", {"t": typed})
+        db.execute("ATTACH ':memory:' AS snap")
+        db.execute(_derive_sql())
+        keys = dict(db.execute("SELECT application_number, number_key FROM snap.applications").fetchall())
+    assert keys == {t: normalise(t) for t in typed}
 
 
 def test_the_published_keys_are_those_of_the_numbers(con):

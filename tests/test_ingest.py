@@ -278,3 +278,34 @@ def test_the_same_problem_on_many_rows_is_one_line_and_many_problems_show_twenty
         listed = list(csv.DictReader(fh))
     assert sorted(int(r["rows"]) for r in listed) == list(range(2, 32))
     assert not (home / "published.json").exists()
+
+
+
+def test_events_are_numbered_in_the_order_of_their_files_names_and_rows(tmp_path):
+    """`seq` breaks ties on `at` by file, then row (derive.sql): two files given in the
+    reverse order of their names are numbered by name; two files of one name, by row."""
+    from ingest.load import Ingest
+    from kezek.pipeline import _derive_sql
+
+    def numbered(files: list[tuple[str, list[str]]]) -> list[str]:
+        numbers = [n for _, ns in files for n in ns]
+        with duckdb.connect(config={"preserve_insertion_order": True}) as con:
+            ingest = Ingest(con, tmp_path)
+            tables = {"kindergartens": [kindergarten()], "vacancies": [vacancy()],
+                      "applications": [application(n, "2017-05-01 10:00") for n in numbers]}
+            for name, rows in tables.items():
+                ingest.add_file(write_csv(tmp_path / f"{name}.csv", rows), name)
+            for i, (label, ns) in enumerate(files):
+                rows = [{"application_number": n, "at": "2017-05-01 10:00", "event": "registered",
+                         "privilege": "none"} for n in ns]
+                ingest.add_file(write_csv(tmp_path / f"events-{i}.csv", rows), "events", label=label)
+            ingest.finish()
+            con.execute("ATTACH ':memory:' AS snap")
+            con.execute(_derive_sql())
+            return [n for n, in con.execute("SELECT application_number FROM snap.events ORDER BY seq").fetchall()]
+
+    assert numbered([("b.csv", ["УО.1", "УО.2"]), ("a.csv", ["УО.3", "УО.4", "УО.5"])]) == \
+        ["УО.3", "УО.4", "УО.5", "УО.1", "УО.2"]
+    # rows 2, 2, 3, 3, 4 of the two files: a row before the next, whichever file
+    by_row = numbered([("x.csv", ["УО.1", "УО.2"]), ("x.csv", ["УО.3", "УО.4", "УО.5"])])
+    assert {*by_row[:2]} == {"УО.1", "УО.3"} and {*by_row[2:4]} == {"УО.2", "УО.4"} and by_row[4] == "УО.5"

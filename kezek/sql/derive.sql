@@ -20,7 +20,7 @@ ORDER BY bulletin_id;
 
 CREATE TABLE snap.events AS
 SELECT application_number, "at",
-       row_number() OVER (ORDER BY _file, _row) AS seq,           -- ties on `at`: file order
+       rowid + 1 AS seq,               -- ties on `at`: file order (c_events is stored by _file, _row)
        event,
        CASE event {event_status_cases} END AS status_after,       -- state at an instant
        privilege, bulletin_id, kindergarten_id, channel, reason,
@@ -30,7 +30,13 @@ ORDER BY application_number, "at", seq;
 
 CREATE TABLE snap.applications AS
 SELECT a.application_number,
-       {number_key} AS number_key,
+       -- The key a number is found by (engine/application_number.py normalise). Most numbers
+       -- already have the portal's shape УО.2017.000003.1 (upper-case Cyrillic letters, then
+       -- dotted runs of digits): their key only drops each run's leading zeros, which one
+       -- replace does at a fifth of the cost of splitting every number into its parts.
+       CASE WHEN regexp_full_match(a.application_number, '[А-ЯЁӘҒҚҢӨҰҮҺІ]+(\.[0-9]+)*')
+            THEN regexp_replace(a.application_number, '\.0+([0-9])', '.\1', 'g')
+            ELSE {number_key} END AS number_key,
        a.region,
        coalesce(a.locality, a.region) AS locality,
        CAST(year(a.birth_date) AS INTEGER) AS birth_year,          -- Q1 segment
