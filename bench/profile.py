@@ -33,7 +33,7 @@ SLOW_S = 0.2  # a statement this slow has its operators listed
 def _stage(stack: list[traceback.FrameSummary]) -> str:
     """The update's stage of a statement, from the functions that sent it (kezek/pipeline.py)."""
     called = {(Path(f.filename).relative_to(ROOT).as_posix(), f.name) for f in stack}
-    if ("kezek/export.py", "write_open_data") in called:
+    if any(file == "kezek/export.py" for file, _ in called):  # its writers' threads too
         return "open data"
     if any(file.startswith("engine/audit/") for file, _ in called):
         return "audit"
@@ -86,6 +86,10 @@ class Timed:
 
     def __getattr__(self, name):
         return getattr(self._con, name)
+
+    def cursor(self):  # the open data's writers each have their own
+        return Timed(self._con.cursor(), self._profile.with_name(f"{self._profile.stem}-{id(self)}-"
+                                                                  f"{len(self._log)}.json"), self._log)
 
     def __enter__(self):
         self._con.__enter__()
