@@ -3,8 +3,8 @@ script, not a test).
 
 Both read the same in-memory table: every application's state at the snapshot's date
 (as `kezek update` numbers it). Numbering is the engine's query (engine/sql/numbering.sql:
-Q2's filter, a rank per privilege list, Q3's merge key, Q4's two numbers and the segment
-size); the bare baseline is one `row_number()` per segment in registration order over the
+Q2's filter, a rank per privilege list, Q3's merge, Q4's two numbers, the segment size and
+the counts of each list ahead); the bare baseline is one `row_number()` per segment in registration order over the
 same numbered rows. Each is materialised into a table (`CREATE TABLE … AS`), alternately,
 `runs` times; the ratio of the medians is the figure.
 
