@@ -59,7 +59,12 @@ def queue_sql(state: str | None = None) -> str:
     """Numbers of the numbered applications (QUEUE_COLUMNS, then the counts ahead); parameters:
     until and segment (state_params). `state`: a query giving the state instead of
     state_at.sql (then $until only)."""
-    return f"WITH state AS ({state or sql('state_at')}) SELECT * FROM ({sql('numbering')})"
+    # numbering.sql reads the state twice (the ranks, the lengths of the lists): a given state
+    # (the snapshot's kept tables, joined) is cheaper to read twice than to store; state_at.sql
+    # is computed once.
+    if state:
+        return f"WITH state AS NOT MATERIALIZED ({state}) SELECT * FROM ({sql('numbering')})"
+    return f"WITH state AS ({sql('state_at')}) SELECT * FROM ({sql('numbering')})"
 
 
 def state_params(day: dt.date, segment: tuple[str, str, int] | None = None) -> dict:
