@@ -31,7 +31,7 @@ def with_spans(name: str) -> str:
 
 def lookups_sql() -> str:
     """sql/lookups.sql with the status facts of every application not queued; parameter: until
-    (the end of the snapshot's day)."""
+    (the end of the snapshot's day). It reads `numbered`, the result of queue_sql."""
     states = "SELECT application_number, status FROM states WHERE status <> 'queued'"
     return sql("lookups").replace("{status_facts}", status_facts_sql(states))
 
@@ -49,10 +49,22 @@ def end_of_day(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
+# The columns of the published `queue` (interfaces.md), in their order; numbering.sql gives
+# them and, after them, the counts of each list ahead (`ahead_*`) that `lookups` keeps.
+QUEUE_COLUMNS = ("application_number", "region", "locality", "birth_year", "registered_at", "privilege", "status",
+                 "queue_number", "privileged_queue_number", "segment_size")
+
+
 def queue_sql(state: str | None = None) -> str:
-    """Numbers of the numbered applications; parameters: until and segment (state_params).
-    `state`: a query giving the state instead of state_at.sql (then $until only)."""
-    return f"WITH state AS ({state or sql('state_at')}) SELECT * FROM ({sql('numbering')})"
+    """Numbers of the numbered applications (QUEUE_COLUMNS, then the counts ahead); parameters:
+    until and segment (state_params). `state`: a query giving the state instead of
+    state_at.sql (then $until only)."""
+    # numbering.sql reads the state twice (the ranks, the lengths of the lists): a given state
+    # (the snapshot's kept tables, joined) is cheaper to read twice than to store; state_at.sql
+    # is computed once.
+    if state:
+        return f"WITH state AS NOT MATERIALIZED ({state}) SELECT * FROM ({sql('numbering')})"
+    return f"WITH state AS ({sql('state_at')}) SELECT * FROM ({sql('numbering')})"
 
 
 def state_params(day: dt.date, segment: tuple[str, str, int] | None = None) -> dict:
@@ -64,7 +76,8 @@ def state_params(day: dt.date, segment: tuple[str, str, int] | None = None) -> d
 
 def queue_at(con: duckdb.DuckDBPyConnection, day: dt.date, segment: tuple[str, str, int] | None = None):
     """The numbered queue at the end of `day`, for one segment or all; ordered."""
-    return con.execute(queue_sql() + " ORDER BY region, locality, birth_year, queue_number",
+    return con.execute(f"SELECT {', '.join(QUEUE_COLUMNS)} FROM ({queue_sql()}) "
+                       "ORDER BY region, locality, birth_year, queue_number",
                        state_params(day, segment))
 
 

@@ -27,13 +27,13 @@ def create(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "segment
     )
     try:
         con.execute(
-            f"CREATE TABLE {table} AS SELECT * FROM ({numbering.sql('segment_movement').replace('{spans}', NUMBERED_SPANS)}) "
+            f"CREATE TABLE {table} AS SELECT * FROM ({_over_numbered_spans(numbering.sql('segment_movement'))}) "
             "ORDER BY region, locality, birth_year, week",
             {"until": until},
         )
         if months_table:
             con.execute(
-                f"CREATE TABLE {months_table} AS SELECT * FROM ({queue_months_sql(NUMBERED_SPANS)}) "
+                f"CREATE TABLE {months_table} AS SELECT * FROM ({_over_numbered_spans(numbering.sql('queue_months'))}) "
                 "ORDER BY region, locality, month",
                 {"until": until},
             )
@@ -45,3 +45,10 @@ def queue_months_sql(spans: str | None = None) -> str:
     """sql/queue_months.sql over `spans` (default: sql/spans.sql, with $region, $locality and
     $birth_year)."""
     return numbering.sql("queue_months").replace("{spans}", spans or numbering.sql("spans"))
+
+
+def _over_numbered_spans(query: str) -> str:
+    """`query` (it counts the spans twice: where they start, where they end) over the spans
+    computed once: the stored table is read twice rather than copied again."""
+    return query.replace("WITH spans AS ({spans})", "WITH spans AS NOT MATERIALIZED ({spans})").replace(
+        "{spans}", NUMBERED_SPANS)

@@ -221,13 +221,14 @@ def _update(sources: list[str], home: Path | None, mapping_path: Path | None, no
             "ORDER BY application_number",
             numbering.state_params(as_of),
         )
-        con.execute(
-            f"CREATE TABLE snap.queue AS {numbering.queue_sql(KEPT_STATE)} "
-            "ORDER BY region, locality, birth_year, queue_number",
-            {"until": numbering.end_of_day(as_of)},
-        )
+        # Numbered once: the queue publishes the numbers, and the lookups add who stands ahead.
+        con.execute(f"CREATE TEMP TABLE numbered AS {numbering.queue_sql(KEPT_STATE)}",
+                    {"until": numbering.end_of_day(as_of)})
+        con.execute(f"CREATE TABLE snap.queue AS SELECT {', '.join(numbering.QUEUE_COLUMNS)} FROM temp.numbered "
+                    "ORDER BY region, locality, birth_year, queue_number")
         # A lookup at the snapshot's date reads one row of `lookups`, found by the number as typed.
         con.execute(f"CREATE TABLE snap.lookups AS {numbering.lookups_sql()}", {"until": numbering.end_of_day(as_of)})
+        con.execute("DROP TABLE temp.numbered")
         pattern = number_pattern.derive(con, "snap.applications")  # said when a number is not found
         # Point indexes: a lookup reads a few rows instead of scanning the country.
         for table, column in (("applications", "number_key"), ("queue", "application_number"),
@@ -442,9 +443,8 @@ def _numbers_sharing_a_key(con: duckdb.DuckDBPyConnection, shown: int = 5) -> li
     """A warning when published numbers share a forgiving key: each is found only when typed
     as published (separators and leading zeros as there)."""
     groups = con.execute(  # the keys derive.sql stored: computed once per number
-        f"""WITH shared AS (  -- counted first: listing every number of the country costs ten times more
-                SELECT number_key FROM snap.applications GROUP BY number_key HAVING count(*) > 1
-            )
+        f"""WITH shared AS (  -- counted first: a list for each of a million keys costs more
+                SELECT number_key FROM snap.applications GROUP BY number_key HAVING count(*) > 1)
             SELECT list(application_number ORDER BY application_number), count(*) OVER ()
             FROM snap.applications SEMI JOIN shared USING (number_key) GROUP BY number_key
             ORDER BY min(application_number) LIMIT {shown}"""

@@ -228,6 +228,59 @@ def test_the_numbered_statuses_are_written_once():
     assert [name for name in ("numbering", "spans") if "is_numbered(" not in numbering.sql(name)] == []
 
 
+# Q3 as macros.sql writes it: the merged list sorted by q3_merge_key, and who stands ahead
+# counted along that order.
+SORTED_BY_MERGE_KEY = """
+WITH keyed AS (
+    SELECT *, q3_block(privilege) AS block,
+           q3_merge_key(privilege, row_number() OVER (PARTITION BY region, locality, birth_year, privilege
+                                                      ORDER BY registered_at, application_number),
+                        ratio_first, ratio_general, starts_first) AS merge_key
+    FROM state JOIN numbering_rules USING (region) WHERE is_numbered(status))
+SELECT application_number, row_number() OVER merged AS queue_number,
+       CASE WHEN privilege = 'none' THEN 0 ELSE count(*) FILTER (WHERE privilege <> 'none') OVER merged END,
+       count(*) OVER (PARTITION BY region, locality, birth_year),
+       count(*) FILTER (WHERE privilege = 'extraordinary') OVER merged - (privilege = 'extraordinary')::INT,
+       count(*) FILTER (WHERE privilege = 'first') OVER merged - (privilege = 'first')::INT,
+       count(*) FILTER (WHERE privilege = 'none') OVER merged - (privilege = 'none')::INT
+FROM keyed
+WINDOW merged AS (PARTITION BY region, locality, birth_year ORDER BY block, merge_key ROWS UNBOUNDED PRECEDING)
+"""
+
+
+def test_counting_the_merge_gives_the_order_of_the_merge_key():
+    """numbering.sql numbers without sorting the merged list: each application's place is its
+    rank in its list plus how many of the other lists come before it. For any ratio and either
+    list starting a cycle, random queues get the numbers and the counts ahead that sorting by
+    q3_merge_key gives."""
+    import duckdb
+
+    from engine import numbering
+
+    rng = random.Random(20)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE applications (application_number VARCHAR, region VARCHAR, locality VARCHAR, "
+                "birth_year INTEGER)")  # segment_applications (macros.sql) reads it
+    numbering.create_macros(con)
+    columns = "application_number, queue_number, privileged_queue_number, segment_size, ahead_extraordinary, " \
+              "ahead_first, ahead_none"
+    for _ in range(60):
+        con.execute("CREATE OR REPLACE TABLE state (application_number VARCHAR, region VARCHAR, locality VARCHAR, "
+                    "birth_year INTEGER, registered_at TIMESTAMP, privilege VARCHAR, status VARCHAR)")
+        con.executemany("INSERT INTO state VALUES (?, ?, 'L', ?, ?, ?, ?)", [
+            (f"N{i:03d}", rng.choice("AB"), rng.choice([2019, 2020]), dt.datetime(2020, 1, 1, rng.randint(0, 12)),
+             rng.choice([E, P, G, G]), rng.choice(["queued", "queued", "enrolled"])) for i in range(rng.randint(1, 40))])
+        con.execute("CREATE OR REPLACE TABLE numbering_rules AS SELECT * FROM (VALUES "
+                    "('A', TIMESTAMP '2000-01-01', TIMESTAMP '2100-01-01', $a1, $g1, $s1), "
+                    "('B', TIMESTAMP '2000-01-01', TIMESTAMP '2100-01-01', $a2, $g2, $s2)) "
+                    "AS r(region, valid_from, valid_until, ratio_first, ratio_general, starts_first)",
+                    {"a1": rng.randint(1, 4), "g1": rng.randint(1, 4), "s1": rng.random() < 0.5,
+                     "a2": rng.randint(1, 4), "g2": rng.randint(1, 4), "s2": rng.random() < 0.5})
+        counted = con.execute(f"SELECT {columns} FROM ({numbering.sql('numbering')}) ORDER BY 1",
+                              {"until": dt.datetime(2021, 1, 1)}).fetchall()
+        assert counted == con.execute(SORTED_BY_MERGE_KEY + " ORDER BY 1").fetchall()
+
+
 # --- the ruleset drives the numbers and the audit alike ----------------------------------------
 
 ONE_TO_TWO = """

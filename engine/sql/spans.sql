@@ -34,22 +34,27 @@ points AS (                                                         -- where an 
            CASE WHEN e.event = 'registration_changed' THEN CAST(e.reason AS TIMESTAMP) END
     FROM events AS e JOIN apps AS a USING (application_number)
 ),
-states AS (                                                         -- the state after each point
-    SELECT p.application_number, p."at", p.seq, p.event,
-           -- the registration time in force after the point: the one the next change replaced
-           coalesce(first_value(p.registered_before IGNORE NULLS) OVER (
-                        PARTITION BY p.application_number ORDER BY p."at", p.seq
-                        ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING),
-                    a.registered_at) AS registered_at,
-           coalesce(last_value(p.status_after IGNORE NULLS) OVER w,
-                    CASE WHEN a.status_at IS NULL OR a.status_at <= p."at" THEN a.status ELSE 'queued' END) AS status,
-           coalesce(last_value(p.privilege_after IGNORE NULLS) OVER w,
-                    CASE WHEN a.has_privilege_change THEN 'none' ELSE a.privilege END) AS privilege
-    FROM points AS p JOIN apps AS a USING (application_number)
-    WINDOW w AS (PARTITION BY p.application_number ORDER BY p."at", p.seq ROWS UNBOUNDED PRECEDING)
+logged AS (                                                         -- after each point, until the next
+    SELECT application_number, "at" AS s, event AS start_event,
+           -- the registration time the next change replaced
+           first_value(registered_before IGNORE NULLS) OVER (log ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING)
+               AS registered_before,
+           last_value(status_after IGNORE NULLS) OVER so_far AS status_after,
+           last_value(privilege_after IGNORE NULLS) OVER so_far AS privilege_after,
+           lead("at") OVER log AS u, lead(event) OVER log AS end_event
+    FROM points
+    -- one order, one sort, for every window; the application's own columns join after it
+    WINDOW log AS (PARTITION BY application_number ORDER BY "at", seq),
+           so_far AS (log ROWS UNBOUNDED PRECEDING)
+),
+spans AS (                                                          -- the state after each point
+    SELECT l.application_number, a.region, a.locality, a.birth_year, l.s, l.start_event, l.u, l.end_event,
+           coalesce(l.registered_before, a.registered_at) AS registered_at,
+           coalesce(l.status_after,
+                    CASE WHEN a.status_at IS NULL OR a.status_at <= l.s THEN a.status ELSE 'queued' END) AS status,
+           coalesce(l.privilege_after, CASE WHEN a.has_privilege_change THEN 'none' ELSE a.privilege END) AS privilege
+    FROM logged AS l JOIN apps AS a USING (application_number)
 )
-SELECT s.application_number, a.region, a.locality, a.birth_year, s.registered_at,
-       s."at" AS s, s.event AS start_event, lead(s."at") OVER w AS u, lead(s.event) OVER w AS end_event,
-       CASE WHEN is_numbered(s.status) THEN s.privilege END AS list
-FROM states AS s JOIN apps AS a USING (application_number)
-WINDOW w AS (PARTITION BY s.application_number ORDER BY s."at", s.seq)
+SELECT application_number, region, locality, birth_year, registered_at, s, start_event, u, end_event,
+       CASE WHEN is_numbered(status) THEN privilege END AS list
+FROM spans

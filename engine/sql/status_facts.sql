@@ -10,26 +10,29 @@
 -- {where_only}): a few blocks, not a join over every application.
 WITH s AS ({states}),
 e AS (
-    SELECT e.application_number, e."at", e.seq, e.event, e.bulletin_id, e.kindergarten_id,
-           count(*) FILTER (WHERE e.status_after <> s.status) OVER (
-               PARTITION BY e.application_number ORDER BY e."at", e.seq
-               ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) = 0 AS current
+    SELECT e.application_number, e."at", e.event, e.bulletin_id, e.kindergarten_id,
+           epoch_us(e."at")::HUGEINT * 4294967296 + e.seq AS place,  -- (at, seq) as one number (state_at.sql)
+           e.status_after <> s.status AS other
     FROM events AS e
     JOIN s USING (application_number)
     WHERE e."at" < $until AND e.status_after IS NOT NULL {and_only_events}
+),
+run AS (                                                            -- the run starts after the last event
+    SELECT application_number, max(place) FILTER (WHERE other) AS after  -- of another status
+    FROM e GROUP BY application_number
 ),
 f AS (
     SELECT
         application_number,
         min("at") FILTER (WHERE current) AS since,
-        arg_min(event, ("at", seq)) FILTER (WHERE current) AS event,
+        arg_min(event, place) FILTER (WHERE current) AS event,
         max("at") FILTER (WHERE current AND event IN ('notified', 'referral_issued', 'stop_listed',
                                                       'referral_annulled', 'deactivated')) AS opened_at,
         max("at") FILTER (WHERE current AND event = 'referral_extended') AS extended_at,
-        arg_max(kindergarten_id, ("at", seq)) FILTER (WHERE current AND kindergarten_id IS NOT NULL) AS kindergarten_id,
-        arg_max(bulletin_id, ("at", seq)) FILTER (WHERE current AND bulletin_id IS NOT NULL) AS bulletin_id,
+        arg_max(kindergarten_id, place) FILTER (WHERE current AND kindergarten_id IS NOT NULL) AS kindergarten_id,
+        arg_max(bulletin_id, place) FILTER (WHERE current AND bulletin_id IS NOT NULL) AS bulletin_id,
         count(*) FILTER (WHERE event = 'referral_annulled') AS annulments
-    FROM e
+    FROM (SELECT e.*, r.after IS NULL OR e.place > r.after AS current FROM e JOIN run AS r USING (application_number))
     GROUP BY application_number
 )
 SELECT
