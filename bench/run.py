@@ -78,7 +78,7 @@ def stages(report: str) -> dict[str, float]:
     """The stage times of an update report's line `time: ingest 33.9s, recompute 5.0s, …`."""
     line = next((l.strip() for l in report.splitlines() if l.strip().startswith("time:")), "time:")
     return {name: float(value.rstrip("s")) for name, value in
-            (part.split() for part in line.removeprefix("time:").split(",") if part.strip())}
+            (part.strip().rsplit(" ", 1) for part in line.removeprefix("time:").split(",") if part.strip())}
 
 
 def bench_update(preset: str, runs: int, source: str | None = None, what: str | None = None) -> dict:
@@ -399,7 +399,7 @@ def write_table(results: dict) -> None:
                    ["source", *STAGES],
                    [[("demo:" if r["what"].startswith("kezek update --source demo:") else "files: ")
                      + r.get("preset", r["what"].split("demo:")[-1].split(" ")[0]),
-                     *(f"{r.get('stages_s_median', {}).get(k, '—')} s" for k in STAGES)]
+                     *(f"{r['stages_s_median'][k]} s" if k in r.get("stages_s_median", {}) else "—" for k in STAGES)]
                     for r in [*updates, *results.get("file_updates", [])]])
     for p in results.get("profiles", []):
         lines += ["", f"Profile of the update from files ({p['preset']}; bench/profile.py: the update in one process,",
@@ -560,7 +560,8 @@ def write_table(results: dict) -> None:
 
 def _identity(result: dict) -> str:
     """What a result measured (a preset, a series, a command), to replace it when measured again."""
-    return str(next((result[k] for k in ("series", "preset", "what") if k in result), json.dumps(result)))
+    # an update is named by its command (several measure one preset: from demo, from files)
+    return str(next((result[k] for k in ("series", "what", "preset") if k in result), json.dumps(result)))
 
 
 def main() -> None:
