@@ -61,6 +61,7 @@ class ParameterSpec(BaseModel):
     description: str = Field(min_length=8)
     units: list[str] = Field(min_length=1)
     choices: list[str] = []
+    minimum: int = 0  # the smallest whole number that makes sense (a Q3 list of none would never end a cycle)
 
 
 class Source(BaseModel):
@@ -147,8 +148,8 @@ class Ruleset(BaseModel):
                 elif v.unit == "month_day":
                     if not (isinstance(v.value, str) and re.fullmatch(r"(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", v.value)):
                         raise ValueError(f"{where}: expected MM-DD or {NONE!r}")
-                elif not (isinstance(v.value, int) and v.value >= 0):
-                    raise ValueError(f"{where}: expected a whole number ≥ 0")
+                elif not (isinstance(v.value, int) and v.value >= spec.minimum):
+                    raise ValueError(f"{where}: expected a whole number ≥ {spec.minimum}")
         return self
 
     def covers(self, region: str) -> bool:

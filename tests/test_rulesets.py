@@ -45,6 +45,9 @@ def test_a_value_without_unit_or_source_is_refused(field):
     (lambda d: d["parameters"]["on_window_missed"][0].update(value="shrug"), "expected one of"),
     (lambda d: d["parameters"]["interest_deadline"][0].update(value="31-10"), "MM-DD"),
     (lambda d: d["parameters"]["max_age"].append(dict(d["parameters"]["max_age"][0])), "one per day"),
+    (lambda d: d["parameters"]["ratio_general"][0].update(value=0), "ratio_general .*whole number ≥ 1"),
+    (lambda d: d["parameters"]["ratio_first"][0].update(value=-1), "ratio_first .*whole number ≥ 1"),
+    (lambda d: d["parameters"]["max_age"][0].update(value=-1), "max_age .*whole number ≥ 0"),
 ])
 def test_malformed_rulesets_are_refused(change, message):
     bad = doc("kz-2019")
