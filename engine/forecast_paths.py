@@ -74,20 +74,33 @@ JOIN indexed AS i ON i.region = m.region AND i.locality IS NOT DISTINCT FROM m.l
 """
 
 
+# Targets answered together: (targets, paths, weeks) arrays of a few MB stay in the cache
+# (a segment of a small city has thousands of targets; the whole block at once is several
+# times slower).
+TARGETS_AT_ONCE = 32
+
+
 def reached_weeks(offers: np.ndarray, leavers: np.ndarray, insertions: np.ndarray, waiting: np.ndarray,
                   share_ahead: np.ndarray, general: np.ndarray) -> np.ndarray:
     """forecast.sql's weeks by which 10, 50 and 90 % of the paths reach each of k targets of one
     segment: the running totals (paths, weeks) and the targets' figures (k,) give (k, 3)."""
-    # offers + share_ahead · leavers − insertions (general only) ≥ waiting, as the SQL computes it
-    reach = offers + share_ahead[:, None, None] * leavers
-    reach = np.where(general[:, None, None], reach - insertions, reach)
-    done = reach >= waiting[:, None, None]
-    week = np.where(done.any(axis=2), done.argmax(axis=2) + 1, offers.shape[1] + 1)
-    week.sort(axis=1)
+    n, weeks = offers.shape
     # DuckDB's quantile_disc: the ceil(n·q)-th smallest value (integer arithmetic: no 400 × 0.1
     # rounding up to 41)
-    n = week.shape[1]
-    return np.stack([week[:, max(1, (n * p + 99) // 100) - 1] for p in PERCENTS], axis=1)
+    ranks = [max(1, (n * p + 99) // 100) - 1 for p in PERCENTS]
+    found = np.empty((len(waiting), len(PERCENTS)), dtype=np.int64)
+    for start in range(0, len(waiting), TARGETS_AT_ONCE):
+        at = slice(start, start + TARGETS_AT_ONCE)
+        # offers + share_ahead · leavers − insertions (general only) ≥ waiting, as the SQL
+        # computes it (the same additions: a + b is b + a in floating point)
+        reach = share_ahead[at, None, None] * leavers
+        reach += offers
+        reach[general[at]] -= insertions
+        done = reach >= waiting[at, None, None]
+        week = np.where(done.any(axis=2), done.argmax(axis=2) + 1, weeks + 1)
+        week.sort(axis=1)
+        found[at] = week[:, ranks]
+    return found
 
 
 def simulate_segments(con: duckdb.DuckDBPyConnection, segments: list[tuple], as_of: dt.date, weeks: int,
