@@ -87,8 +87,16 @@ def compact_sql(column: str) -> str:
     return _translate_sql(f"regexp_replace({column}, '[{SPACES}]+', '', 'g')")
 
 
+# The portal's shape, УО.2017.000003.1: upper-case Cyrillic letters, then dotted runs of digits.
+PORTAL_SHAPE = r"[А-ЯЁӘҒҚҢӨҰҮҺІ]+(\.[0-9]+)*"
+
+
 def normalise_sql(column: str) -> str:
-    """`normalise` as a DuckDB expression over `column` (set-based: no Python per row)."""
+    """`normalise` as a DuckDB expression over `column` (set-based: no Python per row). Most
+    numbers already have the portal's shape: their key only drops each run's leading zeros,
+    which one replace does at a fifth of the cost of splitting every number into its parts."""
     parts = f"regexp_extract_all({_translate_sql(column)}, '{PART}')"
     value = "CASE WHEN regexp_full_match(p, '[0-9]+') THEN coalesce(nullif(ltrim(p, '0'), ''), '0') ELSE p END"
-    return f"array_to_string(list_transform({parts}, lambda p: {value}), '.')"
+    return (f"CASE WHEN regexp_full_match({column}, '{PORTAL_SHAPE}') "
+            rf"THEN regexp_replace({column}, '\.0+([0-9])', '.\1', 'g') "
+            f"ELSE array_to_string(list_transform({parts}, lambda p: {value}), '.') END")

@@ -41,14 +41,16 @@ def create(con: duckdb.DuckDBPyConnection, as_of: dt.date, table: str = "segment
         con.execute("DROP TABLE IF EXISTS temp.numbered_spans")
 
 
-def queue_months_sql(spans: str | None = None) -> str:
-    """sql/queue_months.sql over `spans` (default: sql/spans.sql, with $region, $locality and
-    $birth_year)."""
-    return numbering.sql("queue_months").replace("{spans}", spans or numbering.sql("spans"))
+def queue_months_sql() -> str:
+    """sql/queue_months.sql over sql/spans.sql (with $region, $locality and $birth_year)."""
+    return numbering.sql("queue_months").replace("{spans}", numbering.sql("spans"))
+
+
+SPANS_CTE = "WITH spans AS ({spans})"  # how both queries name the spans they count
 
 
 def _over_numbered_spans(query: str) -> str:
     """`query` (it counts the spans twice: where they start, where they end) over the spans
     computed once: the stored table is read twice rather than copied again."""
-    return query.replace("WITH spans AS ({spans})", "WITH spans AS NOT MATERIALIZED ({spans})").replace(
-        "{spans}", NUMBERED_SPANS)
+    assert SPANS_CTE in query  # else the spans would be copied again, silently
+    return query.replace(SPANS_CTE, "WITH spans AS NOT MATERIALIZED ({spans})").replace("{spans}", NUMBERED_SPANS)

@@ -138,7 +138,7 @@ def test_python_and_duckdb_key_every_form_alike():
 
 
 def test_derive_publishes_the_key_of_every_number():
-    """derive.sql keys numbers of the portal's shape by a shortcut (one replace): every
+    """The published key (normalise_sql) takes a shortcut for numbers of the portal's shape (one replace): every
     number, of that shape or not, gets the key `normalise` gives it."""
     rng = random.Random(20)
     shaped = ["УО.2017.000003.1", "УО.0000.0.0", "УО.2017.000000.10", "ӘҚ.01.001.0010", "УО", "УО.", "УО..1",

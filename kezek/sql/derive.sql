@@ -30,13 +30,7 @@ ORDER BY application_number, "at", seq;
 
 CREATE TABLE snap.applications AS
 SELECT a.application_number,
-       -- The key a number is found by (engine/application_number.py normalise). Most numbers
-       -- already have the portal's shape УО.2017.000003.1 (upper-case Cyrillic letters, then
-       -- dotted runs of digits): their key only drops each run's leading zeros, which one
-       -- replace does at a fifth of the cost of splitting every number into its parts.
-       CASE WHEN regexp_full_match(a.application_number, '[А-ЯЁӘҒҚҢӨҰҮҺІ]+(\.[0-9]+)*')
-            THEN regexp_replace(a.application_number, '\.0+([0-9])', '.\1', 'g')
-            ELSE {number_key} END AS number_key,
+       {number_key} AS number_key,
        a.region,
        coalesce(a.locality, a.region) AS locality,
        CAST(year(a.birth_date) AS INTEGER) AS birth_year,          -- Q1 segment
